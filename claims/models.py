@@ -1,0 +1,220 @@
+"""The argument map as content: sources, claims, citations and their revisions.
+
+Claims form one materialised-path tree per thesis (django-treebeard): a claim's
+``path`` holds its ancestors' steps, so a branch, a level or the ancestors of a
+claim are one indexed query whatever the size of the tree.
+"""
+
+from django.conf import settings
+from django.db import models
+from treebeard.mp_tree import MP_Node
+
+CLAIM_TEXT_MAX = 500
+
+
+class Source(models.Model):
+    """A document with provenance whose text is versioned (see SourceRevision)."""
+
+    debate = models.ForeignKey(
+        "deliberation.Debate", on_delete=models.CASCADE, related_name="sources"
+    )
+    key = models.SlugField(max_length=80, help_text="Stable short name in the debate.")
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    authors = models.JSONField(default=list, blank=True)
+    published = models.DateField(null=True, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    licence_note = models.CharField(max_length=500, blank=True)
+    text = models.TextField(help_text="Current text; every version is a revision.")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["published", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["debate", "key"], name="source_key_unique")
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def authors_display(self):
+        return ", ".join(self.authors)
+
+
+class SourceRevision(models.Model):
+    """One version of a source's text, kept so anchors can be re-resolved."""
+
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="revisions"
+    )
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    note = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "number"], name="source_revision_number_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source} r{self.number}"
+
+
+class Claim(MP_Node):
+    """One idea. A thesis is a root (depth 1, no stance); others are a pro or con
+    of their parent. A *link* claim shows another claim in a second place."""
+
+    class Stance(models.TextChoices):
+        PRO = "pro", "Pro"
+        CON = "con", "Con"
+
+    class Status(models.TextChoices):
+        VISIBLE = "visible", "Visible"
+        PENDING = "pending", "Pending approval"
+        HIDDEN = "hidden", "Hidden"
+        ARCHIVED = "archived", "Archived"
+
+    debate = models.ForeignKey(
+        "deliberation.Debate", on_delete=models.CASCADE, related_name="claims"
+    )
+    stance = models.CharField(max_length=3, choices=Stance.choices, blank=True)
+    text = models.CharField(max_length=CLAIM_TEXT_MAX, blank=True)
+    explanation = models.TextField(
+        blank=True, help_text="Markdown, sanitised on display."
+    )
+    link_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="links",
+        help_text="For a link claim: the claim it shows here.",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claims",
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.VISIBLE
+    )
+    order = models.IntegerField(default=0, help_text="Manual order among siblings.")
+    key = models.CharField(
+        max_length=80, blank=True, help_text="Id in an imported file, if any."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["debate", "depth"])]
+        constraints = [
+            # A thesis has no stance and is no link; every other claim has one.
+            models.CheckConstraint(
+                condition=models.Q(depth=1, stance="", link_to__isnull=True)
+                | models.Q(depth__gt=1, stance__in=["pro", "con"]),
+                name="claim_stance_matches_depth",
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_text[:80]
+
+    @property
+    def is_thesis(self):
+        return self.depth == 1
+
+    @property
+    def is_link(self):
+        return self.link_to_id is not None
+
+    @property
+    def display_text(self):
+        """What a reader sees: a link claim shows its target's text."""
+        return self.link_to.text if self.link_to_id else self.text
+
+    @property
+    def parent_path(self):
+        return self.path[: -self.steplen] if self.depth > 1 else ""
+
+
+class ClaimRevision(models.Model):
+    """Who changed a claim, when, and what it said before and after."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    text_before = models.CharField(max_length=CLAIM_TEXT_MAX, blank=True)
+    text_after = models.CharField(max_length=CLAIM_TEXT_MAX, blank=True)
+    explanation_before = models.TextField(blank=True)
+    explanation_after = models.TextField(blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "number"], name="claim_revision_number_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"claim {self.claim_id} r{self.number}"
+
+
+class TextAnchor(models.Model):
+    """A W3C text anchor: TextQuoteSelector (exact/prefix/suffix) plus
+    TextPositionSelector (start/end, end exclusive) on one source revision.
+
+    Abstract so that citations now and annotations later share one anchoring.
+    """
+
+    exact = models.TextField()
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class Citation(TextAnchor):
+    """A claim cites a passage of a source."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="citations"
+    )
+    source_revision = models.ForeignKey(
+        SourceRevision, on_delete=models.PROTECT, related_name="citations"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="citation_nonempty_span",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source.key}[{self.start}:{self.end}]"

@@ -1,0 +1,15 @@
+"""The Celery app. Tasks are thin: they take ids, re-fetch and call a service.
+
+Without a broker (the embedded default) tasks run eagerly in process, after the
+transaction that enqueued them commits (``delay_on_commit``).
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("counterpoint", task_cls="celery.contrib.django.task:DjangoTask")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,87 @@
+"""Who may do what, as named predicates (django-rules).
+
+Pages, the API and services all ask these same permissions. Objects: a Debate
+for debate-level permissions, a Claim for claim-level ones.
+"""
+
+import rules
+
+from deliberation.models import Debate, Membership
+
+
+def _debate_of(obj):
+    return obj if isinstance(obj, Debate) else getattr(obj, "debate", None)
+
+
+def _membership(user, obj):
+    """The user's membership in obj's debate, cached per request on the user."""
+    debate = _debate_of(obj)
+    if debate is None or not user.is_authenticated:
+        return None
+    cache = user.__dict__.setdefault("_membership_cache", {})
+    if debate.pk not in cache:
+        cache[debate.pk] = Membership.objects.filter(debate=debate, user=user).first()
+    return cache[debate.pk]
+
+
+@rules.predicate
+def is_debate_owner(user, obj):
+    debate = _debate_of(obj)
+    return bool(debate and user.is_authenticated and debate.owner_id == user.pk)
+
+
+@rules.predicate
+def is_member(user, obj):
+    return _membership(user, obj) is not None
+
+
+@rules.predicate
+def is_debate_moderator(user, obj):
+    membership = _membership(user, obj)
+    return bool(
+        membership
+        and membership.role in (Membership.Role.OWNER, Membership.Role.MODERATOR)
+    )
+
+
+@rules.predicate
+def is_not_suspended(user, obj):
+    membership = _membership(user, obj)
+    return membership is None or membership.status == Membership.Status.ACTIVE
+
+
+@rules.predicate
+def is_observer(user, obj):
+    membership = _membership(user, obj)
+    return bool(membership and membership.role == Membership.Role.OBSERVER)
+
+
+@rules.predicate
+def debate_is_listed_or_unlisted(user, obj):
+    debate = _debate_of(obj)
+    return bool(debate and debate.visibility != Debate.Visibility.PRIVATE)
+
+
+@rules.predicate
+def is_author(user, obj):
+    return bool(user.is_authenticated and getattr(obj, "author_id", None) == user.pk)
+
+
+is_staff = rules.is_staff
+can_view = debate_is_listed_or_unlisted | is_member | is_debate_owner | is_staff
+is_moderator = is_debate_owner | is_debate_moderator | is_staff
+
+rules.add_perm("deliberation.view_debate", can_view)
+rules.add_perm("deliberation.change_debate", is_debate_owner | is_staff)
+rules.add_perm("deliberation.moderate_debate", is_moderator)
+# Any signed-in reader may add claims to an open debate (joining it as a
+# participant); observers and suspended members may not.
+rules.add_perm(
+    "deliberation.add_claim",
+    rules.is_authenticated & can_view & is_not_suspended & ~is_observer,
+)
+rules.add_perm(
+    "deliberation.change_claim",
+    rules.is_authenticated & can_view & is_not_suspended & (is_author | is_moderator),
+)
+rules.add_perm("deliberation.change_source", is_moderator)

@@ -1,0 +1,62 @@
+"""Messages on the Redis channel layer reach websocket clients of a debate."""
+
+import pytest
+import pytest_asyncio
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import connections
+
+from config.asgi import application
+from deliberation.events import publish
+from tests.factories import DebateFactory
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+ORIGIN = [(b"origin", b"http://localhost")]
+
+
+@pytest_asyncio.fixture
+async def close_thread_connections():
+    # sync_to_async runs ORM calls on a worker thread whose connection would
+    # otherwise outlive the test and block dropping the test database.
+    yield
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("close_thread_connections")
+async def test_event_published_on_redis_reaches_websocket_client():
+    assert "Redis" in type(get_channel_layer()).__name__
+    debate = await sync_to_async(DebateFactory)(visibility="public")
+    communicator = WebsocketCommunicator(
+        application, f"/ws/debates/{debate.slug}/", headers=ORIGIN
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+
+    await sync_to_async(publish)(
+        debate_id=debate.pk, event="claim.added", payload={"claim_id": 7}
+    )
+
+    assert await communicator.receive_json_from(timeout=5) == {
+        "event": "claim.added",
+        "claim_id": 7,
+    }
+    await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("close_thread_connections")
+async def test_private_debate_refuses_anonymous_websocket():
+    debate = await sync_to_async(DebateFactory)(visibility="private")
+    communicator = WebsocketCommunicator(
+        application, f"/ws/debates/{debate.slug}/", headers=ORIGIN
+    )
+    connected, code = await communicator.connect()
+    assert (connected, code) == (False, 4404)
+
+
+def test_settings_use_real_services():
+    assert settings.IS_POSTGRES
+    assert settings.CELERY_TASK_ALWAYS_EAGER is False

@@ -1,0 +1,68 @@
+"""Production settings pass Django's deployment checks with no warning."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+from django.conf import settings
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "counterpoint.example.org",
+}
+
+
+def manage(*args, env):
+    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_has_no_warnings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key():
+    env = {**PRODUCTION, "SECRET_KEY": ""}
+
+    result = manage("check", env=env)
+
+    assert result.returncode == 1
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_embedded_default_needs_no_environment():
+    clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings';"
+            "django.setup(); from django.conf import settings as s;"
+            "print(s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'],"
+            " s.CHANNEL_LAYERS['default']['BACKEND'], s.CELERY_TASK_ALWAYS_EAGER)",
+        ],
+        cwd=settings.BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "channels.layers.InMemoryChannelLayer",
+        "True",
+    ]
