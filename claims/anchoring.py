@@ -29,7 +29,9 @@ def anchor_quote(text: str, exact: str, *, start: int | None = None) -> Anchor:
         raise AnchorError("The quoted passage is empty.")
     if start is not None:
         if text[start : start + len(exact)] != exact:
-            raise AnchorError(f"The text at position {start} is not the quoted passage.")
+            raise AnchorError(
+                f"The text at position {start} is not the quoted passage."
+            )
     else:
         start = text.find(exact)
         if start < 0:
@@ -44,18 +46,31 @@ def anchor_quote(text: str, exact: str, *, start: int | None = None) -> Anchor:
     )
 
 
-def split_highlights(text: str, spans: list[tuple[int, int, object]]):
-    """Cut ``text`` into ``(segment, payloads)`` pieces, where ``payloads`` lists
-    the objects of every span covering that segment (empty for plain text).
-    Overlapping spans are allowed; spans beyond the text are clipped."""
-    cuts = {0, len(text)}
-    for start, end, _ in spans:
-        cuts.update((max(0, min(start, len(text))), max(0, min(end, len(text)))))
-    bounds = sorted(cuts)
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of text and the spans over it: all covering it, those that
+    begin at its start and those that end at its end."""
+
+    text: str
+    covering: list
+    starting: list
+    ending: list
+
+
+def split_highlights(text: str, spans: list[tuple[int, int, object]]) -> list[Piece]:
+    """Cut ``text`` at every span boundary. Overlapping spans are allowed;
+    spans beyond the text are clipped."""
+    size = len(text)
+    spans = [(max(0, min(a, size)), max(0, min(b, size)), p) for a, b, p in spans]
+    bounds = sorted({0, size, *(a for a, _, _ in spans), *(b for _, b, _ in spans)})
     pieces = []
     for left, right in zip(bounds, bounds[1:], strict=False):
-        if left == right:
-            continue
-        covering = [payload for start, end, payload in spans if start <= left and end >= right]
-        pieces.append((text[left:right], covering))
+        pieces.append(
+            Piece(
+                text=text[left:right],
+                covering=[p for a, b, p in spans if a <= left and b >= right],
+                starting=[p for a, _, p in spans if a == left],
+                ending=[p for _, b, p in spans if b == right],
+            )
+        )
     return pieces

@@ -50,7 +50,9 @@ def source_create(
 
 
 @transaction.atomic
-def source_update_text(*, source: Source, text: str, author=None, note: str = "") -> Source:
+def source_update_text(
+    *, source: Source, text: str, author=None, note: str = ""
+) -> Source:
     """Replace the text, keeping the old one as a revision."""
     source = Source.objects.select_for_update().get(pk=source.pk)
     if text == source.text:
@@ -134,15 +136,14 @@ def claim_create(
 
 
 def _add_node(parent: Claim | None, fields: dict) -> Claim:
-    """Insert under a locked parent; roots (shared across debates) retry on the
-    rare clash of two new theses taking the same path at once."""
+    """Insert a node (treebeard locks the parent row); roots are shared across
+    debates, so two new theses may clash on a path: retry those."""
     for attempt in range(3):
         try:
             with transaction.atomic():
                 if parent is None:
-                    return Claim.add_root(**fields)
-                locked = Claim.objects.select_for_update().get(pk=parent.pk)
-                return locked.add_child(**fields)
+                    return Claim.objects.add_root(fields)
+                return Claim.objects.add_child(parent, fields)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -219,7 +220,9 @@ def document_validate(document: DebateDocument) -> None:
     source_texts = {}
     for i, source in enumerate(document.sources):
         if source.key in source_texts:
-            raise FormatError(f"duplicate source key {source.key!r}", location=f"sources[{i}]")
+            raise FormatError(
+                f"duplicate source key {source.key!r}", location=f"sources[{i}]"
+            )
         source_texts[source.key] = source.text
     by_key = {}
     for claim in document.claims():
@@ -231,12 +234,15 @@ def document_validate(document: DebateDocument) -> None:
             raise FormatError("claim has no text", location=where)
         if len(claim.text) > CLAIM_TEXT_MAX:
             raise FormatError(
-                f"claim text has {len(claim.text)} characters (at most {CLAIM_TEXT_MAX})",
+                f"claim text has {len(claim.text)} characters "
+                f"(at most {CLAIM_TEXT_MAX})",
                 location=where,
             )
         for citation in claim.citations:
             if citation.source_key not in source_texts:
-                raise FormatError(f"unknown source {citation.source_key!r}", location=where)
+                raise FormatError(
+                    f"unknown source {citation.source_key!r}", location=where
+                )
             if citation.quote not in source_texts[citation.source_key]:
                 raise FormatError(
                     f"quote not found in source {citation.source_key!r}: "
@@ -247,9 +253,13 @@ def document_validate(document: DebateDocument) -> None:
         if claim.link_key:
             target = by_key.get(claim.link_key)
             if target is None:
-                raise FormatError(f"link to unknown claim {claim.link_key!r}", location=claim.key)
+                raise FormatError(
+                    f"link to unknown claim {claim.link_key!r}", location=claim.key
+                )
             if target.link_key:
-                raise FormatError("a link must point at a claim, not a link", location=claim.key)
+                raise FormatError(
+                    "a link must point at a claim, not a link", location=claim.key
+                )
 
 
 @transaction.atomic
@@ -273,7 +283,7 @@ def document_import(*, debate, document: DebateDocument, author=None) -> list[Cl
         for doc in document.sources
     }
     rows: list[tuple[DocClaim, Claim]] = []
-    last_root = Claim.get_last_root_node()
+    last_root = Claim.objects.get_last_root_node()
     next_root = Claim._str2int(last_root.path) + 1 if last_root else 1
 
     def place(doc: DocClaim, path: str, depth: int):
@@ -299,7 +309,7 @@ def document_import(*, debate, document: DebateDocument, author=None) -> list[Cl
     by_key = {doc.key: claims[claim.path] for doc, claim in rows}
 
     links = []
-    for doc, claim in rows:
+    for doc, _ in rows:
         if doc.link_key:
             stored = by_key[doc.key]
             stored.link_to = by_key[doc.link_key]

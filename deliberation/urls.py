@@ -4,5 +4,19 @@ from deliberation import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("d/<slug:slug>/", views.home, name="debate_detail"),
+    path("search/", views.search, name="search"),
+    path("d/<slug:slug>/", views.debate_detail, name="debate_detail"),
+    path("d/<slug:slug>/search/", views.debate_search, name="debate_search"),
+    path("d/<slug:slug>/sources/", views.source_list, name="source_list"),
+    path(
+        "d/<slug:slug>/sources/<slug:key>/", views.source_detail, name="source_detail"
+    ),
+    path("d/<slug:slug>/claims/<int:pk>/", views.claim_detail, name="claim_detail"),
+    path("d/<slug:slug>/claims/<int:pk>/add/", views.claim_add, name="claim_add"),
+    path("d/<slug:slug>/claims/<int:pk>/edit/", views.claim_edit, name="claim_edit"),
+    path(
+        "d/<slug:slug>/claims/<int:pk>/history/",
+        views.claim_history,
+        name="claim_history",
+    ),
 ]

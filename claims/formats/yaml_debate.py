@@ -2,7 +2,7 @@
 
 debate: {slug, question, description}
 sources: [{key, title, publisher, authors, published, url, licence_note, digest}]
-theses: [{id, text, explanation?, citations: [{source, quote}], pros: [...], cons: [...]}]
+theses: [{id, text, explanation?, citations: [{source, quote}], pros: [..], cons: [..]}]
 A link claim is ``{id, link: <id of the claim it shows>}``.
 """
 
@@ -71,7 +71,9 @@ def _claim(raw, stance: str, where: str) -> DocClaim:
         explanation=str(raw.get("explanation", "")).strip(),
         citations=[
             DocCitation(
-                source_key=_required(_mapping(c, f"{where}.citations[{j}]"), "source", where),
+                source_key=_required(
+                    _mapping(c, f"{where}.citations[{j}]"), "source", where
+                ),
                 quote=_required(c, "quote", f"{where}.citations[{j}]"),
             )
             for j, c in enumerate(raw.get("citations") or [])

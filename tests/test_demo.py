@@ -1,0 +1,115 @@
+"""The built-in AI-policing debate: complete, cited, paraphrased, loadable twice."""
+
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from claims.models import Citation, Claim, Source
+from deliberation.models import Debate
+from tests.conftest import IN_CI
+
+SLUG = "ai-surveillance-policing"
+
+
+@pytest.fixture
+def demo(db):
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return Debate.objects.get(slug=SLUG), out.getvalue()
+
+
+def test_demo_debate_is_rich_and_every_claim_cites_a_report(demo):
+    debate, output = demo
+    claims = Claim.objects.filter(debate=debate)
+    own = claims.filter(link_to=None)
+
+    assert output.startswith(f"Loaded demo debate with {claims.count()} claims")
+    assert own.filter(depth=1).count() >= 2
+    assert own.count() >= 40
+    assert max(claims.values_list("depth", flat=True)) >= 4
+    assert own.filter(stance="pro").count() >= 15
+    assert own.filter(stance="con").count() >= 15
+    assert not own.filter(citations=None).exists()
+    assert claims.exclude(link_to=None).count() >= 2
+
+
+def test_demo_sources_have_provenance_and_anchored_citations(demo):
+    debate, _ = demo
+    sources = Source.objects.filter(debate=debate)
+
+    assert sources.count() == 5
+    for source in sources:
+        assert source.title and source.publisher and source.published and source.url
+        assert source.url.startswith(("http://", "https://"))
+    for citation in Citation.objects.filter(claim__debate=debate).select_related(
+        "source"
+    ):
+        assert citation.source.text[citation.start : citation.end] == citation.exact
+
+
+@pytest.mark.parametrize(
+    "system",
+    [
+        "Skynet",
+        "SenseTime",
+        "concert",
+        "Xinjiang",
+        "emotion",
+        "PredPol",
+        "Metropolitan",
+        "Tiananmen",
+        "Zhengzhou",
+        "glasses",
+        "Wuhan",
+        "Shenzhen",
+        "drone",
+        "Suzhou",
+        "fertiliser",
+        "race to the bottom",
+        "Laycock",
+        "Clifford",
+        "Wong",
+        "censor",
+    ],
+)
+def test_demo_covers_every_system_and_voice(demo, system):
+    debate, _ = demo
+    assert Claim.objects.filter(debate=debate, text__icontains=system).exists(), system
+
+
+def test_load_demo_twice_changes_nothing(demo):
+    debate, _ = demo
+    before = Claim.objects.count(), Source.objects.count(), Debate.objects.count()
+    out = StringIO()
+
+    call_command("load_demo", stdout=out)
+
+    assert out.getvalue() == f"Demo debate already loaded: {SLUG}\n"
+    assert (
+        Claim.objects.count(),
+        Source.objects.count(),
+        Debate.objects.count(),
+    ) == before
+
+
+def test_no_sentence_of_a_seed_report_is_copied():
+    tool = Path(settings.BASE_DIR).parent / "shared" / "tools" / "seed_overlap.py"
+    if not tool.exists():
+        if IN_CI:
+            pytest.fail(f"CI=true and the seed overlap checker is missing at {tool}")
+        pytest.skip(f"no seed overlap checker at {tool}")
+
+    result = subprocess.run(
+        [sys.executable, str(tool), str(settings.BASE_DIR)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert result.stdout.strip().endswith("seed overlap: 0 copied run(s) of 10+ words")
