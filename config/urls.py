@@ -11,6 +11,7 @@ api_v1 = [
         SpectacularSwaggerSplitView.as_view(url_name="api_schema"),
         name="api_docs",
     ),
+    path("", include("deliberation.api.urls")),
 ]
 
 urlpatterns = [

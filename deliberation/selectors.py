@@ -1,9 +1,13 @@
 """Reads about debates and memberships."""
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Length, Substr
 
+from claims.models import Claim
 from deliberation.models import Debate, Membership
+
+STEP = Claim.steplen
 
 
 def debate_for_viewer(*, slug: str, user) -> Debate | None:
@@ -32,3 +36,40 @@ def membership_of(*, debate: Debate, user) -> Membership | None:
     if not user.is_authenticated:
         return None
     return Membership.objects.filter(debate=debate, user=user).first()
+
+
+def claims_shown_to(user, debate: Debate) -> QuerySet[Claim]:
+    """The claims of ``debate`` that ``user`` may see, annotated with
+    ``parent_id`` and ``thesis_rank`` (for the claim's number). One query,
+    whatever the size of the tree.
+
+    Moderators see everything. Others see visible claims and their own, but
+    nothing under a claim they may not see (a hidden claim hides its branch)."""
+    claims = Claim.objects.filter(debate=debate)
+    if not user.has_perm("deliberation.moderate_debate", debate):
+        readable = Q(status=Claim.Status.VISIBLE)
+        if user.is_authenticated:
+            readable |= Q(author=user)
+        unreadable_ancestor = Claim.objects.filter(
+            debate=OuterRef("debate"),
+            depth__lt=OuterRef("depth"),
+            path=Substr(OuterRef("path"), 1, Length("path")),
+        ).exclude(readable)
+        claims = claims.filter(readable).filter(~Exists(unreadable_ancestor))
+    parent = Claim.objects.filter(
+        path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - STEP)
+    ).values("pk")[:1]
+    earlier_theses = (
+        Claim.objects.filter(
+            debate=OuterRef("debate"),
+            depth=1,
+            path__lte=Substr(OuterRef("path"), 1, STEP),
+        )
+        .order_by()
+        .values("debate")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return claims.annotate(
+        parent_id=Subquery(parent), thesis_rank=Subquery(earlier_theses)
+    )

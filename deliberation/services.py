@@ -7,7 +7,7 @@ from django.utils.text import slugify
 
 from claims import services as claim_services
 from claims.formats.document import DebateDocument
-from claims.models import Claim
+from claims.models import Citation, Claim, Source
 from deliberation.events import publish_on_commit
 from deliberation.models import Debate, Membership
 
@@ -17,12 +17,22 @@ def _check(user, perm: str, obj, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _unique_slug(text: str) -> str:
-    base = slugify(text)[:80].strip("-") or "debate"
+def _free_slug(text: str, *, queryset, field: str, fallback: str, length: int) -> str:
+    """A slug of ``text`` not yet used in ``field`` of ``queryset`` (-2, -3...)."""
+    base = slugify(text)[:length].strip("-") or fallback
+    taken = set(
+        queryset.filter(**{f"{field}__startswith": base}).values_list(field, flat=True)
+    )
     slug, n = base, 2
-    while Debate.objects.filter(slug=slug).exists():
+    while slug in taken:
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+def _unique_slug(text: str) -> str:
+    return _free_slug(
+        text, queryset=Debate.objects.all(), field="slug", fallback="debate", length=80
+    )
 
 
 @transaction.atomic
@@ -86,7 +96,9 @@ def claim_contribute(
     debate = parent.debate
     _check(user, "deliberation.add_claim", debate, "You may not add claims here.")
     if parent.status != Claim.Status.VISIBLE:
-        raise ValidationError({"parent": "Claims can only be added under visible claims."})
+        raise ValidationError(
+            {"parent": "Claims can only be added under visible claims."}
+        )
     membership = _join(debate=debate, user=user)
     waits = debate.premoderation or membership.role == Membership.Role.SUGGESTER
     claim = claim_services.claim_create(
@@ -109,14 +121,206 @@ def claim_contribute(
 
 @transaction.atomic
 def claim_edit(
-    *, user, claim: Claim, text: str, explanation: str = "", note: str = ""
+    *,
+    user,
+    claim: Claim,
+    text: str | None = None,
+    explanation: str | None = None,
+    note: str = "",
 ) -> Claim:
-    _check(user, "deliberation.change_claim", claim, "You may only edit your own claims.")
+    """Change text and/or explanation (None keeps it as it is)."""
+    _check(
+        user, "deliberation.change_claim", claim, "You may only edit your own claims."
+    )
     claim = claim_services.claim_update(
         claim=claim, author=user, text=text, explanation=explanation, note=note
     )
     if claim.status == Claim.Status.VISIBLE:
         publish_on_commit(
-            debate_id=claim.debate_id, event="claim.changed", payload={"claim_id": claim.pk}
+            debate_id=claim.debate_id,
+            event="claim.changed",
+            payload={"claim_id": claim.pk},
         )
     return claim
+
+
+# --- Debate settings, theses, sources and citations ---------------------------
+
+DEBATE_EDITABLE_FIELDS = frozenset(
+    {
+        "question",
+        "description",
+        "visibility",
+        "mode",
+        "voting_enabled",
+        "premoderation",
+        "anonymity",
+    }
+)
+
+
+@transaction.atomic
+def debate_update(*, user, debate: Debate, **changes) -> Debate:
+    """The owner (or staff) changes the question or the settings of a debate.
+
+    ``changes`` holds only the fields to change (DEBATE_EDITABLE_FIELDS)."""
+    _check(user, "deliberation.change_debate", debate, "Only the owner may do this.")
+    unknown = set(changes) - DEBATE_EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"debate_update cannot change {sorted(unknown)}")
+    debate = Debate.objects.select_for_update().get(pk=debate.pk)
+    for name, value in changes.items():
+        if name in ("question", "description"):
+            value = value.strip()
+        setattr(debate, name, value)
+    debate.full_clean()
+    debate.save(update_fields=[*changes, "updated"])
+    return debate
+
+
+@transaction.atomic
+def thesis_add(*, user, debate: Debate, text: str, explanation: str = "") -> Claim:
+    """A moderator (or the owner) adds a thesis, a new root claim of the debate."""
+    _check(
+        user,
+        "deliberation.moderate_debate",
+        debate,
+        "Only the debate's moderators may add theses.",
+    )
+    thesis = claim_services.claim_create(
+        debate=debate, parent=None, text=text, explanation=explanation, author=user
+    )
+    publish_on_commit(
+        debate_id=debate.pk,
+        event="claim.added",
+        payload={"claim_id": thesis.pk, "parent_id": None, "stance": ""},
+    )
+    return thesis
+
+
+def _unique_source_key(debate: Debate, title: str) -> str:
+    return _free_slug(
+        title,
+        queryset=Source.objects.filter(debate=debate),
+        field="key",
+        fallback="source",
+        length=72,
+    )
+
+
+@transaction.atomic
+def source_add(
+    *,
+    user,
+    debate: Debate,
+    title: str,
+    text: str,
+    key: str = "",
+    publisher: str = "",
+    authors: list[str] | None = None,
+    published=None,
+    url: str = "",
+    licence_note: str = "",
+) -> Source:
+    """A moderator adds a source document; ``key`` is derived from the title
+    when not given. Its text becomes revision 1."""
+    _check(
+        user,
+        "deliberation.change_source",
+        debate,
+        "Only the debate's moderators may add sources.",
+    )
+    if not key:
+        key = _unique_source_key(debate, title)
+    elif Source.objects.filter(debate=debate, key=key).exists():
+        # The unique constraint backs this up; this is for a readable message.
+        raise ValidationError({"key": "The debate has a source with this key."})
+    return claim_services.source_create(
+        debate=debate,
+        key=key,
+        title=title,
+        text=text,
+        publisher=publisher,
+        authors=authors,
+        published=published,
+        url=url,
+        licence_note=licence_note,
+        author=user,
+    )
+
+
+SOURCE_METADATA_FIELDS = frozenset(
+    {"title", "publisher", "authors", "published", "url", "licence_note"}
+)
+
+
+@transaction.atomic
+def source_edit(
+    *, user, source: Source, text: str | None = None, note: str = "", **metadata
+) -> Source:
+    """A moderator corrects a source's provenance (``metadata``: only the fields
+    to change, SOURCE_METADATA_FIELDS) and/or replaces its text; a new text is
+    kept as a new revision, with ``note``, so existing citations stay anchored
+    to the revision they quote."""
+    _check(
+        user,
+        "deliberation.change_source",
+        source.debate,
+        "Only the debate's moderators may edit sources.",
+    )
+    unknown = set(metadata) - SOURCE_METADATA_FIELDS
+    if unknown:
+        raise ValueError(f"source_edit cannot change {sorted(unknown)}")
+    source = Source.objects.select_for_update().get(pk=source.pk)
+    if metadata:
+        for name, value in metadata.items():
+            setattr(source, name, list(value) if name == "authors" else value)
+        source.full_clean()
+        source.save(update_fields=[*metadata, "updated"])
+    if text is not None:
+        source = claim_services.source_update_text(
+            source=source, text=text, author=user, note=note
+        )
+    return source
+
+
+def _publish_claim_changed(claim: Claim) -> None:
+    if claim.status == Claim.Status.VISIBLE:
+        publish_on_commit(
+            debate_id=claim.debate_id,
+            event="claim.changed",
+            payload={"claim_id": claim.pk},
+        )
+
+
+@transaction.atomic
+def citation_add(
+    *, user, claim: Claim, source: Source, quote: str, start: int | None = None
+) -> Citation:
+    """The claim's author or a moderator cites the passage ``quote`` of a
+    source of the same debate (at ``start`` when the passage occurs twice)."""
+    _check(
+        user,
+        "deliberation.change_claim",
+        claim,
+        "Only the claim's author or a moderator may cite evidence for it.",
+    )
+    citation = claim_services.citation_create(
+        claim=claim, source=source, quote=quote, start=start, author=user
+    )
+    _publish_claim_changed(claim)
+    return citation
+
+
+@transaction.atomic
+def citation_remove(*, user, citation: Citation) -> None:
+    """The claim's author or a moderator removes a citation from the claim."""
+    claim = citation.claim
+    _check(
+        user,
+        "deliberation.change_claim",
+        claim,
+        "Only the claim's author or a moderator may remove its citations.",
+    )
+    citation.delete()
+    _publish_claim_changed(claim)

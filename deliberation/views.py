@@ -16,7 +16,7 @@ from claims.models import Claim, Source
 from deliberation import services
 from deliberation.forms import ClaimAddForm, ClaimEditForm
 from deliberation.models import Debate
-from deliberation.selectors import debate_for_viewer, debate_list_for
+from deliberation.selectors import claims_shown_to, debate_for_viewer, debate_list_for
 
 
 def home(request):
@@ -35,10 +35,8 @@ def _claim_or_404(request, debate, pk) -> Claim:
     claim = claim_selectors.claim_for_page(debate, pk)
     if claim is None:
         raise Http404("No such claim.")
-    if claim.status != Claim.Status.VISIBLE and not (
-        request.user.has_perm("deliberation.moderate_debate", debate)
-        or (request.user.is_authenticated and claim.author_id == request.user.pk)
-    ):
+    # Hidden, pending or under a hidden claim: only its author and moderators.
+    if not claims_shown_to(request.user, debate).filter(pk=pk).exists():
         raise Http404("No such claim.")
     return claim
 
@@ -50,7 +48,7 @@ def claim_url(claim: Claim) -> str:
 def debate_detail(request, slug):
     debate = _debate_or_404(request, slug)
     theses = claim_selectors.theses_of(debate)
-    focus = claim_selectors.claim_for_page(debate, theses[0].pk) if theses else None
+    focus = _claim_or_404(request, debate, theses[0].pk) if theses else None
     return _render_map(request, debate, theses, focus)
 
 

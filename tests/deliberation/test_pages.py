@@ -245,3 +245,17 @@ def test_debate_search_links_to_claim_in_tree(client):
     html = client.get(f"/d/{debate.slug}/search/?q=marked").content.decode()
 
     assert f'href="/d/{debate.slug}/claims/{thesis.pk}/"' in html
+
+
+def test_claim_under_a_hidden_claim_is_404_except_for_moderators(client):
+    debate = DebateFactory()
+    thesis = claim_create(debate=debate, parent=None, text="T")
+    hidden = claim_create(
+        debate=debate, parent=thesis, stance="con", text="Gone", status="hidden"
+    )
+    below = claim_create(debate=debate, parent=hidden, stance="pro", text="Below")
+    moderator = MembershipFactory(debate=debate, role="moderator").user
+
+    assert client.get(f"/d/{debate.slug}/claims/{below.pk}/").status_code == 404
+    client.force_login(moderator)
+    assert client.get(f"/d/{debate.slug}/claims/{below.pk}/").status_code == 200

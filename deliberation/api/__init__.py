@@ -1,0 +1,1 @@
+"""The REST API of debates, claims, sources and citations (``/api/v1/``)."""

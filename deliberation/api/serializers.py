@@ -1,0 +1,409 @@
+"""Input and output serializers of the API, kept apart: inputs only validate the
+shape of a request (the services validate the content), outputs only render.
+
+Claim outputs expect claims from ``views.claims_shown_to`` (annotated with
+``parent_id`` and ``thesis_rank``). Author names follow the context key
+``hide_authors``: in an anonymous debate only moderators see who wrote what
+(and everyone sees their own name)."""
+
+from rest_framework import serializers
+
+from claims.markdown import render_markdown
+from claims.models import (
+    CLAIM_TEXT_MAX,
+    Citation,
+    Claim,
+    ClaimRevision,
+    Source,
+    SourceRevision,
+)
+from deliberation.models import Debate
+
+STEP = Claim.steplen
+
+# --- Outputs -------------------------------------------------------------------
+
+
+def claim_number(claim: Claim) -> str:
+    """Kialo-style position, e.g. "1.2.3": the thesis's place among the debate's
+    theses, then the claim's place under each parent. Positions are insertion
+    order (paths are never reused), so a number stays valid when other claims
+    are hidden."""
+    steps = [claim.path[i : i + STEP] for i in range(STEP, len(claim.path), STEP)]
+    return ".".join([str(claim.thesis_rank), *(str(Claim._str2int(s)) for s in steps)])
+
+
+class _AuthorMixin:
+    def _author_name(self, obj, author_field: str = "author") -> str | None:
+        author = getattr(obj, author_field)
+        if author is None:
+            return None
+        request = self.context.get("request")
+        own = request is not None and request.user.pk == author.pk
+        if self.context.get("hide_authors") and not own:
+            return None
+        return author.username
+
+
+class ClaimNodeSerializer(serializers.ModelSerializer):
+    """A claim as a node of the argument map (tree and children lists)."""
+
+    parent = serializers.IntegerField(
+        source="parent_id",
+        read_only=True,
+        allow_null=True,
+        help_text="Id of the parent claim; null for a thesis.",
+    )
+    link_to = serializers.IntegerField(
+        source="link_to_id",
+        read_only=True,
+        allow_null=True,
+        help_text="For a link claim, the id of the claim it shows (text is empty).",
+    )
+    number = serializers.SerializerMethodField(
+        help_text='Position in the map, e.g. "1.2.3".'
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "parent",
+            "depth",
+            "number",
+            "stance",
+            "text",
+            "link_to",
+            "status",
+        ]
+        read_only_fields = fields
+
+    def get_number(self, claim) -> str:
+        return claim_number(claim)
+
+
+class CitationSerializer(serializers.ModelSerializer):
+    claim = serializers.IntegerField(source="claim_id", read_only=True)
+    source = serializers.IntegerField(source="source_id", read_only=True)
+    source_key = serializers.CharField(source="source.key", read_only=True)
+    source_title = serializers.CharField(source="source.title", read_only=True)
+    source_revision = serializers.IntegerField(
+        source="source_revision.number",
+        read_only=True,
+        help_text="Number of the source revision the quote was taken from.",
+    )
+    quote = serializers.CharField(source="exact", read_only=True)
+
+    class Meta:
+        model = Citation
+        fields = [
+            "id",
+            "claim",
+            "source",
+            "source_key",
+            "source_title",
+            "source_revision",
+            "quote",
+            "prefix",
+            "suffix",
+            "start",
+            "end",
+            "created",
+        ]
+        read_only_fields = fields
+
+
+class ClaimSerializer(_AuthorMixin, ClaimNodeSerializer):
+    """A claim with its explanation, author and citations."""
+
+    debate = serializers.CharField(
+        source="debate.slug", read_only=True, help_text="Slug of the debate."
+    )
+    explanation_html = serializers.SerializerMethodField(
+        help_text="The explanation rendered from Markdown and sanitised."
+    )
+    author = serializers.SerializerMethodField(
+        help_text="Username of the author; null when unknown or hidden "
+        "(anonymous debates)."
+    )
+    citations = CitationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "debate",
+            "parent",
+            "depth",
+            "number",
+            "stance",
+            "text",
+            "explanation",
+            "explanation_html",
+            "link_to",
+            "author",
+            "status",
+            "created",
+            "updated",
+            "citations",
+        ]
+        read_only_fields = fields
+
+    def get_explanation_html(self, claim) -> str:
+        return render_markdown(claim.explanation)
+
+    def get_author(self, claim) -> str | None:
+        return self._author_name(claim)
+
+
+class ClaimRevisionSerializer(_AuthorMixin, serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ClaimRevision
+        fields = [
+            "number",
+            "author",
+            "text_before",
+            "text_after",
+            "explanation_before",
+            "explanation_after",
+            "note",
+            "created",
+        ]
+        read_only_fields = fields
+
+    def get_author(self, revision) -> str | None:
+        return self._author_name(revision)
+
+
+class DebateListItemSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(
+        source="owner.username", read_only=True, allow_null=True
+    )
+    claim_count = serializers.IntegerField(
+        read_only=True, help_text="Number of visible claims, theses included."
+    )
+
+    class Meta:
+        model = Debate
+        fields = [
+            "slug",
+            "question",
+            "description",
+            "visibility",
+            "mode",
+            "owner",
+            "claim_count",
+            "created",
+            "updated",
+        ]
+        read_only_fields = fields
+
+
+class DebateSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(
+        source="owner.username", read_only=True, allow_null=True
+    )
+    theses = ClaimNodeSerializer(
+        source="thesis_nodes",
+        many=True,
+        read_only=True,
+        help_text="The theses (root claims) the requester may see.",
+    )
+
+    class Meta:
+        model = Debate
+        fields = [
+            "slug",
+            "question",
+            "description",
+            "visibility",
+            "mode",
+            "owner",
+            "voting_enabled",
+            "premoderation",
+            "anonymity",
+            "theses",
+            "created",
+            "updated",
+        ]
+        read_only_fields = fields
+
+
+class SourceListItemSerializer(serializers.ModelSerializer):
+    debate = serializers.CharField(source="debate.slug", read_only=True)
+    authors = serializers.ListField(child=serializers.CharField(), read_only=True)
+    revision = serializers.IntegerField(
+        read_only=True, help_text="Number of the current text revision."
+    )
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "debate",
+            "key",
+            "title",
+            "publisher",
+            "authors",
+            "published",
+            "url",
+            "licence_note",
+            "revision",
+            "created",
+            "updated",
+        ]
+        read_only_fields = fields
+
+
+class SourceSerializer(SourceListItemSerializer):
+    class Meta(SourceListItemSerializer.Meta):
+        fields = [*SourceListItemSerializer.Meta.fields, "text"]
+        read_only_fields = fields
+
+
+class SourceRevisionSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(
+        source="author.username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = SourceRevision
+        fields = ["number", "text", "author", "note", "created"]
+        read_only_fields = fields
+
+
+# --- Inputs --------------------------------------------------------------------
+
+_CLAIM_TEXT_HELP = (
+    f"One idea in at most {CLAIM_TEXT_MAX} characters; the rest goes in the "
+    "explanation."
+)
+
+
+class DebateCreateSerializer(serializers.Serializer):
+    question = serializers.CharField(max_length=300)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    visibility = serializers.ChoiceField(
+        choices=Debate.Visibility.choices, default=Debate.Visibility.PUBLIC
+    )
+    mode = serializers.ChoiceField(
+        choices=Debate.Mode.choices, default=Debate.Mode.OPEN
+    )
+    theses = serializers.ListField(
+        child=serializers.CharField(max_length=CLAIM_TEXT_MAX),
+        required=False,
+        default=list,
+        help_text="Texts of the debate's first theses. " + _CLAIM_TEXT_HELP,
+    )
+
+
+class DebateUpdateSerializer(serializers.Serializer):
+    """Every field is optional: only those sent change."""
+
+    question = serializers.CharField(max_length=300, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    visibility = serializers.ChoiceField(
+        choices=Debate.Visibility.choices, required=False
+    )
+    mode = serializers.ChoiceField(choices=Debate.Mode.choices, required=False)
+    voting_enabled = serializers.BooleanField(required=False)
+    premoderation = serializers.BooleanField(required=False)
+    anonymity = serializers.BooleanField(required=False)
+
+
+class ThesisCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text=_CLAIM_TEXT_HELP)
+    explanation = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Markdown."
+    )
+
+
+class ClaimCreateSerializer(serializers.Serializer):
+    parent = serializers.IntegerField(help_text="Id of the claim this one answers.")
+    stance = serializers.ChoiceField(choices=Claim.Stance.choices)
+    text = serializers.CharField(help_text=_CLAIM_TEXT_HELP)
+    explanation = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Markdown."
+    )
+
+
+class ClaimUpdateSerializer(serializers.Serializer):
+    """Every field is optional: only those sent change; each edit is a revision."""
+
+    text = serializers.CharField(required=False, help_text=_CLAIM_TEXT_HELP)
+    explanation = serializers.CharField(
+        required=False, allow_blank=True, help_text="Markdown."
+    )
+    note = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the claim was changed (kept in the revision).",
+    )
+
+
+class _SourceMetadataFields(serializers.Serializer):
+    publisher = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    authors = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False
+    )
+    published = serializers.DateField(required=False, allow_null=True)
+    url = serializers.URLField(max_length=1000, required=False, allow_blank=True)
+    licence_note = serializers.CharField(
+        max_length=500, required=False, allow_blank=True
+    )
+
+
+class SourceCreateSerializer(_SourceMetadataFields):
+    key = serializers.SlugField(
+        max_length=80,
+        required=False,
+        allow_blank=True,
+        help_text="Stable short name in the debate; derived from the title if empty.",
+    )
+    title = serializers.CharField(max_length=300)
+    # Kept exactly as sent: citations anchor on character positions.
+    text = serializers.CharField(trim_whitespace=False)
+
+
+class SourceUpdateSerializer(_SourceMetadataFields):
+    """Every field is optional: only those sent change. A new text becomes a
+    new revision."""
+
+    title = serializers.CharField(max_length=300, required=False)
+    text = serializers.CharField(trim_whitespace=False, required=False)
+    note = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the text changed (kept in the revision).",
+    )
+
+
+class _DebateSourceField(serializers.PrimaryKeyRelatedField):
+    """A source of the debate in the context (``context["debate"]``)."""
+
+    def get_queryset(self):
+        debate = self.context.get("debate")
+        return Source.objects.filter(debate=debate) if debate else Source.objects.none()
+
+
+class CitationCreateSerializer(serializers.Serializer):
+    source = _DebateSourceField(
+        queryset=Source.objects.all(), help_text="Id of a source of the same debate."
+    )
+    # Kept exactly as sent: it must match the source text character for character.
+    quote = serializers.CharField(
+        trim_whitespace=False, help_text="The cited passage, exactly as in the source."
+    )
+    start = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Character offset of the passage, when it occurs more than once.",
+    )

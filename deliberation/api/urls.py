@@ -1,0 +1,59 @@
+"""Routes of the API under /api/v1/ (included from config.urls)."""
+
+from django.urls import path
+
+from deliberation.api import views
+
+urlpatterns = [
+    path("debates/", views.DebateListView.as_view(), name="api-debate-list"),
+    path(
+        "debates/<slug:slug>/",
+        views.DebateDetailView.as_view(),
+        name="api-debate-detail",
+    ),
+    path(
+        "debates/<slug:slug>/tree/",
+        views.DebateTreeView.as_view(),
+        name="api-debate-tree",
+    ),
+    path(
+        "debates/<slug:slug>/theses/",
+        views.DebateThesesView.as_view(),
+        name="api-debate-theses",
+    ),
+    path(
+        "debates/<slug:slug>/sources/",
+        views.DebateSourcesView.as_view(),
+        name="api-debate-sources",
+    ),
+    path("claims/", views.ClaimCreateView.as_view(), name="api-claim-create"),
+    path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="api-claim-detail"),
+    path(
+        "claims/<int:pk>/children/",
+        views.ClaimChildrenView.as_view(),
+        name="api-claim-children",
+    ),
+    path(
+        "claims/<int:pk>/revisions/",
+        views.ClaimRevisionsView.as_view(),
+        name="api-claim-revisions",
+    ),
+    path(
+        "claims/<int:pk>/citations/",
+        views.ClaimCitationsView.as_view(),
+        name="api-claim-citations",
+    ),
+    path(
+        "citations/<int:pk>/",
+        views.CitationDetailView.as_view(),
+        name="api-citation-detail",
+    ),
+    path(
+        "sources/<int:pk>/", views.SourceDetailView.as_view(), name="api-source-detail"
+    ),
+    path(
+        "sources/<int:pk>/revisions/",
+        views.SourceRevisionsView.as_view(),
+        name="api-source-revisions",
+    ),
+]
