@@ -143,6 +143,15 @@ class Claim(MP_Node):
         """What a reader sees: a link claim shows its target's text."""
         return self.link_to.text if self.link_to_id else self.text
 
+    def number(self, thesis_rank: int) -> str:
+        """Kialo-style position, e.g. "1.2.3": the thesis's place among the
+        debate's theses, then the place under each parent. Places are insertion
+        order (paths are never reused), so a number stays valid when other
+        claims are hidden."""
+        steps = range(self.steplen, len(self.path), self.steplen)
+        places = (self._str2int(self.path[i : i + self.steplen]) for i in steps)
+        return ".".join([str(thesis_rank), *map(str, places)])
+
     @property
     def parent_path(self):
         return self.path[: -self.steplen] if self.depth > 1 else ""

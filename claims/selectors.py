@@ -116,6 +116,7 @@ class OutlineNode:
     claim: Claim
     number: str
     children: list["OutlineNode"] = field(default_factory=list)
+    thesis_rank: int = 0
     hidden_children: int = 0
     current: bool = False
 
@@ -123,27 +124,39 @@ class OutlineNode:
 def outline(debate, focus: Claim | None) -> list[OutlineNode]:
     """The tree as a jump list: every claim down to OUTLINE_DEPTH, plus the
     siblings along the path to ``focus`` and its children; each branch shows at
-    most OUTLINE_SIBLINGS. Numbers are Kialo-style positions ("1.2.3")."""
+    most OUTLINE_SIBLINGS. Numbers are ``Claim.number`` ("1.2.3")."""
     wanted = Q(depth__lte=OUTLINE_DEPTH)
     if focus is not None:
         for level in range(1, focus.depth + 1):
             wanted |= Q(path__startswith=focus.path[: STEP * level], depth=level + 1)
+    # Not only visible claims: hidden theses still count for the numbering.
     claims = (
-        visible_claims(debate)
+        Claim.objects.filter(debate=debate)
         .filter(wanted)
         .select_related("link_to")
-        .only("pk", "path", "depth", "numchild", "stance", "text", "link_to__text")
+        .only(
+            "pk",
+            "path",
+            "depth",
+            "numchild",
+            "stance",
+            "text",
+            "status",
+            "link_to__text",
+        )
         .order_by("path")
     )
     roots: list[OutlineNode] = []
     nodes: dict[str, OutlineNode] = {}
+    theses_seen = 0
     for claim in claims:
+        theses_seen += claim.depth == 1
         parent = nodes.get(claim.path[:-STEP]) if claim.depth > 1 else None
-        if claim.depth > 1 and parent is None:
-            continue  # under a hidden claim
+        if claim.status != VISIBLE or (claim.depth > 1 and parent is None):
+            continue  # not shown, nor anything under it
         siblings = parent.children if parent else roots
-        prefix = f"{parent.number}." if parent else ""
-        node = OutlineNode(claim, f"{prefix}{len(siblings) + 1}")
+        thesis_rank = theses_seen if parent is None else parent.thesis_rank
+        node = OutlineNode(claim, claim.number(thesis_rank), thesis_rank=thesis_rank)
         node.current = focus is not None and claim.pk == focus.pk
         nodes[claim.path] = node
         siblings.append(node)

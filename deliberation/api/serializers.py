@@ -24,15 +24,6 @@ STEP = Claim.steplen
 # --- Outputs -------------------------------------------------------------------
 
 
-def claim_number(claim: Claim) -> str:
-    """Kialo-style position, e.g. "1.2.3": the thesis's place among the debate's
-    theses, then the claim's place under each parent. Positions are insertion
-    order (paths are never reused), so a number stays valid when other claims
-    are hidden."""
-    steps = [claim.path[i : i + STEP] for i in range(STEP, len(claim.path), STEP)]
-    return ".".join([str(claim.thesis_rank), *(str(Claim._str2int(s)) for s in steps)])
-
-
 class _AuthorMixin:
     def _author_name(self, obj, author_field: str = "author") -> str | None:
         author = getattr(obj, author_field)
@@ -79,7 +70,7 @@ class ClaimNodeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_number(self, claim) -> str:
-        return claim_number(claim)
+        return claim.number(claim.thesis_rank)
 
 
 class CitationSerializer(serializers.ModelSerializer):

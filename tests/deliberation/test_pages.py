@@ -259,3 +259,19 @@ def test_claim_under_a_hidden_claim_is_404_except_for_moderators(client):
     assert client.get(f"/d/{debate.slug}/claims/{below.pk}/").status_code == 404
     client.force_login(moderator)
     assert client.get(f"/d/{debate.slug}/claims/{below.pk}/").status_code == 200
+
+
+def test_numbers_are_stable_when_a_sibling_is_hidden_and_match_the_api(client):
+    debate = DebateFactory()
+    claim_create(debate=debate, parent=None, text="First thesis", status="hidden")
+    thesis = claim_create(debate=debate, parent=None, text="Second thesis")
+    claim_create(
+        debate=debate, parent=thesis, stance="pro", text="Gone", status="hidden"
+    )
+    kept = claim_create(debate=debate, parent=thesis, stance="con", text="Kept")
+
+    html = client.get(f"/d/{debate.slug}/claims/{kept.pk}/").content.decode()
+    api = client.get(f"/api/v1/claims/{kept.pk}/").json()
+
+    assert '<span class="num">2.2</span>' in html
+    assert api["number"] == "2.2"
