@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deliberation import views
+from deliberation.views import debates as views
 
 urlpatterns = [
     path("", views.home, name="home"),

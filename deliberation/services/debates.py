@@ -1,5 +1,5 @@
-"""Acts of a person in a debate: check the rules, call the content services,
-publish live events after commit."""
+"""Debates, claims, sources and citations as acts of a person: check the rules,
+call the content services, publish live events after commit."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction

@@ -1,0 +1,28 @@
+"""Acts of a person in a debate: check the rules, call the content services,
+publish live events after commit. One module per area, all importable from here."""
+
+from deliberation.services.debates import (
+    citation_add,
+    citation_remove,
+    claim_contribute,
+    claim_edit,
+    debate_create,
+    debate_import,
+    debate_update,
+    source_add,
+    source_edit,
+    thesis_add,
+)
+
+__all__ = [
+    "citation_add",
+    "citation_remove",
+    "claim_contribute",
+    "claim_edit",
+    "debate_create",
+    "debate_import",
+    "debate_update",
+    "source_add",
+    "source_edit",
+    "thesis_add",
+]
