@@ -74,6 +74,13 @@ class Membership(models.Model):
         max_length=12, choices=Role.choices, default=Role.PARTICIPANT
     )
     pseudonym = models.CharField(max_length=60, blank=True)
+    side = models.CharField(
+        max_length=40, blank=True, help_text="Side in a classroom debate, e.g. for."
+    )
+    team = models.CharField(max_length=40, blank=True)
+    share_votes = models.BooleanField(
+        default=False, help_text="Consents to others viewing this member's votes."
+    )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
@@ -88,3 +95,60 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.debate.slug} ({self.role})"
+
+
+class Vote(models.Model):
+    """A stance on a claim (Pol.is semantics); one per person and claim."""
+
+    class Stance(models.TextChoices):
+        AGREE = "agree", "Agree"
+        DISAGREE = "disagree", "Disagree"
+        PASS = "pass", "Pass"
+
+    claim = models.ForeignKey(
+        "claims.Claim", on_delete=models.CASCADE, related_name="votes"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+    )
+    stance = models.CharField(max_length=8, choices=Stance.choices)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "user"], name="vote_one_per_person"
+            ),
+        ]
+        indexes = [models.Index(fields=["claim", "stance"])]
+
+    def __str__(self):
+        return f"{self.user_id} {self.stance} {self.claim_id}"
+
+
+class Impact(models.Model):
+    """How much a pro or con bears on its parent if true, 0–4 (Kialo semantics)."""
+
+    claim = models.ForeignKey(
+        "claims.Claim", on_delete=models.CASCADE, related_name="impacts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="impacts"
+    )
+    value = models.PositiveSmallIntegerField()
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "user"], name="impact_one_per_person"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__lte=4), name="impact_value_0_to_4"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} rates {self.claim_id} at {self.value}"

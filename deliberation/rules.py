@@ -67,6 +67,17 @@ def is_author(user, obj):
     return bool(user.is_authenticated and getattr(obj, "author_id", None) == user.pk)
 
 
+@rules.predicate
+def voting_enabled(user, obj):
+    debate = _debate_of(obj)
+    return bool(debate and debate.voting_enabled)
+
+
+@rules.predicate
+def claim_is_visible(user, claim):
+    return getattr(claim, "status", None) == "visible"
+
+
 is_staff = rules.is_staff
 can_view = debate_is_listed_or_unlisted | is_member | is_debate_owner | is_staff
 is_moderator = is_debate_owner | is_debate_moderator | is_staff
@@ -85,3 +96,15 @@ rules.add_perm(
     rules.is_authenticated & can_view & is_not_suspended & (is_author | is_moderator),
 )
 rules.add_perm("deliberation.change_source", is_moderator)
+# Object: a Claim. Phases (classroom) will add their own predicate here.
+rules.add_perm(
+    "deliberation.vote_claim",
+    rules.is_authenticated
+    & can_view
+    & voting_enabled
+    & claim_is_visible
+    & is_not_suspended
+    & ~is_observer,
+)
+# Seeing one participant's votes: their consent, or a moderator's view.
+rules.add_perm("deliberation.view_member_votes", is_moderator)

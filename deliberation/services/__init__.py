@@ -13,6 +13,12 @@ from deliberation.services.debates import (
     source_edit,
     thesis_add,
 )
+from deliberation.services.voting import (
+    impact_set,
+    impact_withdraw,
+    vote_cast,
+    vote_withdraw,
+)
 
 __all__ = [
     "citation_add",
@@ -25,4 +31,8 @@ __all__ = [
     "source_add",
     "source_edit",
     "thesis_add",
+    "impact_set",
+    "impact_withdraw",
+    "vote_cast",
+    "vote_withdraw",
 ]

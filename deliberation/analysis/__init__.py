@@ -1,0 +1,1 @@
+"""Pure analysis code (Python/numpy): no Django imports here."""

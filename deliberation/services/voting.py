@@ -1,0 +1,95 @@
+"""Stance votes and impact votes. One row per person and claim, written with a
+single upsert so a double submit stores one vote; tallies are aggregated from
+the rows (never kept as counters), so they always equal a recount."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from claims.models import Claim
+from deliberation.events import publish
+from deliberation.models import Impact, Membership, Vote
+from deliberation.selectors import tallies_for
+
+VOTE_DENIED = "You may not vote on this claim."
+
+
+def _voted_claim(claim: Claim) -> Claim:
+    """A link claim is a second place for its target: votes go to the target."""
+    return claim.link_to if claim.link_to_id else claim
+
+
+def _check_may_vote(user, claim: Claim) -> None:
+    if not user.has_perm("deliberation.vote_claim", claim):
+        raise PermissionDenied(VOTE_DENIED)
+    Membership.objects.get_or_create(
+        debate_id=claim.debate_id,
+        user=user,
+        defaults={"role": Membership.Role.PARTICIPANT},
+    )
+
+
+def _publish_tally_on_commit(claim: Claim) -> None:
+    # Counted after commit, so the event shows every vote committed so far.
+    def send():
+        tally = tallies_for([claim.pk])[claim.pk]
+        publish(
+            debate_id=claim.debate_id,
+            event="tally.changed",
+            payload={"claim_id": claim.pk, "tally": tally.as_dict()},
+        )
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def vote_cast(*, user, claim: Claim, stance: str) -> Claim:
+    """Agree, disagree or pass; replaces the person's earlier stance."""
+    claim = _voted_claim(claim)
+    if stance not in Vote.Stance.values:
+        raise ValidationError({"stance": "Choose agree, disagree or pass."})
+    _check_may_vote(user, claim)
+    Vote.objects.bulk_create(
+        [Vote(claim=claim, user=user, stance=stance)],
+        update_conflicts=True,
+        unique_fields=["claim", "user"],
+        update_fields=["stance", "updated"],
+    )
+    _publish_tally_on_commit(claim)
+    return claim
+
+
+@transaction.atomic
+def vote_withdraw(*, user, claim: Claim) -> Claim:
+    claim = _voted_claim(claim)
+    _check_may_vote(user, claim)
+    if Vote.objects.filter(claim=claim, user=user).delete()[0]:
+        _publish_tally_on_commit(claim)
+    return claim
+
+
+@transaction.atomic
+def impact_set(*, user, claim: Claim, value: int) -> Claim:
+    """Rate 0–4 how much a pro or con bears on its parent."""
+    claim = _voted_claim(claim)
+    if claim.depth == 1:
+        raise ValidationError({"value": "A thesis has no parent to weigh against."})
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 4:
+        raise ValidationError({"value": "Impact is a whole number from 0 to 4."})
+    _check_may_vote(user, claim)
+    Impact.objects.bulk_create(
+        [Impact(claim=claim, user=user, value=value)],
+        update_conflicts=True,
+        unique_fields=["claim", "user"],
+        update_fields=["value", "updated"],
+    )
+    _publish_tally_on_commit(claim)
+    return claim
+
+
+@transaction.atomic
+def impact_withdraw(*, user, claim: Claim) -> Claim:
+    claim = _voted_claim(claim)
+    _check_may_vote(user, claim)
+    if Impact.objects.filter(claim=claim, user=user).delete()[0]:
+        _publish_tally_on_commit(claim)
+    return claim
