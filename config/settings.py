@@ -197,6 +197,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimStanceEnum": "claims.models.Claim.Stance",
+        "VoteStanceEnum": "deliberation.models.Vote.Stance",
+    },
 }
 
 # --- Static files and pages ---------------------------------------------------

@@ -6,6 +6,7 @@ Claim outputs expect claims from ``views.claims_shown_to`` (annotated with
 ``hide_authors``: in an anonymous debate only moderators see who wrote what
 (and everyone sees their own name)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.markdown import render_markdown
@@ -18,6 +19,7 @@ from claims.models import (
     SourceRevision,
 )
 from deliberation.models import Debate
+from deliberation.selectors import tallies_for
 
 STEP = Claim.steplen
 
@@ -118,6 +120,10 @@ class ClaimSerializer(_AuthorMixin, ClaimNodeSerializer):
         "(anonymous debates)."
     )
     citations = CitationSerializer(many=True, read_only=True)
+    tally = serializers.SerializerMethodField(
+        help_text="Everyone's votes: agree, disagree, pass, voters, impact "
+        "(counts of 0..4), impact_voters, impact_mean."
+    )
 
     class Meta:
         model = Claim
@@ -137,8 +143,27 @@ class ClaimSerializer(_AuthorMixin, ClaimNodeSerializer):
             "created",
             "updated",
             "citations",
+            "tally",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "agree": {"type": "integer"},
+                "disagree": {"type": "integer"},
+                "pass": {"type": "integer"},
+                "voters": {"type": "integer"},
+                "impact": {"type": "array", "items": {"type": "integer"}},
+                "impact_voters": {"type": "integer"},
+                "impact_mean": {"type": "number", "nullable": True},
+            },
+        }
+    )
+    def get_tally(self, claim) -> dict:
+        target = claim.link_to_id or claim.pk
+        return tallies_for([target])[target].as_dict()
 
     def get_explanation_html(self, claim) -> str:
         return render_markdown(claim.explanation)

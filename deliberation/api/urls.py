@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from deliberation.api import views
+from deliberation.api import views, voting
 
 urlpatterns = [
     path("debates/", views.DebateListView.as_view(), name="api-debate-list"),
@@ -42,6 +42,19 @@ urlpatterns = [
         "claims/<int:pk>/citations/",
         views.ClaimCitationsView.as_view(),
         name="api-claim-citations",
+    ),
+    path(
+        "claims/<int:pk>/vote/", voting.ClaimVoteView.as_view(), name="api-claim-vote"
+    ),
+    path(
+        "claims/<int:pk>/impact/",
+        voting.ClaimImpactView.as_view(),
+        name="api-claim-impact",
+    ),
+    path(
+        "claims/<int:pk>/tally/",
+        voting.ClaimTallyView.as_view(),
+        name="api-claim-tally",
     ),
     path(
         "citations/<int:pk>/",

@@ -102,6 +102,15 @@ def test_read_a_claim_with_its_explanation_author_and_citations(debate, thesis):
                 "created": iso(citation.created),
             }
         ],
+        "tally": {
+            "agree": 0,
+            "disagree": 0,
+            "pass": 0,
+            "voters": 0,
+            "impact": [0, 0, 0, 0, 0],
+            "impact_voters": 0,
+            "impact_mean": None,
+        },
     }
     assert "ada@example.org" not in response.content.decode()
 

@@ -1,0 +1,149 @@
+"""API for stance and impact votes and tallies (thin: serializers + services)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from deliberation import services
+from deliberation.api.views import (
+    BAD_REQUEST,
+    FORBIDDEN,
+    NOT_FOUND,
+    ApiView,
+    _valid,
+    claim_or_404,
+)
+from deliberation.models import Vote
+from deliberation.selectors import perspective_for, tallies_for
+
+
+class VoteInputSerializer(serializers.Serializer):
+    stance = serializers.ChoiceField(choices=Vote.Stance.choices)
+
+
+class ImpactInputSerializer(serializers.Serializer):
+    value = serializers.IntegerField(
+        min_value=0, max_value=4, help_text="0 (no bearing) to 4 (decisive)."
+    )
+
+
+class TallySerializer(serializers.Serializer):
+    claim = serializers.IntegerField(help_text="The claim counted (a link's target).")
+    perspective = serializers.CharField(help_text="Whose votes are counted.")
+    agree = serializers.IntegerField()
+    disagree = serializers.IntegerField()
+    pass_ = serializers.IntegerField()
+    voters = serializers.IntegerField(help_text="People with a stance vote.")
+    impact = serializers.ListField(
+        child=serializers.IntegerField(),
+        min_length=5,
+        max_length=5,
+        help_text="How many rated the impact 0, 1, 2, 3 and 4.",
+    )
+    impact_voters = serializers.IntegerField()
+    impact_mean = serializers.FloatField(allow_null=True)
+    my_stance = serializers.CharField(
+        allow_blank=True, help_text="The requester's stance, or empty."
+    )
+    my_impact = serializers.IntegerField(allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["pass"] = fields.pop("pass_")  # a Python keyword
+        return fields
+
+
+def tally_data(claim, *, user, perspective=None) -> dict:
+    voters = perspective.voters if perspective else None
+    tally = tallies_for([claim.pk], voters=voters, user=user)[claim.pk]
+    return {
+        "claim": claim.pk,
+        "perspective": perspective.key if perspective else "everyone",
+        **tally.as_dict(),
+        "my_stance": tally.my_stance,
+        "my_impact": tally.my_impact,
+    }
+
+
+VOTE_RESPONSES = {
+    200: TallySerializer,
+    400: BAD_REQUEST,
+    401: FORBIDDEN,
+    403: FORBIDDEN,
+    404: NOT_FOUND,
+}
+
+
+class ClaimVoteView(ApiView):
+    @extend_schema(
+        summary="Vote on a claim",
+        description="Agree, disagree or pass. Replaces your earlier stance; a "
+        "double submit stores one vote. A vote on a link counts for its target.",
+        request=VoteInputSerializer,
+        responses=VOTE_RESPONSES,
+    )
+    def post(self, request, pk):
+        claim = claim_or_404(request.user, pk)
+        data = _valid(VoteInputSerializer, request)
+        voted = services.vote_cast(
+            user=request.user, claim=claim, stance=data["stance"]
+        )
+        return Response(tally_data(voted, user=request.user))
+
+    @extend_schema(summary="Withdraw your vote", request=None, responses=VOTE_RESPONSES)
+    def delete(self, request, pk):
+        claim = claim_or_404(request.user, pk)
+        voted = services.vote_withdraw(user=request.user, claim=claim)
+        return Response(tally_data(voted, user=request.user))
+
+
+class ClaimImpactView(ApiView):
+    @extend_schema(
+        summary="Rate a pro or con's impact",
+        description="How much it strengthens or weakens its parent if true, 0–4.",
+        request=ImpactInputSerializer,
+        responses=VOTE_RESPONSES,
+    )
+    def post(self, request, pk):
+        claim = claim_or_404(request.user, pk)
+        data = _valid(ImpactInputSerializer, request)
+        voted = services.impact_set(user=request.user, claim=claim, value=data["value"])
+        return Response(tally_data(voted, user=request.user))
+
+    @extend_schema(
+        summary="Withdraw your impact rating", request=None, responses=VOTE_RESPONSES
+    )
+    def delete(self, request, pk):
+        claim = claim_or_404(request.user, pk)
+        voted = services.impact_withdraw(user=request.user, claim=claim)
+        return Response(tally_data(voted, user=request.user))
+
+
+class ClaimTallyView(ApiView):
+    @extend_schema(
+        summary="A claim's tally",
+        description="Counts of everyone's votes, or of one perspective.",
+        parameters=[
+            OpenApiParameter(
+                "perspective",
+                str,
+                description="everyone (default), side:<name>, participant:<membership "
+                "id> (with their consent or as a moderator) or group:<n>.",
+            )
+        ],
+        responses={
+            200: TallySerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request, pk):
+        claim = claim_or_404(request.user, pk)
+        target = claim.link_to if claim.link_to_id else claim
+        perspective = perspective_for(
+            debate=claim.debate,
+            user=request.user,
+            key=request.query_params.get("perspective", "everyone"),
+        )
+        return Response(tally_data(target, user=request.user, perspective=perspective))
