@@ -4,8 +4,18 @@ whatever the size of the tree (the debate page's query count is tested)."""
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 
 from claims.anchoring import split_highlights
 from claims.models import Citation, Claim, Source
@@ -38,9 +48,17 @@ def claim_for_page(debate, pk: int) -> Claim | None:
     )
 
 
-def ancestors_of(claim: Claim) -> list[Claim]:
+def theses_and_ancestors(debate, claim: Claim) -> tuple[list[Claim], list[Claim]]:
+    """The debate's visible theses and ``claim``'s ancestors (any status), in
+    one query."""
     paths = [claim.path[: STEP * level] for level in range(1, claim.depth)]
-    return list(Claim.objects.filter(path__in=paths).order_by("depth")) if paths else []
+    rows = Claim.objects.filter(
+        Q(debate=debate, depth=1, status=VISIBLE) | Q(path__in=paths)
+    ).order_by("order", "path")
+    rows = list(rows)
+    theses = [c for c in rows if c.depth == 1 and c.status == VISIBLE]
+    ancestors = sorted((c for c in rows if c.path in paths), key=lambda c: c.depth)
+    return theses, ancestors
 
 
 @dataclass
@@ -66,11 +84,36 @@ class Column:
         return max(0, self.offset - self.limit) if self.offset else None
 
 
+def _count_below(stance: str):
+    """Visible children with ``stance`` of the outer claim (or of the claim it
+    links to), as a correlated count."""
+    children = Claim.objects.filter(
+        debate_id=OuterRef("debate_id"),
+        status=VISIBLE,
+        path__startswith=OuterRef("shown_path"),
+        depth=OuterRef("shown_depth") + 1,
+        stance=stance,
+    )
+    return Coalesce(_count(children), 0)
+
+
+def _count(queryset):
+    # COUNT as a plain function, not an aggregate: no GROUP BY in the subquery.
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT"))
+    return Subquery(counted.values("n")[:1])
+
+
 def children_columns(
-    claim: Claim, *, offsets: dict[str, int] | None = None, limit: int = 25
+    claim: Claim,
+    *,
+    offsets: dict[str, int] | None = None,
+    limit: int = 25,
+    order: str = "manual",
 ) -> dict[str, Column]:
-    """The pros and cons of ``claim``, a page of each, with per-child counts of
-    their own pros and cons (``child.pro_count``, ``child.con_count``)."""
+    """The pros and cons of ``claim``, a page of each, with each child's own
+    pro and con counts (``pro_count``, ``con_count``) and ``impact_mean``.
+    ``order``: "manual" (the author's order, then age) or "impact" (mean
+    impact rating, unrated last)."""
     offsets = offsets or {}
     children = visible_claims(claim.debate_id).filter(
         path__startswith=claim.path, depth=claim.depth + 1
@@ -79,36 +122,37 @@ def children_columns(
         pro=Count("pk", filter=Q(stance=Claim.Stance.PRO)),
         con=Count("pk", filter=Q(stance=Claim.Stance.CON)),
     )
-    columns, shown = {}, []
+    ordering = ["order", "path"]
+    if order == "impact":
+        ordering = [F("impact_mean").desc(nulls_last=True), *ordering]
+    columns = {}
     for stance in (Claim.Stance.PRO, Claim.Stance.CON):
         offset = max(0, int(offsets.get(stance, 0)))
-        page = list(
+        page = (
             children.filter(stance=stance)
             .select_related("link_to", "author")
-            .annotate(citation_count=Count("citations"))
-            .order_by("order", "path")[offset : offset + limit]
+            # A link shows its target, so its citations and rating are the target's.
+            .annotate(
+                shown_id=Coalesce(F("link_to_id"), F("pk")),
+                shown_path=Coalesce(F("link_to__path"), F("path")),
+                shown_depth=Coalesce(F("link_to__depth"), F("depth")),
+            )
+            .annotate(
+                pro_count=_count_below(Claim.Stance.PRO),
+                con_count=_count_below(Claim.Stance.CON),
+                citation_count=Coalesce(
+                    _count(Citation.objects.filter(claim_id=OuterRef("shown_id"))), 0
+                ),
+                impact_mean=Subquery(
+                    Claim.objects.filter(pk=OuterRef("shown_id"))
+                    .annotate(mean=Avg("impacts__value"))
+                    .values("mean")
+                ),
+            )
+            .order_by(*ordering)[offset : offset + limit]
         )
-        shown += page
-        columns[stance] = Column(stance, page, totals[stance], offset, limit)
-    _count_grandchildren(claim, shown)
+        columns[stance] = Column(stance, list(page), totals[stance], offset, limit)
     return columns
-
-
-def _count_grandchildren(claim: Claim, children: list[Claim]) -> None:
-    counts = {}
-    if children:
-        rows = (
-            visible_claims(claim.debate_id)
-            .filter(path__startswith=claim.path, depth=claim.depth + 2)
-            .annotate(parent_path=Substr("path", 1, claim.depth * STEP + STEP))
-            .values("parent_path", "stance")
-            .annotate(n=Count("pk"))
-        )
-        counts = {(row["parent_path"], row["stance"]): row["n"] for row in rows}
-    for child in children:
-        # A link shows its target: count the target's children instead.
-        child.pro_count = counts.get((child.path, Claim.Stance.PRO), 0)
-        child.con_count = counts.get((child.path, Claim.Stance.CON), 0)
 
 
 @dataclass

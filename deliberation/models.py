@@ -130,6 +130,14 @@ class Vote(models.Model):
 class Impact(models.Model):
     """How much a pro or con bears on its parent if true, 0–4 (Kialo semantics)."""
 
+    SCALE = [
+        (0, "no bearing"),
+        (1, "slight"),
+        (2, "moderate"),
+        (3, "strong"),
+        (4, "decisive"),
+    ]
+
     claim = models.ForeignKey(
         "claims.Claim", on_delete=models.CASCADE, related_name="impacts"
     )

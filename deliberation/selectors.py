@@ -120,6 +120,20 @@ class Tally:
             round(sum(v * c for v, c in enumerate(self.impact)) / n, 2) if n else None
         )
 
+    @property
+    def bar(self) -> list[tuple[str, float, float]]:
+        """(kind, x, width) of a 100-wide stacked bar of agree/disagree/pass."""
+        parts, x = [], 0.0
+        for kind, n in (
+            ("agree", self.agree),
+            ("disagree", self.disagree),
+            ("pass", self.passes),
+        ):
+            width = 100 * n / self.voters if self.voters else 0.0
+            parts.append((kind, round(x, 2), round(width, 2)))
+            x += width
+        return parts
+
     def as_dict(self) -> dict:
         """Counts only: safe to send to everyone who may see the claim."""
         return {

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from deliberation.views import debates as views
+from deliberation.views import voting
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +15,13 @@ urlpatterns = [
     path("d/<slug:slug>/claims/<int:pk>/", views.claim_detail, name="claim_detail"),
     path("d/<slug:slug>/claims/<int:pk>/add/", views.claim_add, name="claim_add"),
     path("d/<slug:slug>/claims/<int:pk>/edit/", views.claim_edit, name="claim_edit"),
+    path("d/<slug:slug>/vote/", voting.vote_next, name="vote_next"),
+    path("d/<slug:slug>/claims/<int:pk>/vote/", voting.claim_vote, name="claim_vote"),
+    path(
+        "d/<slug:slug>/claims/<int:pk>/impact/",
+        voting.claim_impact,
+        name="claim_impact",
+    ),
     path(
         "d/<slug:slug>/claims/<int:pk>/history/",
         views.claim_history,

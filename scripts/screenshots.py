@@ -1,9 +1,11 @@
 """Refresh docs/screenshots/ from a running server (default http://127.0.0.1:8000).
 
 Usage: .venv/bin/python scripts/screenshots.py [BASE_URL]
-Drives Debian's Chromium (/usr/bin/chromium) through Playwright.
+Drives Debian's Chromium (/usr/bin/chromium) through Playwright. With
+SCREENSHOT_USER and SCREENSHOT_PASSWORD set, pages are shot signed in.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -34,6 +36,11 @@ def main():
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        if os.environ.get("SCREENSHOT_USER"):
+            page.goto(BASE + "/accounts/login/")
+            page.fill("input[name=login]", os.environ["SCREENSHOT_USER"])
+            page.fill("input[name=password]", os.environ["SCREENSHOT_PASSWORD"])
+            page.click("button[type=submit]")
         for name, path in PAGES.items():
             page.goto(BASE + path)
             page.screenshot(path=OUT / name, full_page=False)
@@ -42,6 +49,8 @@ def main():
         page.goto(BASE + f"/d/{SLUG}/")
         page.locator(".column.con .claim-link").first.click()
         page.screenshot(path=OUT / "claim.png", full_page=False)
+        page.locator(".columns").scroll_into_view_if_needed()
+        page.screenshot(path=OUT / "votes.png", full_page=False)
         print(f"claim.png: {page.url}")
         browser.close()
 

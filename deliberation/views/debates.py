@@ -15,8 +15,15 @@ from claims import selectors as claim_selectors
 from claims.models import Claim, Source
 from deliberation import services
 from deliberation.forms import ClaimAddForm, ClaimEditForm
-from deliberation.models import Debate
-from deliberation.selectors import claims_shown_to, debate_for_viewer, debate_list_for
+from deliberation.models import Debate, Impact
+from deliberation.selectors import (
+    claims_shown_to,
+    debate_for_viewer,
+    debate_list_for,
+    perspective_for,
+    perspectives_of,
+    tallies_for,
+)
 
 
 def home(request):
@@ -31,14 +38,18 @@ def _debate_or_404(request, slug) -> Debate:
     return debate
 
 
-def _claim_or_404(request, debate, pk) -> Claim:
+def _claim_or_404(request, debate, pk) -> tuple[Claim, list[Claim], list[Claim]]:
+    """The claim, the debate's theses and the claim's ancestors; 404 when the
+    claim is hidden or pending, or sits under such a claim, except for its
+    author and moderators."""
     claim = claim_selectors.claim_for_page(debate, pk)
     if claim is None:
         raise Http404("No such claim.")
-    # Hidden, pending or under a hidden claim: only its author and moderators.
-    if not claims_shown_to(request.user, debate).filter(pk=pk).exists():
+    theses, ancestors = claim_selectors.theses_and_ancestors(debate, claim)
+    shown = all(c.status == Claim.Status.VISIBLE for c in [claim, *ancestors])
+    if not shown and not claims_shown_to(request.user, debate).filter(pk=pk).exists():
         raise Http404("No such claim.")
-    return claim
+    return claim, theses, ancestors
 
 
 def claim_url(claim: Claim) -> str:
@@ -48,37 +59,65 @@ def claim_url(claim: Claim) -> str:
 def debate_detail(request, slug):
     debate = _debate_or_404(request, slug)
     theses = claim_selectors.theses_of(debate)
-    focus = _claim_or_404(request, debate, theses[0].pk) if theses else None
-    return _render_map(request, debate, theses, focus)
+    if not theses:
+        return render(request, "deliberation/debate_detail.html", {"debate": debate})
+    focus = claim_selectors.claim_for_page(debate, theses[0].pk)
+    return _render_map(request, debate, focus, theses=theses, ancestors=[])
 
 
 def claim_detail(request, slug, pk):
     debate = _debate_or_404(request, slug)
-    focus = _claim_or_404(request, debate, pk)
+    focus, theses, ancestors = _claim_or_404(request, debate, pk)
     if focus.is_link:  # a link shows its target in this second place
         return redirect(claim_url(focus.link_to))
-    return _render_map(request, debate, claim_selectors.theses_of(debate), focus)
+    return _render_map(request, debate, focus, theses=theses, ancestors=ancestors)
 
 
-def _render_map(request, debate, theses, focus, *, form=None, status=200):
-    context = {"debate": debate, "theses": theses, "focus": focus}
-    if focus is not None:
-        ancestors = claim_selectors.ancestors_of(focus)
-        offsets = {
-            stance: _int(request.GET.get(f"{stance}_offset"))
-            for stance in ("pro", "con")
-        }
-        outline = claim_selectors.outline(debate, focus)
-        context.update(
-            ancestors=ancestors,
-            thesis=ancestors[0] if ancestors else focus,
-            columns=claim_selectors.children_columns(focus, offsets=offsets),
-            outline=outline,
-            number=claim_selectors.number_of(outline, focus),
-            can_add=request.user.has_perm("deliberation.add_claim", debate),
-            can_edit=request.user.has_perm("deliberation.change_claim", focus),
-            form=form or ClaimAddForm(),
+def _perspective(request, debate):
+    try:
+        return perspective_for(
+            debate=debate, user=request.user, key=request.GET.get("perspective", "")
         )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.message_dict["perspective"]))
+        return perspective_for(debate=debate, user=request.user, key="everyone")
+
+
+def _render_map(request, debate, focus, *, theses, ancestors, form=None, status=200):
+    focus.debate = debate  # the rules ask for it; spare a query
+    offsets = {
+        stance: _int(request.GET.get(f"{stance}_offset")) for stance in ("pro", "con")
+    }
+    order = "impact" if request.GET.get("sort") == "impact" else "manual"
+    columns = claim_selectors.children_columns(focus, offsets=offsets, order=order)
+    children = [c for column in columns.values() for c in column.claims]
+    perspective = _perspective(request, debate)
+    tallies = tallies_for(
+        {focus.pk, *(c.link_to_id or c.pk for c in children)},
+        voters=perspective.voters,
+        user=request.user,
+    )
+    for claim in [focus, *children]:
+        claim.tally = tallies[claim.link_to_id or claim.pk]
+    outline = claim_selectors.outline(debate, focus)
+    context = {
+        "debate": debate,
+        "theses": theses,
+        "focus": focus,
+        "ancestors": ancestors,
+        "thesis": ancestors[0] if ancestors else focus,
+        "columns": columns,
+        "order": order,
+        "perspective": perspective,
+        "perspectives": perspectives_of(debate=debate, user=request.user),
+        "outline": outline,
+        "number": claim_selectors.number_of(outline, focus),
+        "can_add": request.user.has_perm("deliberation.add_claim", debate),
+        "can_edit": request.user.has_perm("deliberation.change_claim", focus),
+        "can_vote": request.user.has_perm("deliberation.vote_claim", focus),
+        "impact_choices": Impact.SCALE,
+        "form": form or ClaimAddForm(),
+    }
     return render(request, "deliberation/debate_detail.html", context, status=status)
 
 
@@ -93,7 +132,7 @@ def _int(value) -> int:
 @login_required
 def claim_add(request, slug, pk):
     debate = _debate_or_404(request, slug)
-    parent = _claim_or_404(request, debate, pk)
+    parent, theses, ancestors = _claim_or_404(request, debate, pk)
     form = ClaimAddForm(request.POST)
     if form.is_valid():
         try:
@@ -110,8 +149,15 @@ def claim_add(request, slug, pk):
             else:
                 messages.success(request, "Your claim was added.")
             return redirect(claim_url(parent) + f"#claim-{claim.pk}")
-    theses = claim_selectors.theses_of(debate)
-    return _render_map(request, debate, theses, parent, form=form, status=400)
+    return _render_map(
+        request,
+        debate,
+        parent,
+        theses=theses,
+        ancestors=ancestors,
+        form=form,
+        status=400,
+    )
 
 
 def _add_errors(form, exc: ValidationError):
@@ -122,7 +168,7 @@ def _add_errors(form, exc: ValidationError):
 @login_required
 def claim_edit(request, slug, pk):
     debate = _debate_or_404(request, slug)
-    claim = _claim_or_404(request, debate, pk)
+    claim, _, _ = _claim_or_404(request, debate, pk)
     if not request.user.has_perm("deliberation.change_claim", claim) or claim.is_link:
         raise PermissionDenied("You may only edit your own claims.")
     initial = {"text": claim.text, "explanation": claim.explanation}
@@ -148,7 +194,7 @@ def claim_edit(request, slug, pk):
 
 def claim_history(request, slug, pk):
     debate = _debate_or_404(request, slug)
-    claim = _claim_or_404(request, debate, pk)
+    claim, _, _ = _claim_or_404(request, debate, pk)
     revisions = claim.revisions.select_related("author").order_by("-number")
     return render(
         request,

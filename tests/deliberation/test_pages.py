@@ -275,3 +275,17 @@ def test_numbers_are_stable_when_a_sibling_is_hidden_and_match_the_api(client):
 
     assert '<span class="num">2.2</span>' in html
     assert api["number"] == "2.2"
+
+
+def test_link_card_shows_its_targets_counts(client):
+    debate = DebateFactory()
+    thesis = claim_create(debate=debate, parent=None, text="T")
+    target = claim_create(debate=debate, parent=thesis, stance="pro", text="Target")
+    claim_create(debate=debate, parent=target, stance="con", text="Against target")
+    other = claim_create(debate=debate, parent=thesis, stance="con", text="Other")
+    claim_create(debate=debate, parent=other, stance="pro", link_to=target)
+
+    html = client.get(f"/d/{debate.slug}/claims/{other.pk}/").content.decode()
+
+    pro_col = html.split('class="column pro"')[1].split("</section>")[0]
+    assert "Target" in pro_col and "0 pros · 1 con" in pro_col
