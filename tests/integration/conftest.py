@@ -1,4 +1,5 @@
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -8,7 +9,17 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from tests.conftest import require_services
+from tests.conftest import IN_CI, require_services
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def wait_for(predicate, *, timeout: float, interval: float = 0.1):
@@ -83,3 +94,95 @@ def celery_worker(django_db_setup, django_db_blocker):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, django_db_blocker):
+    """The app under daphne (HTTP + websockets) on the test database and Redis."""
+    require_services()
+    import httpx
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(settings.DATABASES["default"]),
+        "REDIS_URL": settings.REDIS_URL,
+        "DEBUG": "true",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "config.asgi:application",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def answers():
+        try:
+            return httpx.get(url + "/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        if not wait_for(answers, timeout=60, interval=0.3):
+            proc.terminate()
+            raise RuntimeError(
+                "daphne did not start: " + proc.stderr.read().decode()[-2000:]
+            )
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(django_db_setup):
+    """Debian's Chromium through Playwright; a missing browser fails under CI."""
+    if not os.path.exists(CHROMIUM):
+        message = "Chromium is required for browser tests (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(f"CI=true and {message}")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, which
+    # Django would take for async code calling the ORM; these tests are sync.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+def session_cookie(user, url: str) -> dict:
+    """A signed-in session for ``user``, as a cookie for the browser."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}
