@@ -155,9 +155,12 @@ def asgi_server(django_db_setup, django_db_blocker):
             proc.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(django_db_setup):
-    """Debian's Chromium through Playwright; a missing browser fails under CI."""
+    """Debian's Chromium through Playwright; a missing browser fails under CI.
+
+    Module-scoped: Playwright's event loop must not outlive the browser tests'
+    module, or other modules' async tests and subprocesses would inherit it."""
     if not os.path.exists(CHROMIUM):
         message = "Chromium is required for browser tests (apt-get install chromium)"
         if IN_CI:
