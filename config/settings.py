@@ -6,6 +6,7 @@ Setting DATABASE_URL and REDIS_URL switches to PostgreSQL and Redis; DEBUG=false
 turns on the production hardening that ``manage.py check --deploy`` asks for.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "allauth",
     "allauth.account",
+    "axes",
     "claims",
     "deliberation",
 ]
@@ -66,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes asks: it turns a locked-out log-in into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -111,7 +116,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "cp",
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cp"),
             "OPTIONS": REDIS_TIMEOUTS,
         }
     }
@@ -150,6 +155,7 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="counterpoint")
 # --- Auth -------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out log-ins
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -170,8 +176,39 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
-# allauth's rate limits (on the cache) lock out repeated failed log-ins.
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+# A class shares one IP address: per-IP limits must leave room for 30 pupils
+# logging in at once. Failed log-ins are django-axes' job (below), not allauth's.
+ACCOUNT_RATE_LIMITS = {"login": "300/m/ip", "signup": "120/m/ip", "login_failed": None}
+
+# Login lockout: after AXES_FAILURE_LIMIT failures for one username from one IP,
+# that pair (not the whole IP) waits AXES_COOLOFF_MINUTES. With Redis, failures
+# live in the cache only, so IP addresses expire with the lockout; the embedded
+# default keeps them in the database. Successful log-ins are never logged.
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if REDIS_URL
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "config.auth.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+# Behind a proxy, how many X-Forwarded-For hops to trust for the client address.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    if AXES_IPWARE_PROXY_COUNT
+    else ["REMOTE_ADDR"]
+)
+
+# Rate limits on writes (cache-backed: Redis in production), per person.
+RATE_LIMIT_CLAIMS = env.str("RATE_LIMIT_CLAIMS", default="20/m")
+RATE_LIMIT_VOTES = env.str("RATE_LIMIT_VOTES", default="120/m")
+RATELIMIT_VIEW = "config.views.rate_limited"
 
 # --- API --------------------------------------------------------------------
 
@@ -186,6 +223,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Views that write name a scope; the same limits as the pages.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "claims": RATE_LIMIT_CLAIMS,
+        "votes": RATE_LIMIT_VOTES,
+    },
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

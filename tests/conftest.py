@@ -7,11 +7,18 @@ where a missing service is a failure, never a silent skip.
 
 import functools
 import os
+import uuid
 
 import pytest
 from django.conf import settings
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Each run keys its cache (rate-limit counters, lockouts) apart from earlier runs
+# and from a developer's server on the same Redis; the servers and workers the
+# tests start inherit it through the environment.
+os.environ["CACHE_KEY_PREFIX"] = f"cp-test-{uuid.uuid4().hex[:8]}"
+settings.CACHES["default"]["KEY_PREFIX"] = os.environ["CACHE_KEY_PREFIX"]
 
 
 @functools.cache
@@ -58,6 +65,17 @@ def require_services():
 def fast_password_hashing(settings):
     # Real hashing costs ~0.3 s a user; tests check who may log in, not PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_local_cache():
+    # SQLite reuses ids after a rolled-back test, so per-user counters kept in
+    # local memory would carry over to the next test's users. (Redis runs are
+    # keyed per run above, and ids are not reused on PostgreSQL.)
+    from django.core.cache import cache
+
+    if "LocMem" in settings.CACHES["default"]["BACKEND"]:
+        cache.clear()
 
 
 @pytest.hookimpl(tryfirst=True)

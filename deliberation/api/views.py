@@ -314,6 +314,8 @@ class DebateSourcesView(ListView):
 
 
 class ClaimCreateView(ApiView):
+    throttle_scope = "claims"
+
     @extend_schema(
         summary="Add a pro or con",
         description="The requester (never a field of the body) becomes the author "

@@ -75,6 +75,8 @@ VOTE_RESPONSES = {
 
 
 class ClaimVoteView(ApiView):
+    throttle_scope = "votes"
+
     @extend_schema(
         summary="Vote on a claim",
         description="Agree, disagree or pass. Replaces your earlier stance; a "
@@ -98,6 +100,8 @@ class ClaimVoteView(ApiView):
 
 
 class ClaimImpactView(ApiView):
+    throttle_scope = "votes"
+
     @extend_schema(
         summary="Rate a pro or con's impact",
         description="How much it strengthens or weakens its parent if true, 0–4.",

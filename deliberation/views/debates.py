@@ -3,6 +3,7 @@
 Everything here works without JavaScript: reading is plain links, writing is
 plain form posts."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
 from claims import selectors as claim_selectors
 from claims.models import Claim, Source
@@ -130,6 +132,7 @@ def _int(value) -> int:
 
 @require_POST
 @login_required
+@ratelimit(key="user", rate=lambda group, request: settings.RATE_LIMIT_CLAIMS)
 def claim_add(request, slug, pk):
     debate = _debate_or_404(request, slug)
     parent, theses, ancestors = _claim_or_404(request, debate, pk)
@@ -166,6 +169,9 @@ def _add_errors(form, exc: ValidationError):
 
 
 @login_required
+@ratelimit(
+    key="user", rate=lambda group, request: settings.RATE_LIMIT_CLAIMS, method="POST"
+)
 def claim_edit(request, slug, pk):
     debate = _debate_or_404(request, slug)
     claim, _, _ = _claim_or_404(request, debate, pk)

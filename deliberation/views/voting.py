@@ -1,12 +1,14 @@
 """Voting pages: plain form posts (JSON when the page's script asks for it)
 and guided voting, one unvoted claim at a time."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
 from claims.models import Claim
 from deliberation import services
@@ -45,8 +47,13 @@ def _refused(request, claim, exc: ValidationError):
     )
 
 
+def _vote_rate(group, request):
+    return settings.RATE_LIMIT_VOTES
+
+
 @require_POST
 @login_required
+@ratelimit(key="user", rate=_vote_rate, group="votes")
 def claim_vote(request, slug, pk):
     debate = _debate_or_404(request, slug)
     claim, _, _ = _claim_or_404(request, debate, pk)
@@ -63,6 +70,7 @@ def claim_vote(request, slug, pk):
 
 @require_POST
 @login_required
+@ratelimit(key="user", rate=_vote_rate, group="votes")
 def claim_impact(request, slug, pk):
     debate = _debate_or_404(request, slug)
     claim, _, _ = _claim_or_404(request, debate, pk)
