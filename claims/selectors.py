@@ -186,14 +186,18 @@ def sources_of(debate) -> list[Source]:
     )
 
 
-def source_with_highlights(source: Source):
-    """The source text cut into pieces, each with the visible citations over it."""
+def source_with_highlights(source: Source, annotations=()):
+    """The source text cut into pieces, each with the visible citations and
+    the given annotations over it. Anchors that do not describe the current
+    text (orphans, or waiting for re-anchoring after an edit) are left out of
+    the pieces; the citations are all returned."""
     citations = list(
         source.citations.filter(claim__status=VISIBLE)
         .select_related("claim", "claim__link_to")
         .order_by("start", "pk")
     )
-    spans = [(c.start, c.end, c) for c in citations]
+    anchored = [a for a in [*citations, *annotations] if a.is_anchored_in(source.text)]
+    spans = [(a.start, a.end, a) for a in anchored]
     return split_highlights(source.text, spans), citations
 
 

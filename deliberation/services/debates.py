@@ -10,6 +10,7 @@ from claims.formats.document import DebateDocument
 from claims.models import Citation, Claim, Source
 from deliberation.events import publish_on_commit
 from deliberation.models import Debate, Membership
+from deliberation.tasks import reanchor_claim, reanchor_source
 
 
 def _check(user, perm: str, obj, message: str) -> None:
@@ -132,9 +133,12 @@ def claim_edit(
     _check(
         user, "deliberation.change_claim", claim, "You may only edit your own claims."
     )
+    before = claim.text
     claim = claim_services.claim_update(
         claim=claim, author=user, text=text, explanation=explanation, note=note
     )
+    if claim.text != before:
+        reanchor_claim.delay_on_commit(claim.pk)
     if claim.status == Claim.Status.VISIBLE:
         publish_on_commit(
             debate_id=claim.debate_id,
@@ -260,8 +264,9 @@ def source_edit(
 ) -> Source:
     """A moderator corrects a source's provenance (``metadata``: only the fields
     to change, SOURCE_METADATA_FIELDS) and/or replaces its text; a new text is
-    kept as a new revision, with ``note``, so existing citations stay anchored
-    to the revision they quote."""
+    kept as a new revision, with ``note``. Citations and annotations keep
+    pointing at the revision they quote until the re-anchoring task, enqueued
+    on commit, finds them in the new text (or flags them as orphans)."""
     _check(
         user,
         "deliberation.change_source",
@@ -277,10 +282,11 @@ def source_edit(
             setattr(source, name, list(value) if name == "authors" else value)
         source.full_clean()
         source.save(update_fields=[*metadata, "updated"])
-    if text is not None:
+    if text is not None and text != source.text:
         source = claim_services.source_update_text(
             source=source, text=text, author=user, note=note
         )
+        reanchor_source.delay_on_commit(source.pk)
     return source
 
 

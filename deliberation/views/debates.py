@@ -17,6 +17,7 @@ from deliberation import services
 from deliberation.forms import ClaimAddForm, ClaimEditForm
 from deliberation.models import Debate
 from deliberation.selectors import claims_shown_to, debate_for_viewer, debate_list_for
+from deliberation.views import annotations as annotation_views
 
 
 def home(request):
@@ -38,6 +39,7 @@ def _claim_or_404(request, debate, pk) -> Claim:
     # Hidden, pending or under a hidden claim: only its author and moderators.
     if not claims_shown_to(request.user, debate).filter(pk=pk).exists():
         raise Http404("No such claim.")
+    claim.debate = debate  # permission checks on the claim then need no query
     return claim
 
 
@@ -78,6 +80,9 @@ def _render_map(request, debate, theses, focus, *, form=None, status=200):
             can_add=request.user.has_perm("deliberation.add_claim", debate),
             can_edit=request.user.has_perm("deliberation.change_claim", focus),
             form=form or ClaimAddForm(),
+        )
+        context.update(
+            annotation_views.claim_discussion_context(request, debate, focus)
         )
     return render(request, "deliberation/debate_detail.html", context, status=status)
 
@@ -169,11 +174,10 @@ def source_list(request, slug):
 def source_detail(request, slug, key):
     debate = _debate_or_404(request, slug)
     source = get_object_or_404(Source, debate=debate, key=key)
-    pieces, citations = claim_selectors.source_with_highlights(source)
     return render(
         request,
         "deliberation/source_detail.html",
-        {"debate": debate, "source": source, "pieces": pieces, "citations": citations},
+        annotation_views.source_page_context(request, debate, source),
     )
 
 
