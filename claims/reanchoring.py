@@ -118,10 +118,11 @@ def _fuzzy(anchor: Anchor, text: str, threshold: float):
     reach = len(exact) + CONTEXT
     near = (max(0, anchor.start - reach), min(len(text), anchor.end + reach))
     for low, high in (near, (0, len(text))):
-        hit = fuzz.partial_ratio_alignment(
-            exact, text[low:high], score_cutoff=threshold
-        )
-        if hit is None:
+        # The alignment is as long as the quote, so a passage that grew or
+        # shrank scores low here: take the best place whatever its score, fit
+        # the ends, and hold the fitted passage to the threshold.
+        hit = fuzz.partial_ratio_alignment(exact, text[low:high])
+        if hit is None or hit.score == 0:
             continue
         start, end = _fit(exact, text, low + hit.dest_start, low + hit.dest_end)
         similarity = fuzz.ratio(exact, text[start:end])

@@ -22,15 +22,12 @@ from deliberation.services.debates import _check, _join, claim_contribute
 COMMENT_BODY_MAX = 5_000
 
 
-def _check_claim_visible(user, claim: Claim | None, field: str) -> None:
+def _check_claim_visible(user, debate: Debate, claim: Claim | None, field: str):
     # An id the person may not see is as unknown as an id that does not exist.
     if claim is None:
         return
-    if (
-        not claims_shown_to(user or AnonymousUser(), claim.debate)
-        .filter(pk=claim.pk)
-        .exists()
-    ):
+    shown = claims_shown_to(user or AnonymousUser(), debate)
+    if not shown.filter(pk=claim.pk).exists():
         raise ValidationError({field: "No such claim in this debate."})
 
 
@@ -39,9 +36,9 @@ def _annotation_payload(annotation: Annotation) -> dict:
         "annotation_id": annotation.pk,
         "source_id": annotation.source_id,
         "claim_id": annotation.claim_id,
-        "motivation": annotation.motivation,
+        "motivation": str(annotation.motivation),
         "evidence_claim_id": annotation.evidence_claim_id,
-        "relation": annotation.relation,
+        "relation": str(annotation.relation),
         "quote": annotation.exact,
         "start": annotation.start,
         "end": annotation.end,
@@ -72,8 +69,8 @@ def annotation_add(
     joining the debate if needed. Published live only when everyone in the
     debate may see it."""
     _check(user, "deliberation.annotate", debate, "You may not annotate here.")
-    _check_claim_visible(user, claim, "claim")
-    _check_claim_visible(user, evidence_claim, "evidence_claim")
+    _check_claim_visible(user, debate, claim, "claim")
+    _check_claim_visible(user, debate, evidence_claim, "evidence_claim")
     _join(debate=debate, user=user)
     annotation = claim_services.annotation_create(
         debate=debate,
@@ -147,7 +144,9 @@ def annotation_edit(*, user, annotation: Annotation, **changes) -> Annotation:
         "Only its author or a moderator may change this annotation.",
     )
     if changes.get("evidence_claim") is not None:
-        _check_claim_visible(user, changes["evidence_claim"], "evidence_claim")
+        _check_claim_visible(
+            user, annotation.debate, changes["evidence_claim"], "evidence_claim"
+        )
     return claim_services.annotation_update(annotation=annotation, **changes)
 
 
@@ -242,7 +241,7 @@ def comment_add(
                 "claim_id": comment.claim_id,
                 "annotation_id": comment.annotation_id,
                 "parent_id": comment.parent_id,
-                "alignment": comment.alignment,
+                "alignment": str(comment.alignment),
                 "body_html": render_markdown(comment.body),
             },
         )
