@@ -364,9 +364,5 @@ class Annotation(TextAnchor):
         return f"annotation {self.pk} on {target}[{self.start}:{self.end}]"
 
     @property
-    def is_evidence(self) -> bool:
-        return self.evidence_claim_id is not None
-
-    @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None

@@ -2,6 +2,7 @@
 decided by the caller (deliberation services, importers, the admin, tests)."""
 
 from collections import Counter
+from dataclasses import asdict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -424,7 +425,7 @@ def _reanchor_rows(rows, *, text: str, revision_field: str, revision) -> Counter
                 row.orphaned = True
                 changed.append(row)
             continue
-        new = {**vars(result.anchor), "orphaned": False}
+        new = {**asdict(result.anchor), "orphaned": False}
         same_revision = getattr(row, f"{revision_field}_id") == revision.pk
         if same_revision and all(getattr(row, k) == v for k, v in new.items()):
             continue

@@ -256,6 +256,14 @@ def next_claim_to_vote(*, debate: Debate, user, rng=None) -> Claim | None:
 # --- Annotations and comments ---------------------------------------------------------
 
 
+def authors_hidden_from(user, debate: Debate) -> bool:
+    """In an anonymous debate only moderators see who wrote what (pages and
+    API show everyone their own name)."""
+    return debate.anonymity and not user.has_perm(
+        "deliberation.moderate_debate", debate
+    )
+
+
 def annotations_shown_to(user, debate: Debate) -> QuerySet:
     """The live annotations of ``debate`` that ``user`` may see: those for
     everyone, their own, and moderators-only ones to moderators; never one on

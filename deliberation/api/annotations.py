@@ -42,7 +42,11 @@ from deliberation.api.views import (
     debate_or_404,
 )
 from deliberation.models import Comment, CommentRevision, Debate
-from deliberation.selectors import annotations_shown_to, comments_shown_to
+from deliberation.selectors import (
+    annotations_shown_to,
+    authors_hidden_from,
+    comments_shown_to,
+)
 
 PAGE_SIZE = 50
 LINK_CONTAINER = (
@@ -302,12 +306,6 @@ def _person(context: dict, user, *, deleted: bool = False) -> str | None:
 # --- Lookups --------------------------------------------------------------------
 
 
-def _hide_authors(user, debate: Debate) -> bool:
-    return debate.anonymity and not user.has_perm(
-        "deliberation.moderate_debate", debate
-    )
-
-
 def _annotations(user, debate: Debate):
     return annotations_shown_to(user, debate).select_related(
         "creator", "source_revision", "claim_revision"
@@ -338,7 +336,7 @@ def comment_or_404(user, pk: int) -> Comment:
 
 
 def _render(request, annotation: Annotation, **kwargs) -> dict:
-    show = not _hide_authors(request.user, annotation.debate) or (
+    show = not authors_hidden_from(request.user, annotation.debate) or (
         annotation.creator_id == request.user.pk
     )
     return w3c.annotation_to_w3c(annotation, request, show_creator=show, **kwargs)
@@ -522,7 +520,7 @@ class _CommentListView(ListView):
         context = super().get_serializer_context()
         if not self.schema_only():
             debate = self.target().debate
-            context["hide_authors"] = _hide_authors(self.request.user, debate)
+            context["hide_authors"] = authors_hidden_from(self.request.user, debate)
         return context
 
     def post(self, request, pk):
@@ -619,7 +617,7 @@ def _comment_response(request, pk: int, *, status_code=status.HTTP_200_OK):
     comment = comment_or_404(request.user, pk)
     context = {
         "request": request,
-        "hide_authors": _hide_authors(request.user, comment.debate),
+        "hide_authors": authors_hidden_from(request.user, comment.debate),
     }
     return Response(
         CommentSerializer(comment, context=context).data, status=status_code
@@ -693,5 +691,5 @@ class CommentRevisionsView(ListView):
         context = super().get_serializer_context()
         debate = getattr(self, "_debate", None)
         if debate is not None:
-            context["hide_authors"] = _hide_authors(self.request.user, debate)
+            context["hide_authors"] = authors_hidden_from(self.request.user, debate)
         return context

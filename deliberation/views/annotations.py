@@ -24,17 +24,12 @@ from deliberation.forms import AnnotationEditForm, AnnotationForm, CommentForm
 from deliberation.models import Comment, Debate
 from deliberation.selectors import (
     annotations_shown_to,
+    authors_hidden_from,
     claims_shown_to,
     comments_shown_to,
     thread_of,
 )
 from deliberation.views import debates as debate_views
-
-
-def _hide_authors(user, debate: Debate) -> bool:
-    return debate.anonymity and not user.has_perm(
-        "deliberation.moderate_debate", debate
-    )
 
 
 def _int(value) -> int | None:
@@ -130,7 +125,7 @@ def source_page_context(request, debate: Debate, source: Source, *, form=None) -
             "source_annotate", kwargs={"slug": debate.slug, "key": source.key}
         ),
         "can_annotate": request.user.has_perm("deliberation.annotate", debate),
-        "hide_authors": _hide_authors(request.user, debate),
+        "hide_authors": authors_hidden_from(request.user, debate),
     }
 
 
@@ -193,7 +188,7 @@ def _thread_context(request, debate: Debate, comments, *, action: str) -> dict:
         "can_comment": user.has_perm("deliberation.comment", debate),
         "reply_to": _int(request.GET.get("reply")),
         "max_depth": Comment.MAX_DEPTH,
-        "hide_authors": _hide_authors(user, debate),
+        "hide_authors": authors_hidden_from(user, debate),
     }
 
 
@@ -274,20 +269,7 @@ def _annotate(request, debate: Debate, *, source=None, claim=None):
         else:
             messages.success(request, "Your annotation was added.")
             return redirect(highlight_url(annotation, debate))
-    return render(
-        request,
-        "deliberation/annotate.html",
-        {
-            "debate": debate,
-            "source": source,
-            "claim": claim,
-            "text": (source or claim).text,
-            "annotate_form": form,
-            "annotate_url": request.path,
-            "can_annotate": True,
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+    return _annotate_page(request, debate, form, source=source, claim=claim, status=400)
 
 
 def _add_service_errors(form, exc: ValidationError) -> None:
@@ -307,7 +289,8 @@ def source_annotate(request, slug, key):
     debate = debate_views._debate_or_404(request, slug)
     source = get_object_or_404(Source, debate=debate, key=key)
     if request.method != "POST":
-        return _annotate_page(request, debate, source=source)
+        form = _blank_annotate_form(request, debate)
+        return _annotate_page(request, debate, form, source=source)
     return _annotate(request, debate, source=source)
 
 
@@ -318,14 +301,14 @@ def claim_annotate(request, slug, pk):
     if claim.is_link:
         claim = debate_views._claim_or_404(request, debate, claim.link_to_id)
     if request.method != "POST":
-        return _annotate_page(request, debate, claim=claim)
+        form = _blank_annotate_form(request, debate)
+        return _annotate_page(request, debate, form, claim=claim)
     return _annotate(request, debate, claim=claim)
 
 
-def _annotate_page(request, debate, *, source=None, claim=None):
-    if not request.user.has_perm("deliberation.annotate", debate):
-        raise PermissionDenied("You may not annotate here.")
-    form = AnnotationForm(initial={"quote": request.GET.get("quote", "")})
+def _annotate_page(request, debate, form, *, source=None, claim=None, status=200):
+    """The text and the annotate form on a page of their own (for a form with
+    errors, or to annotate from a link)."""
     return render(
         request,
         "deliberation/annotate.html",
@@ -338,7 +321,14 @@ def _annotate_page(request, debate, *, source=None, claim=None):
             "annotate_url": request.path,
             "can_annotate": True,
         },
+        status=status,
     )
+
+
+def _blank_annotate_form(request, debate) -> AnnotationForm:
+    if not request.user.has_perm("deliberation.annotate", debate):
+        raise PermissionDenied("You may not annotate here.")
+    return AnnotationForm(initial={"quote": request.GET.get("quote", "")})
 
 
 # --- An annotation's thread -------------------------------------------------------
@@ -585,6 +575,6 @@ def comment_history(request, slug, pk):
             "comment": comment,
             "revisions": revisions,
             "back": _comment_back(comment, debate),
-            "hide_authors": _hide_authors(request.user, debate),
+            "hide_authors": authors_hidden_from(request.user, debate),
         },
     )

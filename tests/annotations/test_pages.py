@@ -258,3 +258,51 @@ def test_api_renders_comment_html_sanitised(debate):
         '\n<p> <a rel="nofollow ugc noopener">click</a> '
         '<a rel="nofollow ugc noopener">x</a></p>'
     )
+
+
+def page_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def add_discussion(debate, claim, source, n):
+    user = MembershipFactory(debate=debate).user
+    for i in range(n):
+        annotation = services.annotation_add(
+            user=user,
+            debate=debate,
+            source=source,
+            quote="arrests rose",
+            body=f"Note {i}",
+            evidence_claim=claim,
+            relation="supports" if i % 2 else "opposes",
+        )
+        services.annotation_add(
+            user=user, debate=debate, claim=claim, quote="cut", body=f"Word {i}"
+        )
+        parent = services.comment_add(user=user, claim=claim, body=f"Comment {i}")
+        services.comment_add(user=user, claim=claim, parent=parent, body="Reply")
+        services.comment_add(user=user, annotation=annotation, body="On it")
+
+
+def test_claim_and_source_pages_do_not_query_more_with_more_discussion(client, db):
+    from tests.factories import DebateFactory
+
+    pages = {}
+    for n in (1, 12):
+        debate = DebateFactory()
+        claim = make_claim(debate, text="Cameras cut crime.")
+        source = make_source(debate, text=TEXT)
+        add_discussion(debate, claim, source, n)
+        client.force_login(UserFactory())
+        pages[n] = (
+            page_queries(client, claim_url(debate, claim)),
+            page_queries(client, source_url(debate, source)),
+        )
+
+    assert pages[1] == pages[12]
+    assert pages[12][0] <= 15
