@@ -36,9 +36,13 @@ def anchor_quote(text: str, exact: str, *, start: int | None = None) -> Anchor:
         start = text.find(exact)
         if start < 0:
             raise AnchorError("The quoted passage does not occur in the source text.")
-    end = start + len(exact)
+    return anchor_span(text, start, start + len(exact))
+
+
+def anchor_span(text: str, start: int, end: int) -> Anchor:
+    """The anchor of ``text[start:end]``, with the context around it."""
     return Anchor(
-        exact=exact,
+        exact=text[start:end],
         prefix=text[max(0, start - CONTEXT) : start],
         suffix=text[end : end + CONTEXT],
         start=start,

@@ -186,9 +186,12 @@ class ClaimRevision(models.Model):
 
 class TextAnchor(models.Model):
     """A W3C text anchor: TextQuoteSelector (exact/prefix/suffix) plus
-    TextPositionSelector (start/end, end exclusive) on one source revision.
+    TextPositionSelector (start/end, end exclusive) on one revision of a text.
 
-    Abstract so that citations now and annotations later share one anchoring.
+    Abstract: citations and annotations share one anchoring and one re-anchoring
+    (claims/reanchoring.py). The revision a subclass names is the one its
+    selectors resolve against: the revision it was made on, moved forward each
+    time the text is edited and the passage is found again.
     """
 
     exact = models.TextField()
@@ -196,9 +199,19 @@ class TextAnchor(models.Model):
     suffix = models.CharField(max_length=64, blank=True)
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
+    orphaned = models.BooleanField(
+        default=False,
+        help_text="The passage was not found again after the text was edited; "
+        "the selectors still describe it in the revision they name.",
+    )
 
     class Meta:
         abstract = True
+
+    def is_anchored_in(self, text: str) -> bool:
+        """True when the selectors describe ``text`` (not an orphan, nor an
+        anchor still waiting to be re-anchored after an edit)."""
+        return not self.orphaned and text[self.start : self.end] == self.exact
 
 
 class Citation(TextAnchor):
@@ -227,3 +240,129 @@ class Citation(TextAnchor):
 
     def __str__(self):
         return f"{self.source.key}[{self.start}:{self.end}]"
+
+
+class Annotation(TextAnchor):
+    """A W3C Web Annotation on a passage of a source's or a claim's text: a
+    highlight, a comment (Markdown), tags and/or evidence, i.e. a link to a
+    claim the passage ``supports`` or ``opposes``.
+
+    The target is exactly one of a source or a claim, with the revision its
+    selectors resolve against. Deleting is soft (``deleted_at``); orphans (see
+    TextAnchor) are kept and shown with their quote."""
+
+    class Motivation(models.TextChoices):
+        HIGHLIGHTING = "highlighting", "Highlight"
+        COMMENTING = "commenting", "Comment"
+        TAGGING = "tagging", "Tags"
+        LINKING = "linking", "Evidence"
+
+    class Relation(models.TextChoices):
+        SUPPORTS = "supports", "Supports"
+        OPPOSES = "opposes", "Opposes"
+
+    class Visibility(models.TextChoices):
+        EVERYONE = "everyone", "Everyone in the debate"
+        MODERATORS = "moderators", "Me and the moderators"
+        ONLY_ME = "only_me", "Only me"
+
+    debate = models.ForeignKey(
+        "deliberation.Debate", on_delete=models.CASCADE, related_name="annotations"
+    )
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="annotations",
+    )
+    source_revision = models.ForeignKey(
+        SourceRevision,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="annotations",
+    )
+    claim = models.ForeignKey(
+        Claim,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="annotations",
+        help_text="When the annotated text is a claim's.",
+    )
+    claim_revision = models.ForeignKey(
+        ClaimRevision,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="annotations",
+    )
+    motivation = models.CharField(max_length=12, choices=Motivation.choices)
+    body = models.TextField(blank=True, help_text="Markdown, sanitised on display.")
+    tags = models.JSONField(default=list, blank=True)
+    evidence_claim = models.ForeignKey(
+        Claim,
+        null=True,
+        blank=True,
+        # A claim is hardly ever deleted; if it is, the passage stays annotated.
+        on_delete=models.SET_NULL,
+        related_name="evidence",
+        help_text="The claim this passage is evidence for or against.",
+    )
+    relation = models.CharField(max_length=8, choices=Relation.choices, blank=True)
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="annotations",
+    )
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.EVERYONE
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start", "pk"]
+        indexes = [
+            models.Index(fields=["debate", "created"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    source__isnull=False,
+                    source_revision__isnull=False,
+                    claim__isnull=True,
+                    claim_revision__isnull=True,
+                )
+                | models.Q(
+                    source__isnull=True,
+                    source_revision__isnull=True,
+                    claim__isnull=False,
+                    claim_revision__isnull=False,
+                ),
+                name="annotation_one_target",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="annotation_nonempty_span",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(evidence_claim__isnull=True)
+                | ~models.Q(relation=""),
+                name="annotation_evidence_has_relation",
+            ),
+        ]
+
+    def __str__(self):
+        target = (
+            f"source {self.source_id}" if self.source_id else f"claim {self.claim_id}"
+        )
+        return f"annotation {self.pk} on {target}[{self.start}:{self.end}]"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None

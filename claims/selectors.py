@@ -14,6 +14,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Window,
 )
 from django.db.models.functions import Coalesce
 
@@ -103,6 +104,11 @@ def _count(queryset):
     return Subquery(counted.values("n")[:1])
 
 
+def _total_beyond_page(children, stance: str, offset: int) -> int:
+    # An empty page tells no total; only a count does (0 when offset is 0).
+    return children.filter(stance=stance).count() if offset else 0
+
+
 def children_columns(
     claim: Claim,
     *,
@@ -117,10 +123,6 @@ def children_columns(
     offsets = offsets or {}
     children = visible_claims(claim.debate_id).filter(
         path__startswith=claim.path, depth=claim.depth + 1
-    )
-    totals = children.aggregate(
-        pro=Count("pk", filter=Q(stance=Claim.Stance.PRO)),
-        con=Count("pk", filter=Q(stance=Claim.Stance.CON)),
     )
     ordering = ["order", "path"]
     if order == "impact":
@@ -138,6 +140,8 @@ def children_columns(
                 shown_depth=Coalesce(F("link_to__depth"), F("depth")),
             )
             .annotate(
+                # Counted before LIMIT: the column's total, without a query of its own.
+                total=Window(Count("pk")),
                 pro_count=_count_below(Claim.Stance.PRO),
                 con_count=_count_below(Claim.Stance.CON),
                 citation_count=Coalesce(
@@ -151,7 +155,9 @@ def children_columns(
             )
             .order_by(*ordering)[offset : offset + limit]
         )
-        columns[stance] = Column(stance, list(page), totals[stance], offset, limit)
+        page = list(page)
+        total = page[0].total if page else _total_beyond_page(children, stance, offset)
+        columns[stance] = Column(stance, page, total, offset, limit)
     return columns
 
 
@@ -230,14 +236,18 @@ def sources_of(debate) -> list[Source]:
     )
 
 
-def source_with_highlights(source: Source):
-    """The source text cut into pieces, each with the visible citations over it."""
+def source_with_highlights(source: Source, annotations=()):
+    """The source text cut into pieces, each with the visible citations and
+    the given annotations over it. Anchors that do not describe the current
+    text (orphans, or waiting for re-anchoring after an edit) are left out of
+    the pieces; the citations are all returned."""
     citations = list(
         source.citations.filter(claim__status=VISIBLE)
         .select_related("claim", "claim__link_to")
         .order_by("start", "pk")
     )
-    spans = [(c.start, c.end, c) for c in citations]
+    anchored = [a for a in [*citations, *annotations] if a.is_anchored_in(source.text)]
+    spans = [(a.start, a.end, a) for a in anchored]
     return split_highlights(source.text, spans), citations
 
 

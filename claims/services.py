@@ -1,19 +1,26 @@
 """Writes to the argument map. Content operations only: who may do them is
 decided by the caller (deliberation services, importers, the admin, tests)."""
 
+from collections import Counter
+from dataclasses import asdict
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
-from claims.anchoring import AnchorError, anchor_quote
+from claims.anchoring import Anchor, AnchorError, anchor_quote
 from claims.formats.document import DebateDocument, DocClaim, FormatError
 from claims.models import (
     CLAIM_TEXT_MAX,
+    Annotation,
     Citation,
     Claim,
     ClaimRevision,
     Source,
     SourceRevision,
 )
+from claims.reanchoring import reanchor
 
 # --- Sources -----------------------------------------------------------------
 
@@ -209,6 +216,263 @@ def citation_create(
         start=anchor.start,
         end=anchor.end,
         created_by=author,
+    )
+
+
+# --- Annotations ---------------------------------------------------------------
+
+ANNOTATION_BODY_MAX = 10_000
+TAGS_MAX = 20
+TAG_MAX = 40
+# Tagging bodies with these values express evidence (FORMATS.md), not tags.
+RELATION_TAGS = frozenset(Annotation.Relation.values)
+
+
+def _clean_tags(tags) -> list[str]:
+    cleaned = []
+    for tag in tags or ():
+        tag = " ".join(str(tag).split())
+        if tag and tag not in cleaned:
+            cleaned.append(tag)
+    errors = []
+    if len(cleaned) > TAGS_MAX:
+        errors.append(f"At most {TAGS_MAX} tags.")
+    if any(len(tag) > TAG_MAX for tag in cleaned):
+        errors.append(f"A tag has at most {TAG_MAX} characters.")
+    if RELATION_TAGS & set(cleaned):
+        errors.append("“supports” and “opposes” say how evidence relates to a claim.")
+    if errors:
+        raise ValidationError({"tags": errors})
+    return cleaned
+
+
+def _validate_evidence(*, debate, evidence_claim, relation: str) -> None:
+    if evidence_claim is None and not relation:
+        return
+    if evidence_claim is None:
+        raise ValidationError(
+            {"evidence_claim": "Choose the claim this is evidence for."}
+        )
+    if relation not in Annotation.Relation.values:
+        raise ValidationError({"relation": "Choose supports or opposes."})
+    if evidence_claim.debate_id != debate.pk:
+        raise ValidationError(
+            {"evidence_claim": "The claim belongs to another debate."}
+        )
+
+
+def _motivation(motivation: str, *, body: str, tags, evidence_claim) -> str:
+    if motivation:
+        if motivation not in Annotation.Motivation.values:
+            raise ValidationError({"motivation": "Unknown motivation."})
+        return motivation
+    if evidence_claim is not None:
+        return Annotation.Motivation.LINKING
+    if body:
+        return Annotation.Motivation.COMMENTING
+    if tags:
+        return Annotation.Motivation.TAGGING
+    return Annotation.Motivation.HIGHLIGHTING
+
+
+@transaction.atomic
+def annotation_create(
+    *,
+    debate,
+    source: Source | None = None,
+    claim: Claim | None = None,
+    quote: str,
+    start: int | None = None,
+    prefix: str = "",
+    suffix: str = "",
+    creator=None,
+    body: str = "",
+    tags=(),
+    motivation: str = "",
+    evidence_claim: Claim | None = None,
+    relation: str = "",
+    visibility: str = Annotation.Visibility.EVERYONE,
+) -> Annotation:
+    """Annotate the passage ``quote`` of a source's or a claim's current text.
+
+    The passage is found at ``start`` if it is there, else where ``prefix`` and
+    ``suffix`` fit best (W3C selectors are alternatives), else it is an error.
+    """
+    if (source is None) == (claim is None):
+        raise ValidationError("Annotate exactly one source or one claim.")
+    target = source or claim
+    if target.debate_id != debate.pk:
+        raise ValidationError("The annotated text belongs to another debate.")
+    if claim is not None and claim.is_link:
+        raise ValidationError({"claim": "Annotate the claim this link shows."})
+    if not quote.strip():
+        raise ValidationError({"quote": "The quoted passage is empty."})
+    body = body.strip()
+    if len(body) > ANNOTATION_BODY_MAX:
+        raise ValidationError(
+            {"body": f"At most {ANNOTATION_BODY_MAX} characters (it has {len(body)})."}
+        )
+    tags = _clean_tags(tags)
+    _validate_evidence(debate=debate, evidence_claim=evidence_claim, relation=relation)
+    if visibility not in Annotation.Visibility.values:
+        raise ValidationError({"visibility": "Unknown visibility."})
+    found = reanchor(
+        Anchor(
+            exact=quote,
+            prefix=prefix,
+            suffix=suffix,
+            start=start or 0,
+            end=(start or 0) + len(quote),
+        ),
+        target.text,
+        fuzzy=False,
+    )
+    if found.anchor is None:
+        raise ValidationError(
+            {"quote": "The quoted passage does not occur in the text."}
+        )
+    revisions = target.revisions.order_by("-number")
+    annotation = Annotation(
+        debate=debate,
+        source=source,
+        claim=claim,
+        source_revision=revisions.first() if source else None,
+        claim_revision=revisions.first() if claim else None,
+        exact=found.anchor.exact,
+        prefix=found.anchor.prefix,
+        suffix=found.anchor.suffix,
+        start=found.anchor.start,
+        end=found.anchor.end,
+        motivation=_motivation(
+            motivation, body=body, tags=tags, evidence_claim=evidence_claim
+        ),
+        body=body,
+        tags=tags,
+        evidence_claim=evidence_claim,
+        relation=relation if evidence_claim else "",
+        creator=creator,
+        visibility=visibility,
+    )
+    annotation.full_clean()
+    annotation.save()
+    return annotation
+
+
+ANNOTATION_EDITABLE_FIELDS = frozenset(
+    {"body", "tags", "motivation", "evidence_claim", "relation", "visibility"}
+)
+
+
+@transaction.atomic
+def annotation_update(*, annotation: Annotation, **changes) -> Annotation:
+    """Change what is said about the passage (``changes``: only the fields to
+    change, ANNOTATION_EDITABLE_FIELDS); the passage itself stays."""
+    unknown = set(changes) - ANNOTATION_EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"annotation_update cannot change {sorted(unknown)}")
+    annotation = Annotation.objects.select_for_update().get(pk=annotation.pk)
+    if annotation.is_deleted:
+        raise ValidationError("This annotation was deleted.")
+    if "body" in changes:
+        changes["body"] = changes["body"].strip()
+    if "tags" in changes:
+        changes["tags"] = _clean_tags(changes["tags"])
+    for name, value in changes.items():
+        setattr(annotation, name, value)
+    if annotation.evidence_claim is None:
+        annotation.relation = ""
+    _validate_evidence(
+        debate=annotation.debate,
+        evidence_claim=annotation.evidence_claim,
+        relation=annotation.relation,
+    )
+    if "motivation" not in changes or not changes["motivation"]:
+        annotation.motivation = _motivation(
+            "",
+            body=annotation.body,
+            tags=annotation.tags,
+            evidence_claim=annotation.evidence_claim,
+        )
+    annotation.full_clean()
+    annotation.save()
+    return annotation
+
+
+def annotation_delete(*, annotation: Annotation) -> Annotation:
+    """Soft delete: the row (and its comments) stay for moderators and audits."""
+    if annotation.deleted_at is None:
+        annotation.deleted_at = timezone.now()
+        annotation.save(update_fields=["deleted_at", "updated"])
+    return annotation
+
+
+# --- Re-anchoring --------------------------------------------------------------
+
+_ANCHOR_FIELDS = ("exact", "prefix", "suffix", "start", "end", "orphaned")
+
+
+def _reanchor_rows(rows, *, text: str, revision_field: str, revision) -> Counter:
+    """Re-resolve each row's anchor in ``text``; write only what changed."""
+    counts, changed = Counter(), []
+    for row in rows:
+        result = reanchor(
+            Anchor(row.exact, row.prefix, row.suffix, row.start, row.end), text
+        )
+        counts[result.method] += 1
+        if result.anchor is None:
+            # Kept as it was, in the revision where it was last found.
+            if not row.orphaned:
+                row.orphaned = True
+                changed.append(row)
+            continue
+        new = {**asdict(result.anchor), "orphaned": False}
+        same_revision = getattr(row, f"{revision_field}_id") == revision.pk
+        if same_revision and all(getattr(row, k) == v for k, v in new.items()):
+            continue
+        for name, value in new.items():
+            setattr(row, name, value)
+        setattr(row, revision_field, revision)
+        changed.append(row)
+    if changed:
+        type(changed[0]).objects.bulk_update(
+            changed, [*_ANCHOR_FIELDS, revision_field], batch_size=500
+        )
+    return counts
+
+
+@transaction.atomic
+def source_reanchor(*, source: Source) -> Counter:
+    """Re-anchor the citations and annotations of ``source`` in its current
+    text, moving them to its latest revision; orphans are flagged and kept.
+
+    Idempotent: anchors already on the latest revision are left alone, and a
+    second run finds every re-anchored passage at its position. Holds the
+    source's row lock, so it never interleaves with a text edit."""
+    source = Source.objects.select_for_update().get(pk=source.pk)
+    revision = source.revisions.order_by("-number").first()
+    stale = Q(orphaned=True) | ~Q(source_revision=revision)
+    counts = Counter()
+    for model in (Citation, Annotation):
+        counts += _reanchor_rows(
+            model.objects.filter(source=source).filter(stale).order_by("pk"),
+            text=source.text,
+            revision_field="source_revision",
+            revision=revision,
+        )
+    return counts
+
+
+@transaction.atomic
+def claim_reanchor(*, claim: Claim) -> Counter:
+    """Re-anchor the annotations on ``claim``'s text (see source_reanchor)."""
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    revision = claim.revisions.order_by("-number").first()
+    stale = Q(orphaned=True) | ~Q(claim_revision=revision)
+    return _reanchor_rows(
+        Annotation.objects.filter(claim=claim).filter(stale).order_by("pk"),
+        text=claim.text,
+        revision_field="claim_revision",
+        revision=revision,
     )
 
 

@@ -1,6 +1,7 @@
 from django import forms
 
-from claims.models import CLAIM_TEXT_MAX, Claim
+from claims.models import CLAIM_TEXT_MAX, Annotation, Claim
+from deliberation.models import Comment
 
 
 class ClaimAddForm(forms.Form):
@@ -33,3 +34,125 @@ class ClaimEditForm(forms.Form):
     note = forms.CharField(
         required=False, max_length=300, label="What changed (optional)"
     )
+
+
+# --- Annotations and comments -------------------------------------------------
+
+
+class AnnotationForm(forms.Form):
+    """Annotate a passage: without JavaScript the reader types (or pastes) the
+    quote; static/js/annotate.js fills ``quote`` and ``start`` from a selection.
+    Evidence names an existing claim, or describes a new pro or con."""
+
+    quote = forms.CharField(
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 2, "data-annotate": "quote"}),
+        label="Passage",
+        help_text="The words exactly as they appear in the text.",
+    )
+    start = forms.IntegerField(
+        required=False,
+        min_value=0,
+        widget=forms.HiddenInput(attrs={"data-annotate": "start"}),
+    )
+    body = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Comment (optional)",
+        help_text="Markdown: *emphasis*, [links](https://example.org), lists.",
+    )
+    tags = forms.CharField(
+        required=False, max_length=500, label="Tags (optional, comma-separated)"
+    )
+    relation = forms.ChoiceField(
+        required=False,
+        choices=[("", "No, just annotate"), *Annotation.Relation.choices],
+        widget=forms.RadioSelect,
+        label="Is this passage evidence about a claim?",
+        initial="",
+    )
+    evidence_claim = forms.CharField(
+        required=False,
+        max_length=200,
+        label="The claim",
+        help_text="Its number (e.g. 12 or #12) or words from it.",
+    )
+    new_claim_parent = forms.CharField(
+        required=False,
+        max_length=200,
+        label="…or a new claim under",
+        help_text="Number or words of the claim the new pro or con answers.",
+    )
+    new_claim_stance = forms.ChoiceField(
+        required=False,
+        choices=Claim.Stance.choices,
+        widget=forms.RadioSelect,
+        label="The new claim is a",
+    )
+    new_claim_text = forms.CharField(
+        required=False,
+        max_length=CLAIM_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="The new claim",
+    )
+    visibility = forms.ChoiceField(
+        choices=Annotation.Visibility.choices,
+        initial=Annotation.Visibility.EVERYONE,
+        label="Who sees it",
+    )
+
+    def clean_tags(self):
+        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+    def clean(self):
+        data = super().clean()
+        existing = data.get("evidence_claim", "").strip()
+        new = data.get("new_claim_text", "").strip()
+        if not data.get("relation"):
+            if existing or new:
+                self.add_error("relation", "Say whether it supports or opposes.")
+            return data
+        if existing and new:
+            self.add_error(
+                "evidence_claim", "Name an existing claim or write a new one, not both."
+            )
+        elif not existing and not new:
+            self.add_error("evidence_claim", "Name the claim, or write a new one.")
+        elif new:
+            if not data.get("new_claim_parent", "").strip():
+                self.add_error("new_claim_parent", "Which claim does it answer?")
+            if not data.get("new_claim_stance"):
+                self.add_error("new_claim_stance", "Choose pro or con.")
+        return data
+
+
+class AnnotationEditForm(forms.Form):
+    body = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Comment",
+        help_text="Markdown: *emphasis*, [links](https://example.org), lists.",
+    )
+    tags = forms.CharField(required=False, max_length=500, label="Tags")
+    visibility = forms.ChoiceField(
+        choices=Annotation.Visibility.choices, label="Who sees it"
+    )
+
+    def clean_tags(self):
+        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Your comment",
+        help_text="Markdown: *emphasis*, [links](https://example.org), lists.",
+    )
+    alignment = forms.ChoiceField(
+        choices=Comment.Alignment.choices,
+        widget=forms.RadioSelect,
+        initial=Comment.Alignment.NEUTRAL,
+        label="You are",
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)

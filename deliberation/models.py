@@ -160,3 +160,103 @@ class Impact(models.Model):
 
     def __str__(self):
         return f"{self.user_id} rates {self.claim_id} at {self.value}"
+
+
+class Comment(models.Model):
+    """Threaded discussion on a claim or on an annotation (exactly one), with
+    the author's alignment. Replies nest at most MAX_DEPTH deep. Deleting is
+    soft: the thread shows "[deleted]" in its place and the replies stay."""
+
+    MAX_DEPTH = 3
+
+    class Alignment(models.TextChoices):
+        FOR = "for", "For"
+        NEUTRAL = "neutral", "Neutral"
+        AGAINST = "against", "Against"
+
+    debate = models.ForeignKey(
+        Debate, on_delete=models.CASCADE, related_name="comments"
+    )
+    claim = models.ForeignKey(
+        "claims.Claim",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    annotation = models.ForeignKey(
+        "claims.Annotation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    depth = models.PositiveSmallIntegerField(default=1)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+    )
+    alignment = models.CharField(
+        max_length=8, choices=Alignment.choices, default=Alignment.NEUTRAL
+    )
+    body = models.TextField(help_text="Markdown, sanitised on display.")
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        indexes = [
+            models.Index(fields=["claim", "created"]),
+            models.Index(fields=["annotation", "created"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(claim__isnull=False, annotation__isnull=True)
+                | models.Q(claim__isnull=True, annotation__isnull=False),
+                name="comment_one_target",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(depth__gte=1, depth__lte=3),
+                name="comment_depth_1_to_3",
+            ),
+        ]
+
+    def __str__(self):
+        return f"comment {self.pk} by {self.author_id}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class CommentRevision(models.Model):
+    """One version of a comment: number 1 is the comment as first posted."""
+
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="revisions"
+    )
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    alignment = models.CharField(max_length=8, choices=Comment.Alignment.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["comment", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "number"], name="comment_revision_number_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"comment {self.comment_id} r{self.number}"

@@ -108,3 +108,26 @@ rules.add_perm(
 )
 # Seeing one participant's votes: their consent, or a moderator's view.
 rules.add_perm("deliberation.view_member_votes", is_moderator)
+
+
+# --- Annotations and comments -------------------------------------------------
+
+
+@rules.predicate
+def is_creator(user, obj):
+    return bool(user.is_authenticated and getattr(obj, "creator_id", None) == user.pk)
+
+
+# Objects: a Debate. Who may add annotations and comments: as for claims.
+can_contribute = rules.is_authenticated & can_view & is_not_suspended & ~is_observer
+rules.add_perm("deliberation.annotate", can_contribute)
+rules.add_perm("deliberation.comment", can_contribute)
+# Objects: an Annotation, a Comment. Their authors, and the debate's moderators.
+rules.add_perm(
+    "deliberation.change_annotation",
+    rules.is_authenticated & can_view & is_not_suspended & (is_creator | is_moderator),
+)
+rules.add_perm(
+    "deliberation.change_comment",
+    rules.is_authenticated & can_view & is_not_suspended & (is_author | is_moderator),
+)

@@ -3,8 +3,33 @@
 from celery import shared_task
 from django.core.cache import cache
 
+from claims import services as claim_services
+from claims.models import Claim, Source
+
 
 @shared_task(name="deliberation.worker_ping")
 def worker_ping(token: str) -> None:
     """Record that a worker ran; lets operators and tests see a live worker."""
     cache.set(f"worker-ping:{token}", "done", timeout=300)
+
+
+# Re-anchoring is idempotent (a second run changes nothing), so a task that is
+# redelivered after a worker died mid-way is safe: acknowledge late.
+
+
+@shared_task(name="deliberation.reanchor_source", acks_late=True)
+def reanchor_source(source_id: int) -> dict:
+    """Re-anchor a source's citations and annotations in its current text."""
+    source = Source.objects.filter(pk=source_id).first()
+    if source is None:  # deleted since the edit
+        return {}
+    return dict(claim_services.source_reanchor(source=source))
+
+
+@shared_task(name="deliberation.reanchor_claim", acks_late=True)
+def reanchor_claim(claim_id: int) -> dict:
+    """Re-anchor the annotations on a claim's text in its current text."""
+    claim = Claim.objects.filter(pk=claim_id).first()
+    if claim is None:
+        return {}
+    return dict(claim_services.claim_reanchor(claim=claim))

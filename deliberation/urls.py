@@ -1,5 +1,6 @@
 from django.urls import path
 
+from deliberation.views import annotations as annotation_views
 from deliberation.views import debates as views
 from deliberation.views import voting
 
@@ -26,5 +27,56 @@ urlpatterns = [
         "d/<slug:slug>/claims/<int:pk>/history/",
         views.claim_history,
         name="claim_history",
+    ),
+    # Annotations, evidence and comments (deliberation/views/annotations.py)
+    path(
+        "d/<slug:slug>/sources/<slug:key>/annotate/",
+        annotation_views.source_annotate,
+        name="source_annotate",
+    ),
+    path(
+        "d/<slug:slug>/claims/<int:pk>/annotate/",
+        annotation_views.claim_annotate,
+        name="claim_annotate",
+    ),
+    path(
+        "d/<slug:slug>/claims/<int:pk>/comments/",
+        annotation_views.claim_comment_add,
+        name="claim_comment_add",
+    ),
+    path(
+        "d/<slug:slug>/annotations/<int:pk>/",
+        annotation_views.annotation_detail,
+        name="annotation_detail",
+    ),
+    path(
+        "d/<slug:slug>/annotations/<int:pk>/edit/",
+        annotation_views.annotation_edit,
+        name="annotation_edit",
+    ),
+    path(
+        "d/<slug:slug>/annotations/<int:pk>/delete/",
+        annotation_views.annotation_delete,
+        name="annotation_delete",
+    ),
+    path(
+        "d/<slug:slug>/annotations/<int:pk>/comments/",
+        annotation_views.annotation_comment_add,
+        name="annotation_comment_add",
+    ),
+    path(
+        "d/<slug:slug>/comments/<int:pk>/edit/",
+        annotation_views.comment_edit,
+        name="comment_edit",
+    ),
+    path(
+        "d/<slug:slug>/comments/<int:pk>/delete/",
+        annotation_views.comment_delete,
+        name="comment_delete",
+    ),
+    path(
+        "d/<slug:slug>/comments/<int:pk>/history/",
+        annotation_views.comment_history,
+        name="comment_history",
     ),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from deliberation.api import views, voting
+from deliberation.api import annotations, views, voting
 
 urlpatterns = [
     path("debates/", views.DebateListView.as_view(), name="api-debate-list"),
@@ -68,5 +68,36 @@ urlpatterns = [
         "sources/<int:pk>/revisions/",
         views.SourceRevisionsView.as_view(),
         name="api-source-revisions",
+    ),
+    # Annotations (W3C Web Annotation Protocol) and comments: api/annotations.py
+    path(
+        "debates/<slug:slug>/annotations/",
+        annotations.AnnotationContainerView.as_view(),
+        name="api-debate-annotations",
+    ),
+    path(
+        "annotations/<int:pk>/",
+        annotations.AnnotationDetailView.as_view(),
+        name="api-annotation-detail",
+    ),
+    path(
+        "annotations/<int:pk>/comments/",
+        annotations.AnnotationCommentsView.as_view(),
+        name="api-annotation-comments",
+    ),
+    path(
+        "claims/<int:pk>/comments/",
+        annotations.ClaimCommentsView.as_view(),
+        name="api-claim-comments",
+    ),
+    path(
+        "comments/<int:pk>/",
+        annotations.CommentDetailView.as_view(),
+        name="api-comment-detail",
+    ),
+    path(
+        "comments/<int:pk>/revisions/",
+        annotations.CommentRevisionsView.as_view(),
+        name="api-comment-revisions",
     ),
 ]

@@ -1,6 +1,15 @@
 """Acts of a person in a debate: check the rules, call the content services,
 publish live events after commit. One module per area, all importable from here."""
 
+from deliberation.services.annotations import (
+    annotation_add,
+    annotation_edit,
+    annotation_remove,
+    comment_add,
+    comment_edit,
+    comment_remove,
+    evidence_contribute,
+)
 from deliberation.services.debates import (
     citation_add,
     citation_remove,
@@ -21,6 +30,13 @@ from deliberation.services.voting import (
 )
 
 __all__ = [
+    "annotation_add",
+    "annotation_edit",
+    "annotation_remove",
+    "comment_add",
+    "comment_edit",
+    "comment_remove",
+    "evidence_contribute",
     "citation_add",
     "citation_remove",
     "claim_contribute",

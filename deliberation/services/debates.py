@@ -1,7 +1,7 @@
 """Debates, claims, sources and citations as acts of a person: check the rules,
 call the content services, publish live events after commit."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -10,11 +10,8 @@ from claims.formats.document import DebateDocument
 from claims.models import Citation, Claim, Source
 from deliberation.events import publish_on_commit
 from deliberation.models import Debate, Membership
-
-
-def _check(user, perm: str, obj, message: str) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied(message)
+from deliberation.services.common import check_perm, join_debate
+from deliberation.tasks import reanchor_claim, reanchor_source
 
 
 def _free_slug(text: str, *, queryset, field: str, fallback: str, length: int) -> str:
@@ -79,13 +76,6 @@ def debate_import(
     return debate
 
 
-def _join(*, debate: Debate, user) -> Membership:
-    membership, _ = Membership.objects.get_or_create(
-        debate=debate, user=user, defaults={"role": Membership.Role.PARTICIPANT}
-    )
-    return membership
-
-
 @transaction.atomic
 def claim_contribute(
     *, user, parent: Claim, stance: str, text: str, explanation: str = ""
@@ -94,12 +84,12 @@ def claim_contribute(
 
     Suggesters' claims, and everyone's under pre-moderation, wait as pending."""
     debate = parent.debate
-    _check(user, "deliberation.add_claim", debate, "You may not add claims here.")
+    check_perm(user, "deliberation.add_claim", debate, "You may not add claims here.")
     if parent.status != Claim.Status.VISIBLE:
         raise ValidationError(
             {"parent": "Claims can only be added under visible claims."}
         )
-    membership = _join(debate=debate, user=user)
+    membership = join_debate(debate=debate, user=user)
     waits = debate.premoderation or membership.role == Membership.Role.SUGGESTER
     claim = claim_services.claim_create(
         debate=debate,
@@ -129,12 +119,15 @@ def claim_edit(
     note: str = "",
 ) -> Claim:
     """Change text and/or explanation (None keeps it as it is)."""
-    _check(
+    check_perm(
         user, "deliberation.change_claim", claim, "You may only edit your own claims."
     )
+    before = claim.text
     claim = claim_services.claim_update(
         claim=claim, author=user, text=text, explanation=explanation, note=note
     )
+    if claim.text != before:
+        reanchor_claim.delay_on_commit(claim.pk)
     if claim.status == Claim.Status.VISIBLE:
         publish_on_commit(
             debate_id=claim.debate_id,
@@ -164,7 +157,9 @@ def debate_update(*, user, debate: Debate, **changes) -> Debate:
     """The owner (or staff) changes the question or the settings of a debate.
 
     ``changes`` holds only the fields to change (DEBATE_EDITABLE_FIELDS)."""
-    _check(user, "deliberation.change_debate", debate, "Only the owner may do this.")
+    check_perm(
+        user, "deliberation.change_debate", debate, "Only the owner may do this."
+    )
     unknown = set(changes) - DEBATE_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"debate_update cannot change {sorted(unknown)}")
@@ -181,7 +176,7 @@ def debate_update(*, user, debate: Debate, **changes) -> Debate:
 @transaction.atomic
 def thesis_add(*, user, debate: Debate, text: str, explanation: str = "") -> Claim:
     """A moderator (or the owner) adds a thesis, a new root claim of the debate."""
-    _check(
+    check_perm(
         user,
         "deliberation.moderate_debate",
         debate,
@@ -224,7 +219,7 @@ def source_add(
 ) -> Source:
     """A moderator adds a source document; ``key`` is derived from the title
     when not given. Its text becomes revision 1."""
-    _check(
+    check_perm(
         user,
         "deliberation.change_source",
         debate,
@@ -260,9 +255,10 @@ def source_edit(
 ) -> Source:
     """A moderator corrects a source's provenance (``metadata``: only the fields
     to change, SOURCE_METADATA_FIELDS) and/or replaces its text; a new text is
-    kept as a new revision, with ``note``, so existing citations stay anchored
-    to the revision they quote."""
-    _check(
+    kept as a new revision, with ``note``. Citations and annotations keep
+    pointing at the revision they quote until the re-anchoring task, enqueued
+    on commit, finds them in the new text (or flags them as orphans)."""
+    check_perm(
         user,
         "deliberation.change_source",
         source.debate,
@@ -277,10 +273,11 @@ def source_edit(
             setattr(source, name, list(value) if name == "authors" else value)
         source.full_clean()
         source.save(update_fields=[*metadata, "updated"])
-    if text is not None:
+    if text is not None and text != source.text:
         source = claim_services.source_update_text(
             source=source, text=text, author=user, note=note
         )
+        reanchor_source.delay_on_commit(source.pk)
     return source
 
 
@@ -299,7 +296,7 @@ def citation_add(
 ) -> Citation:
     """The claim's author or a moderator cites the passage ``quote`` of a
     source of the same debate (at ``start`` when the passage occurs twice)."""
-    _check(
+    check_perm(
         user,
         "deliberation.change_claim",
         claim,
@@ -316,7 +313,7 @@ def citation_add(
 def citation_remove(*, user, citation: Citation) -> None:
     """The claim's author or a moderator removes a citation from the claim."""
     claim = citation.claim
-    _check(
+    check_perm(
         user,
         "deliberation.change_claim",
         claim,

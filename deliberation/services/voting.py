@@ -2,13 +2,14 @@
 single upsert so a double submit stores one vote; tallies are aggregated from
 the rows (never kept as counters), so they always equal a recount."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from claims.models import Claim
 from deliberation.events import publish
-from deliberation.models import Impact, Membership, Vote
+from deliberation.models import Impact, Vote
 from deliberation.selectors import tallies_for
+from deliberation.services.common import check_perm, join_debate
 
 VOTE_DENIED = "You may not vote on this claim."
 
@@ -19,13 +20,8 @@ def _voted_claim(claim: Claim) -> Claim:
 
 
 def _check_may_vote(user, claim: Claim) -> None:
-    if not user.has_perm("deliberation.vote_claim", claim):
-        raise PermissionDenied(VOTE_DENIED)
-    Membership.objects.get_or_create(
-        debate_id=claim.debate_id,
-        user=user,
-        defaults={"role": Membership.Role.PARTICIPANT},
-    )
+    check_perm(user, "deliberation.vote_claim", claim, VOTE_DENIED)
+    join_debate(debate=claim.debate_id, user=user)
 
 
 def _publish_tally_on_commit(claim: Claim) -> None:

@@ -26,6 +26,7 @@ from deliberation.selectors import (
     perspectives_of,
     tallies_for,
 )
+from deliberation.views import annotations as annotation_views
 
 
 def home(request):
@@ -40,7 +41,11 @@ def _debate_or_404(request, slug) -> Debate:
     return debate
 
 
-def _claim_or_404(request, debate, pk) -> tuple[Claim, list[Claim], list[Claim]]:
+def claim_or_404(request, debate, pk) -> Claim:
+    return claim_in_tree_or_404(request, debate, pk)[0]
+
+
+def claim_in_tree_or_404(request, debate, pk) -> tuple[Claim, list[Claim], list[Claim]]:
     """The claim, the debate's theses and the claim's ancestors; 404 when the
     claim is hidden or pending, or sits under such a claim, except for its
     author and moderators."""
@@ -51,6 +56,7 @@ def _claim_or_404(request, debate, pk) -> tuple[Claim, list[Claim], list[Claim]]
     shown = all(c.status == Claim.Status.VISIBLE for c in [claim, *ancestors])
     if not shown and not claims_shown_to(request.user, debate).filter(pk=pk).exists():
         raise Http404("No such claim.")
+    claim.debate = debate  # permission checks on the claim then need no query
     return claim, theses, ancestors
 
 
@@ -64,12 +70,13 @@ def debate_detail(request, slug):
     if not theses:
         return render(request, "deliberation/debate_detail.html", {"debate": debate})
     focus = claim_selectors.claim_for_page(debate, theses[0].pk)
+    focus.debate = debate
     return _render_map(request, debate, focus, theses=theses, ancestors=[])
 
 
 def claim_detail(request, slug, pk):
     debate = _debate_or_404(request, slug)
-    focus, theses, ancestors = _claim_or_404(request, debate, pk)
+    focus, theses, ancestors = claim_in_tree_or_404(request, debate, pk)
     if focus.is_link:  # a link shows its target in this second place
         return redirect(claim_url(focus.link_to))
     return _render_map(request, debate, focus, theses=theses, ancestors=ancestors)
@@ -86,7 +93,6 @@ def _perspective(request, debate):
 
 
 def _render_map(request, debate, focus, *, theses, ancestors, form=None, status=200):
-    focus.debate = debate  # the rules ask for it; spare a query
     offsets = {
         stance: _int(request.GET.get(f"{stance}_offset")) for stance in ("pro", "con")
     }
@@ -120,6 +126,7 @@ def _render_map(request, debate, focus, *, theses, ancestors, form=None, status=
         "impact_choices": Impact.SCALE,
         "form": form or ClaimAddForm(),
     }
+    context.update(annotation_views.claim_discussion_context(request, debate, focus))
     return render(request, "deliberation/debate_detail.html", context, status=status)
 
 
@@ -135,7 +142,7 @@ def _int(value) -> int:
 @ratelimit(key="user", rate=lambda group, request: settings.RATE_LIMIT_CLAIMS)
 def claim_add(request, slug, pk):
     debate = _debate_or_404(request, slug)
-    parent, theses, ancestors = _claim_or_404(request, debate, pk)
+    parent, theses, ancestors = claim_in_tree_or_404(request, debate, pk)
     form = ClaimAddForm(request.POST)
     if form.is_valid():
         try:
@@ -174,7 +181,7 @@ def _add_errors(form, exc: ValidationError):
 )
 def claim_edit(request, slug, pk):
     debate = _debate_or_404(request, slug)
-    claim, _, _ = _claim_or_404(request, debate, pk)
+    claim = claim_or_404(request, debate, pk)
     if not request.user.has_perm("deliberation.change_claim", claim) or claim.is_link:
         raise PermissionDenied("You may only edit your own claims.")
     initial = {"text": claim.text, "explanation": claim.explanation}
@@ -200,7 +207,7 @@ def claim_edit(request, slug, pk):
 
 def claim_history(request, slug, pk):
     debate = _debate_or_404(request, slug)
-    claim, _, _ = _claim_or_404(request, debate, pk)
+    claim = claim_or_404(request, debate, pk)
     revisions = claim.revisions.select_related("author").order_by("-number")
     return render(
         request,
@@ -221,11 +228,10 @@ def source_list(request, slug):
 def source_detail(request, slug, key):
     debate = _debate_or_404(request, slug)
     source = get_object_or_404(Source, debate=debate, key=key)
-    pieces, citations = claim_selectors.source_with_highlights(source)
     return render(
         request,
         "deliberation/source_detail.html",
-        {"debate": debate, "source": source, "pieces": pieces, "citations": citations},
+        annotation_views.source_page_context(request, debate, source),
     )
 
 

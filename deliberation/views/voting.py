@@ -14,7 +14,7 @@ from claims.models import Claim
 from deliberation import services
 from deliberation.models import Impact
 from deliberation.selectors import next_claim_to_vote, tallies_for
-from deliberation.views.debates import _claim_or_404, _debate_or_404, claim_url
+from deliberation.views.debates import _debate_or_404, claim_or_404, claim_url
 
 
 def _wants_json(request) -> bool:
@@ -56,7 +56,7 @@ def _vote_rate(group, request):
 @ratelimit(key="user", rate=_vote_rate, group="votes")
 def claim_vote(request, slug, pk):
     debate = _debate_or_404(request, slug)
-    claim, _, _ = _claim_or_404(request, debate, pk)
+    claim = claim_or_404(request, debate, pk)
     stance = request.POST.get("stance", "")
     try:
         if stance:
@@ -73,7 +73,7 @@ def claim_vote(request, slug, pk):
 @ratelimit(key="user", rate=_vote_rate, group="votes")
 def claim_impact(request, slug, pk):
     debate = _debate_or_404(request, slug)
-    claim, _, _ = _claim_or_404(request, debate, pk)
+    claim = claim_or_404(request, debate, pk)
     raw = request.POST.get("value", "")
     try:
         if raw == "":

@@ -1,0 +1,20 @@
+"""What every act of a person starts with: may they, and are they a member."""
+
+from django.core.exceptions import PermissionDenied
+
+from deliberation.models import Debate, Membership
+
+
+def check_perm(user, perm: str, obj, message: str) -> None:
+    """Raise PermissionDenied(message) unless ``user`` has ``perm`` on ``obj``."""
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(message)
+
+
+def join_debate(*, debate: Debate | int, user) -> Membership:
+    """The person's membership, made a participant's on their first act."""
+    debate_id = debate if isinstance(debate, int) else debate.pk
+    membership, _ = Membership.objects.get_or_create(
+        debate_id=debate_id, user=user, defaults={"role": Membership.Role.PARTICIPANT}
+    )
+    return membership

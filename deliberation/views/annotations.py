@@ -1,0 +1,580 @@
+"""Pages for annotations (highlights on sources and claims, evidence) and
+comment threads. Server-rendered and complete without JavaScript: a passage
+is annotated by typing its words into a form (static/js/annotate.js fills the
+form from a text selection), replies open through a link (?reply=<id>).
+
+Every query here is a fixed number per page, whatever the number of
+annotations or comments (the debate page's query count is tested)."""
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from claims import selectors as claim_selectors
+from claims.models import Annotation, Claim, Source
+from deliberation import services
+from deliberation.forms import AnnotationEditForm, AnnotationForm, CommentForm
+from deliberation.models import Comment, Debate
+from deliberation.selectors import (
+    annotations_shown_to,
+    authors_hidden_from,
+    claims_shown_to,
+    comments_shown_to,
+    thread_of,
+)
+from deliberation.views import debates as debate_views
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- Where an annotation lives ------------------------------------------------------
+
+
+def annotation_url(annotation: Annotation, debate: Debate) -> str:
+    """Its thread: the annotation, its passage in context, its comments."""
+    return reverse(
+        "annotation_detail", kwargs={"slug": debate.slug, "pk": annotation.pk}
+    )
+
+
+def highlight_url(annotation: Annotation, debate: Debate) -> str:
+    """The highlighted spot: on the source page, or on the claim's page."""
+    if annotation.source_id:
+        page = reverse(
+            "source_detail", kwargs={"slug": debate.slug, "key": annotation.source.key}
+        )
+        return f"{page}#hl-{annotation.pk}"
+    page = reverse(
+        "claim_detail", kwargs={"slug": debate.slug, "pk": annotation.claim_id}
+    )
+    return f"{page}#annotation-{annotation.pk}"
+
+
+# --- The source page ----------------------------------------------------------------
+
+
+@dataclass
+class Segment:
+    """A stretch of the source text and what to draw around it."""
+
+    text: str
+    anchors: list[str] = field(default_factory=list)  # ids of spans starting here
+    classes: str = ""  # highlight classes; empty when nothing covers it
+    citations: list = field(default_factory=list)  # citations ending here
+    annotations: list = field(default_factory=list)  # annotations ending here
+
+
+def _segments(pieces) -> list[Segment]:
+    segments = []
+    for piece in pieces:
+        classes = set()
+        for item in piece.covering:
+            if isinstance(item, Annotation):
+                classes.add(f"hl-{item.relation}" if item.relation else "hl-note")
+            else:
+                classes.add("cited")
+        segments.append(
+            Segment(
+                text=piece.text,
+                anchors=[
+                    f"hl-{i.pk}" if isinstance(i, Annotation) else f"cite-{i.pk}"
+                    for i in piece.starting
+                ],
+                classes=" ".join(sorted(classes)),
+                citations=[i for i in piece.ending if not isinstance(i, Annotation)],
+                annotations=[i for i in piece.ending if isinstance(i, Annotation)],
+            )
+        )
+    return segments
+
+
+def source_page_context(request, debate: Debate, source: Source, *, form=None) -> dict:
+    annotations = list(
+        annotations_shown_to(request.user, debate)
+        .filter(source=source)
+        .select_related("creator", "evidence_claim")
+        .annotate(comment_count=Count("comments"))
+        .order_by("start", "pk")
+    )
+    pieces, citations = claim_selectors.source_with_highlights(source, annotations)
+    anchored = [a for a in annotations if a.is_anchored_in(source.text)]
+    return {
+        "debate": debate,
+        "source": source,
+        "segments": _segments(pieces),
+        "citations": [c for c in citations if c.is_anchored_in(source.text)],
+        "unanchored_citations": [
+            c for c in citations if not c.is_anchored_in(source.text)
+        ],
+        "annotations": anchored,
+        "unanchored": [a for a in annotations if a not in anchored],
+        "annotate_form": form or AnnotationForm(),
+        "annotate_url": reverse(
+            "source_annotate", kwargs={"slug": debate.slug, "key": source.key}
+        ),
+        "can_annotate": request.user.has_perm("deliberation.annotate", debate),
+        "hide_authors": authors_hidden_from(request.user, debate),
+    }
+
+
+# --- The claim page (evidence, notes on its text, its discussion) -------------------
+
+
+def claim_discussion_context(request, debate: Debate, focus: Claim) -> dict:
+    """What includes/evidence.html and includes/comments.html need for the
+    focused claim: two queries (annotations, comments)."""
+    user = request.user
+    annotations = list(
+        annotations_shown_to(user, debate)
+        .filter(Q(evidence_claim=focus) | Q(claim=focus))
+        .select_related("source", "creator")
+        .annotate(comment_count=Count("comments"))
+        .order_by("start", "pk")
+    )
+    for annotation in annotations:
+        annotation.highlight_url = highlight_url(annotation, debate)
+    comments = list(_comments().filter(claim=focus))
+    return {
+        "evidence": [a for a in annotations if a.evidence_claim_id == focus.pk],
+        "claim_notes": [a for a in annotations if a.claim_id == focus.pk],
+        "annotate_form": AnnotationForm(),
+        "annotate_url": reverse(
+            "claim_annotate", kwargs={"slug": debate.slug, "pk": focus.pk}
+        ),
+        "can_annotate": user.has_perm("deliberation.annotate", debate),
+        **_thread_context(
+            request,
+            debate,
+            comments,
+            action=reverse(
+                "claim_comment_add", kwargs={"slug": debate.slug, "pk": focus.pk}
+            ),
+        ),
+    }
+
+
+def _comments():
+    return (
+        Comment.objects.select_related("author")
+        .annotate(revision_count=Count("revisions"))
+        .order_by("pk")
+    )
+
+
+def _thread_context(request, debate: Debate, comments, *, action: str) -> dict:
+    user = request.user
+    for comment in comments:
+        comment.debate = debate  # the permission checks below need no query
+        comment.can_change = not comment.is_deleted and user.has_perm(
+            "deliberation.change_comment", comment
+        )
+    return {
+        "thread": thread_of(comments),
+        "comment_count": len(comments),
+        "comment_form": CommentForm(),
+        "comment_action": action,
+        "can_comment": user.has_perm("deliberation.comment", debate),
+        "reply_to": _int(request.GET.get("reply")),
+        "max_depth": Comment.MAX_DEPTH,
+        "hide_authors": authors_hidden_from(user, debate),
+    }
+
+
+# --- Annotating -----------------------------------------------------------------------
+
+# Fields of the services' ValidationErrors, as named in AnnotationForm.
+_FORM_FIELDS = {
+    "parent": "new_claim_parent",
+    "stance": "new_claim_stance",
+    "text": "new_claim_text",
+    "claim": None,
+}
+
+
+def _find_claim(request, debate: Debate, value: str, field_name: str) -> Claim:
+    """A claim the person may see, by its number ("12", "#12") or by words."""
+    value = value.strip().lstrip("#").strip()
+    if value.isdigit():
+        claim = (
+            claims_shown_to(request.user, debate)
+            .filter(pk=int(value), link_to=None)
+            .first()
+        )
+        if claim is None:
+            raise ValidationError({field_name: f"No claim #{value} in this debate."})
+        return claim
+    matches = claim_selectors.search_claims(
+        Debate.objects.filter(pk=debate.pk), value, limit=6
+    )
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise ValidationError({field_name: "No claim matches these words."})
+    listing = "; ".join(f"#{c.pk} “{c.text[:60]}”" for c in matches[:5])
+    raise ValidationError(
+        {field_name: f"Several claims match; enter the number of one: {listing}."}
+    )
+
+
+def _annotate(request, debate: Debate, *, source=None, claim=None):
+    form = AnnotationForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        common = {
+            "user": request.user,
+            "debate": debate,
+            "source": source,
+            "claim": claim,
+            "quote": data["quote"],
+            "start": data["start"],
+            "body": data["body"],
+            "tags": data["tags"],
+            "visibility": data["visibility"],
+        }
+        try:
+            if data["relation"] and data["new_claim_text"].strip():
+                parent = _find_claim(
+                    request, debate, data["new_claim_parent"], "new_claim_parent"
+                )
+                annotation = services.evidence_contribute(
+                    **common,
+                    parent=parent,
+                    stance=data["new_claim_stance"],
+                    text=data["new_claim_text"],
+                    relation=data["relation"],
+                )
+            else:
+                evidence = None
+                if data["relation"]:
+                    evidence = _find_claim(
+                        request, debate, data["evidence_claim"], "evidence_claim"
+                    )
+                annotation = services.annotation_add(
+                    **common, evidence_claim=evidence, relation=data["relation"]
+                )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your annotation was added.")
+            return redirect(highlight_url(annotation, debate))
+    return _annotate_page(request, debate, form, source=source, claim=claim, status=400)
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    renamed = ValidationError(
+        {
+            _FORM_FIELDS.get(name, name) or "__all__": errors
+            for name, errors in exc.message_dict.items()
+        }
+        if hasattr(exc, "error_dict")
+        else {"__all__": exc.messages}
+    )
+    debate_views._add_errors(form, renamed)
+
+
+@login_required
+def source_annotate(request, slug, key):
+    debate = debate_views._debate_or_404(request, slug)
+    source = get_object_or_404(Source, debate=debate, key=key)
+    if request.method != "POST":
+        form = _blank_annotate_form(request, debate)
+        return _annotate_page(request, debate, form, source=source)
+    return _annotate(request, debate, source=source)
+
+
+@login_required
+def claim_annotate(request, slug, pk):
+    debate = debate_views._debate_or_404(request, slug)
+    claim = debate_views.claim_or_404(request, debate, pk)
+    if claim.is_link:
+        claim = debate_views.claim_or_404(request, debate, claim.link_to_id)
+    if request.method != "POST":
+        form = _blank_annotate_form(request, debate)
+        return _annotate_page(request, debate, form, claim=claim)
+    return _annotate(request, debate, claim=claim)
+
+
+def _annotate_page(request, debate, form, *, source=None, claim=None, status=200):
+    """The text and the annotate form on a page of their own (for a form with
+    errors, or to annotate from a link)."""
+    return render(
+        request,
+        "deliberation/annotate.html",
+        {
+            "debate": debate,
+            "source": source,
+            "claim": claim,
+            "text": (source or claim).text,
+            "annotate_form": form,
+            "annotate_url": request.path,
+            "can_annotate": True,
+        },
+        status=status,
+    )
+
+
+def _blank_annotate_form(request, debate) -> AnnotationForm:
+    if not request.user.has_perm("deliberation.annotate", debate):
+        raise PermissionDenied("You may not annotate here.")
+    return AnnotationForm(initial={"quote": request.GET.get("quote", "")})
+
+
+# --- An annotation's thread -------------------------------------------------------
+
+
+def _annotation_or_404(request, debate: Debate, pk: int) -> Annotation:
+    annotation = (
+        annotations_shown_to(request.user, debate)
+        .filter(pk=pk)
+        .select_related(
+            "source",
+            "claim",
+            "evidence_claim",
+            "creator",
+            "source_revision",
+            "claim_revision",
+        )
+        .first()
+    )
+    if annotation is None:
+        raise Http404("No such annotation.")
+    annotation.debate = debate
+    return annotation
+
+
+def annotation_detail(request, slug, pk):
+    debate = debate_views._debate_or_404(request, slug)
+    annotation = _annotation_or_404(request, debate, pk)
+    text = (annotation.source or annotation.claim).text
+    comments = list(_comments().filter(annotation=annotation))
+    context = {
+        "debate": debate,
+        "annotation": annotation,
+        "anchored": annotation.is_anchored_in(text),
+        "highlight_url": highlight_url(annotation, debate),
+        "can_change": request.user.has_perm(
+            "deliberation.change_annotation", annotation
+        ),
+        **_thread_context(
+            request,
+            debate,
+            comments,
+            action=reverse(
+                "annotation_comment_add", kwargs={"slug": slug, "pk": annotation.pk}
+            ),
+        ),
+    }
+    return render(request, "deliberation/annotation_detail.html", context)
+
+
+@login_required
+def annotation_edit(request, slug, pk):
+    debate = debate_views._debate_or_404(request, slug)
+    annotation = _annotation_or_404(request, debate, pk)
+    if not request.user.has_perm("deliberation.change_annotation", annotation):
+        raise PermissionDenied("Only its author or a moderator may change this.")
+    initial = {
+        "body": annotation.body,
+        "tags": ", ".join(annotation.tags),
+        "visibility": annotation.visibility,
+    }
+    form = AnnotationEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.annotation_edit(
+                user=request.user, annotation=annotation, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            debate_views._add_errors(form, exc)
+        else:
+            messages.success(request, "The annotation was changed.")
+            return redirect(annotation_url(annotation, debate))
+    return render(
+        request,
+        "deliberation/annotation_edit.html",
+        {"debate": debate, "annotation": annotation, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@login_required
+def annotation_delete(request, slug, pk):
+    debate = debate_views._debate_or_404(request, slug)
+    annotation = _annotation_or_404(request, debate, pk)
+    services.annotation_remove(user=request.user, annotation=annotation)
+    messages.success(request, "The annotation was deleted.")
+    if annotation.source_id:
+        return redirect(
+            reverse(
+                "source_detail",
+                kwargs={"slug": slug, "key": annotation.source.key},
+            )
+        )
+    return redirect(
+        reverse("claim_detail", kwargs={"slug": slug, "pk": annotation.claim_id})
+    )
+
+
+# --- Comments -------------------------------------------------------------------------
+
+
+def _comment_post(request, debate: Debate, *, claim=None, annotation=None, back: str):
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        parent = None
+        if data["parent"]:
+            parent = (
+                comments_shown_to(request.user, debate)
+                .filter(pk=data["parent"])
+                .first()
+            )
+            if parent is None:
+                raise Http404("No such comment.")
+        try:
+            comment = services.comment_add(
+                user=request.user,
+                claim=claim,
+                annotation=annotation,
+                parent=parent,
+                body=data["body"],
+                alignment=data["alignment"],
+            )
+        except ValidationError as exc:
+            debate_views._add_errors(form, exc)
+        else:
+            messages.success(request, "Your comment was added.")
+            return redirect(f"{back}#comment-{comment.pk}")
+    return render(
+        request,
+        "deliberation/comment_form.html",
+        {"debate": debate, "form": form, "action": request.path, "back": back},
+        status=400,
+    )
+
+
+@require_POST
+@login_required
+def claim_comment_add(request, slug, pk):
+    debate = debate_views._debate_or_404(request, slug)
+    claim = debate_views.claim_or_404(request, debate, pk)
+    claim.debate = debate
+    back = reverse("claim_detail", kwargs={"slug": slug, "pk": claim.pk})
+    return _comment_post(request, debate, claim=claim, back=back)
+
+
+@require_POST
+@login_required
+def annotation_comment_add(request, slug, pk):
+    debate = debate_views._debate_or_404(request, slug)
+    annotation = _annotation_or_404(request, debate, pk)
+    return _comment_post(
+        request, debate, annotation=annotation, back=annotation_url(annotation, debate)
+    )
+
+
+def _comment_or_404(request, debate: Debate, pk: int) -> Comment:
+    comment = (
+        comments_shown_to(request.user, debate)
+        .filter(pk=pk)
+        .select_related("author")
+        .first()
+    )
+    if comment is None:
+        raise Http404("No such comment.")
+    comment.debate = debate
+    return comment
+
+
+def _comment_back(comment: Comment, debate: Debate) -> str:
+    if comment.claim_id:
+        page = reverse(
+            "claim_detail", kwargs={"slug": debate.slug, "pk": comment.claim_id}
+        )
+    else:
+        page = reverse(
+            "annotation_detail",
+            kwargs={"slug": debate.slug, "pk": comment.annotation_id},
+        )
+    return f"{page}#comment-{comment.pk}"
+
+
+@login_required
+def comment_edit(request, slug, pk):
+    debate = debate_views._debate_or_404(request, slug)
+    comment = _comment_or_404(request, debate, pk)
+    if comment.is_deleted or not request.user.has_perm(
+        "deliberation.change_comment", comment
+    ):
+        raise PermissionDenied("Only its author or a moderator may edit this.")
+    initial = {"body": comment.body, "alignment": comment.alignment}
+    form = CommentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_edit(
+                user=request.user,
+                comment=comment,
+                body=form.cleaned_data["body"],
+                alignment=form.cleaned_data["alignment"],
+            )
+        except ValidationError as exc:
+            debate_views._add_errors(form, exc)
+        else:
+            messages.success(request, "Your comment was changed; its history is kept.")
+            return redirect(_comment_back(comment, debate))
+    return render(
+        request,
+        "deliberation/comment_form.html",
+        {
+            "debate": debate,
+            "form": form,
+            "action": request.path,
+            "back": _comment_back(comment, debate),
+            "editing": True,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@login_required
+def comment_delete(request, slug, pk):
+    debate = debate_views._debate_or_404(request, slug)
+    comment = _comment_or_404(request, debate, pk)
+    services.comment_remove(user=request.user, comment=comment)
+    messages.success(request, "The comment was deleted; its replies stay.")
+    return redirect(_comment_back(comment, debate))
+
+
+def comment_history(request, slug, pk):
+    debate = debate_views._debate_or_404(request, slug)
+    comment = _comment_or_404(request, debate, pk)
+    if comment.is_deleted and not request.user.has_perm(
+        "deliberation.moderate_debate", debate
+    ):
+        raise Http404("No such comment.")
+    revisions = comment.revisions.select_related("author").order_by("-number")
+    return render(
+        request,
+        "deliberation/comment_history.html",
+        {
+            "debate": debate,
+            "comment": comment,
+            "revisions": revisions,
+            "back": _comment_back(comment, debate),
+            "hide_authors": authors_hidden_from(request.user, debate),
+        },
+    )
