@@ -161,12 +161,13 @@ def daphne_server():
     this run's database and Redis; terminated on the way out, whatever happens."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
+    channel_prefix = f"cp-bench-{uuid.uuid4().hex[:12]}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
-        "BENCH_CHANNEL_PREFIX": f"cp-bench-{uuid.uuid4().hex[:12]}",
+        "BENCH_CHANNEL_PREFIX": channel_prefix,
         # Django's persistent connections are per thread, and an ASGI server
         # runs each request in a new one: production runs without them too.
         "CONN_MAX_AGE": "0",
@@ -192,6 +193,7 @@ def daphne_server():
             proc.kill()
             proc.wait()
         _wait_for_server_connections_to_close()
+        _forget_channel_keys(channel_prefix)
     errors = log.read_text(errors="replace").strip()
     if errors:
         print(f"bench/votes.py: the server logged:\n{errors[-3000:]}", file=sys.stderr)
@@ -211,6 +213,16 @@ def _wait_until_serving(proc, base_url: str, log: Path) -> None:
     raise RuntimeError(
         f"daphne did not start: {log.read_text(errors='replace')[-2000:]}"
     )
+
+
+def _forget_channel_keys(prefix: str) -> None:
+    # Groups whose members the killed server had no time to discard.
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+    if keys:
+        client.delete(*keys)
 
 
 def _wait_for_server_connections_to_close(timeout: float = 10.0) -> None:
