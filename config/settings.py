@@ -110,6 +110,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 # Short socket timeouts: a Redis outage must surface as an error, not a hang.
 REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+# Except for the channel layer's reads: channels-redis waits for messages with a
+# blocking BZPOPMIN of up to 5 s (RedisChannelLayer.brpop_timeout), so a shorter
+# read timeout fails every quiet websocket consumer with a TimeoutError.
+CHANNEL_LAYER_SOCKET_TIMEOUT = 10
 
 if REDIS_URL:
     CACHES = {
@@ -124,7 +128,13 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, **REDIS_TIMEOUTS}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        **REDIS_TIMEOUTS,
+                        "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT,
+                    }
+                ],
                 "prefix": "cp-live",
             },
         }

@@ -27,12 +27,19 @@ def _check_may_vote(user, claim: Claim) -> None:
 def _publish_tally_on_commit(claim: Claim) -> None:
     # Counted after commit, so the event shows every vote committed so far.
     def send():
-        tally = tallies_for([claim.pk])[claim.pk]
-        publish(
-            debate_id=claim.debate_id,
-            event="tally.changed",
-            payload={"claim_id": claim.pk, "tally": tally.as_dict()},
-        )
+        # One claim's tally is counted and sent by one vote at a time (a row
+        # lock that does not block voting): otherwise two votes close together
+        # could count in one order and send in the other, and pages would keep
+        # the older count. The last to count runs after the last commit, so
+        # the last event always equals a recount.
+        with transaction.atomic():
+            Claim.objects.select_for_update(no_key=True).filter(pk=claim.pk).first()
+            tally = tallies_for([claim.pk])[claim.pk]
+            publish(
+                debate_id=claim.debate_id,
+                event="tally.changed",
+                payload={"claim_id": claim.pk, "tally": tally.as_dict()},
+            )
 
     transaction.on_commit(send)
 

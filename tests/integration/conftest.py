@@ -4,7 +4,11 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -33,7 +37,85 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.1):
 
 def _database_url(db: dict) -> str:
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    port = db["PORT"] or 5432
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{port}/{db['NAME']}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    log: Path
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
+
+
+@contextmanager
+def daphne(log: Path):
+    """daphne (the production ASGI stack) serving config.asgi in a process of
+    its own, on the test database and Redis; stopped on the way out."""
+    base_url = f"http://127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _database_url(settings.DATABASES["default"]),
+        "REDIS_URL": settings.REDIS_URL,
+        # No connection outlives its request: the test database is dropped at
+        # the end of the session, which fails while a backend lingers.
+        "CONN_MAX_AGE": "0",
+    }
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1"]
+            + ["-p", base_url.rsplit(":", 1)[1], "-v", "0", "config.asgi:application"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+    def ready():
+        if proc.poll() is not None:
+            return True
+        try:
+            health = httpx.get(f"{base_url}/healthz", timeout=2, trust_env=False)
+        except httpx.HTTPError:
+            return False
+        return health.status_code == 200
+
+    try:
+        if not wait_for(ready, timeout=30, interval=0.2) or proc.poll() is not None:
+            raise RuntimeError(
+                f"daphne did not start: {log.read_text(errors='replace')[-2000:]}"
+            )
+        yield Server(url=base_url, log=log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def asgi_servers(django_db_setup, tmp_path_factory):
+    """The app served for real, scaled out as in production: three daphne
+    processes on one PostgreSQL and Redis. Yields their ``Server``s; tests send
+    HTTP load to the first two and watch websockets on the third, as a site
+    would route them, so events cross processes through Redis.
+
+    What they serve is what a test commits (``django_db(transaction=True)``)."""
+    require_services()
+    logs = tmp_path_factory.mktemp("daphne")
+    with ExitStack() as stack:
+        yield [stack.enter_context(daphne(logs / f"daphne-{i}.log")) for i in (1, 2, 3)]
 
 
 @pytest.fixture(scope="session")

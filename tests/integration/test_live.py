@@ -1,10 +1,13 @@
 """Messages on the Redis channel layer reach websocket clients of a debate."""
 
+import asyncio
+
 import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.db import connections
 
@@ -55,6 +58,36 @@ async def test_private_debate_refuses_anonymous_websocket():
     )
     connected, code = await communicator.connect()
     assert (connected, code) == (False, 4404)
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("close_thread_connections")
+async def test_websocket_idle_longer_than_a_redis_read_still_gets_events():
+    # Regression: with a 2 s Redis read timeout, the channel layer's blocking
+    # wait for messages (BZPOPMIN, up to 5 s) failed with TimeoutError on any
+    # quiet page, killing a consumer every 2 s; its browser got no more events.
+    debate = await sync_to_async(DebateFactory)(visibility="public")
+    communicator = WebsocketCommunicator(
+        application, f"/ws/debates/{debate.slug}/", headers=ORIGIN
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+
+    await asyncio.sleep(3)  # quiet: longer than the old read timeout
+    await sync_to_async(publish)(
+        debate_id=debate.pk, event="claim.added", payload={"claim_id": 8}
+    )
+
+    assert await communicator.receive_json_from(timeout=5) == {
+        "event": "claim.added",
+        "claim_id": 8,
+    }
+    await communicator.disconnect()
+
+
+def test_channel_layer_reads_outlast_its_blocking_wait_for_messages():
+    host = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
+    assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout
 
 
 def test_settings_use_real_services():
