@@ -105,6 +105,14 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if IS_POSTGRES:
     # Fail fast (and answer 503) rather than hang when PostgreSQL is away.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+    if env.bool("DB_POOL", default=True):
+        # ASGI serves each request on a fresh thread, so persistent connections
+        # do not carry over; a pool spares a PostgreSQL connect per request.
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
+            "timeout": 10,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

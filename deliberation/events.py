@@ -24,6 +24,9 @@ def publish(*, debate_id: int, event: str, payload: dict) -> None:
 
 
 def publish_on_commit(*, debate_id: int, event: str, payload: dict) -> None:
+    # robust: the change is committed; an unreachable live layer is logged,
+    # not turned into an error for the person who made it.
     transaction.on_commit(
-        lambda: publish(debate_id=debate_id, event=event, payload=payload)
+        lambda: publish(debate_id=debate_id, event=event, payload=payload),
+        robust=True,
     )

@@ -13,15 +13,26 @@ def _debate_of(obj):
     return obj if isinstance(obj, Debate) else getattr(obj, "debate", None)
 
 
-def _membership(user, obj):
-    """The user's membership in obj's debate, cached per request on the user."""
-    debate = _debate_of(obj)
-    if debate is None or not user.is_authenticated:
+def cached_membership(user, debate_id: int) -> Membership | None:
+    """The user's membership in a debate, looked up once per request (the
+    cache lives on the request's user object)."""
+    if not user.is_authenticated:
         return None
     cache = user.__dict__.setdefault("_membership_cache", {})
-    if debate.pk not in cache:
-        cache[debate.pk] = Membership.objects.filter(debate=debate, user=user).first()
-    return cache[debate.pk]
+    if debate_id not in cache:
+        cache[debate_id] = Membership.objects.filter(
+            debate_id=debate_id, user=user
+        ).first()
+    return cache[debate_id]
+
+
+def remember_membership(user, membership: Membership) -> None:
+    user.__dict__.setdefault("_membership_cache", {})[membership.debate_id] = membership
+
+
+def _membership(user, obj):
+    debate = _debate_of(obj)
+    return None if debate is None else cached_membership(user, debate.pk)
 
 
 @rules.predicate

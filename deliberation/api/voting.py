@@ -1,9 +1,11 @@
 """API for stance and impact votes and tallies (thin: serializers + services)."""
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from claims.models import Claim
 from deliberation import services
 from deliberation.api.views import (
     BAD_REQUEST,
@@ -14,7 +16,7 @@ from deliberation.api.views import (
     claim_or_404,
 )
 from deliberation.models import Vote
-from deliberation.selectors import perspective_for, tallies_for
+from deliberation.selectors import claims_shown_to, perspective_for, tallies_for
 
 
 class VoteInputSerializer(serializers.Serializer):
@@ -54,8 +56,12 @@ class TallySerializer(serializers.Serializer):
 
 
 def tally_data(claim, *, user, perspective=None) -> dict:
-    voters = perspective.voters if perspective else None
-    tally = tallies_for([claim.pk], voters=voters, user=user)[claim.pk]
+    """The claim's tally; a vote's own count (``claim.tally``) is reused."""
+    if perspective is None and hasattr(claim, "tally"):
+        tally = claim.tally
+    else:
+        voters = perspective.voters if perspective else None
+        tally = tallies_for([claim.pk], voters=voters, user=user)[claim.pk]
     return {
         "claim": claim.pk,
         "perspective": perspective.key if perspective else "everyone",
@@ -74,6 +80,24 @@ VOTE_RESPONSES = {
 }
 
 
+def votable_claim_or_404(user, pk: int) -> Claim:
+    """The claim as votes need it, in one query (two below a thesis); the
+    full visibility query runs only for a hidden claim or branch."""
+    claim = Claim.objects.select_related("debate", "link_to").filter(pk=pk).first()
+    if claim is None or not user.has_perm("deliberation.view_debate", claim.debate):
+        raise Http404("No such claim.")
+    ancestors = [claim.path[: Claim.steplen * n] for n in range(1, claim.depth)]
+    hidden_above = bool(ancestors) and (
+        Claim.objects.filter(path__in=ancestors)
+        .exclude(status=Claim.Status.VISIBLE)
+        .exists()
+    )
+    hidden = claim.status != Claim.Status.VISIBLE or hidden_above
+    if hidden and not claims_shown_to(user, claim.debate).filter(pk=pk).exists():
+        raise Http404("No such claim.")
+    return claim
+
+
 class ClaimVoteView(ApiView):
     throttle_scope = "votes"
 
@@ -85,7 +109,7 @@ class ClaimVoteView(ApiView):
         responses=VOTE_RESPONSES,
     )
     def post(self, request, pk):
-        claim = claim_or_404(request.user, pk)
+        claim = votable_claim_or_404(request.user, pk)
         data = _valid(VoteInputSerializer, request)
         voted = services.vote_cast(
             user=request.user, claim=claim, stance=data["stance"]
@@ -94,7 +118,7 @@ class ClaimVoteView(ApiView):
 
     @extend_schema(summary="Withdraw your vote", request=None, responses=VOTE_RESPONSES)
     def delete(self, request, pk):
-        claim = claim_or_404(request.user, pk)
+        claim = votable_claim_or_404(request.user, pk)
         voted = services.vote_withdraw(user=request.user, claim=claim)
         return Response(tally_data(voted, user=request.user))
 
@@ -109,7 +133,7 @@ class ClaimImpactView(ApiView):
         responses=VOTE_RESPONSES,
     )
     def post(self, request, pk):
-        claim = claim_or_404(request.user, pk)
+        claim = votable_claim_or_404(request.user, pk)
         data = _valid(ImpactInputSerializer, request)
         voted = services.impact_set(user=request.user, claim=claim, value=data["value"])
         return Response(tally_data(voted, user=request.user))
@@ -118,7 +142,7 @@ class ClaimImpactView(ApiView):
         summary="Withdraw your impact rating", request=None, responses=VOTE_RESPONSES
     )
     def delete(self, request, pk):
-        claim = claim_or_404(request.user, pk)
+        claim = votable_claim_or_404(request.user, pk)
         voted = services.impact_withdraw(user=request.user, claim=claim)
         return Response(tally_data(voted, user=request.user))
 

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 
 from deliberation.models import Debate, Membership
+from deliberation.rules import cached_membership, remember_membership
 
 
 def check_perm(user, perm: str, obj, message: str) -> None:
@@ -14,7 +15,12 @@ def check_perm(user, perm: str, obj, message: str) -> None:
 def join_debate(*, debate: Debate | int, user) -> Membership:
     """The person's membership, made a participant's on their first act."""
     debate_id = debate if isinstance(debate, int) else debate.pk
-    membership, _ = Membership.objects.get_or_create(
-        debate_id=debate_id, user=user, defaults={"role": Membership.Role.PARTICIPANT}
-    )
+    membership = cached_membership(user, debate_id)  # the rules looked it up
+    if membership is None:
+        membership, _ = Membership.objects.get_or_create(
+            debate_id=debate_id,
+            user=user,
+            defaults={"role": Membership.Role.PARTICIPANT},
+        )
+        remember_membership(user, membership)
     return membership

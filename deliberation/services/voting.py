@@ -19,13 +19,17 @@ def _voted_claim(claim: Claim) -> Claim:
     return claim.link_to if claim.link_to_id else claim
 
 
-def _check_may_vote(user, claim: Claim) -> None:
+def _check_may_vote(user, claim: Claim, *, join: bool = True) -> None:
     check_perm(user, "deliberation.vote_claim", claim, VOTE_DENIED)
-    join_debate(debate=claim.debate_id, user=user)
+    if join:
+        join_debate(debate=claim.debate_id, user=user)
 
 
-def _publish_tally_on_commit(claim: Claim) -> None:
-    # Counted after commit, so the event shows every vote committed so far.
+def _publish_tally_on_commit(claim: Claim, user) -> None:
+    """After commit, count the claim's tally once: send it to the debate's
+    pages and keep it on ``claim.tally`` (with ``user``'s own votes) for the
+    caller's response."""
+
     def send():
         # One claim's tally is counted and sent by one vote at a time (a row
         # lock that does not block voting): otherwise two votes close together
@@ -34,14 +38,16 @@ def _publish_tally_on_commit(claim: Claim) -> None:
         # the last event always equals a recount.
         with transaction.atomic():
             Claim.objects.select_for_update(no_key=True).filter(pk=claim.pk).first()
-            tally = tallies_for([claim.pk])[claim.pk]
+            claim.tally = tallies_for([claim.pk], user=user)[claim.pk]
             publish(
                 debate_id=claim.debate_id,
                 event="tally.changed",
-                payload={"claim_id": claim.pk, "tally": tally.as_dict()},
+                payload={"claim_id": claim.pk, "tally": claim.tally.as_dict()},
             )
 
-    transaction.on_commit(send)
+    # robust: the vote is stored; a live layer that is away must not turn
+    # that into an error (pages catch up on their next load).
+    transaction.on_commit(send, robust=True)
 
 
 @transaction.atomic
@@ -57,16 +63,16 @@ def vote_cast(*, user, claim: Claim, stance: str) -> Claim:
         unique_fields=["claim", "user"],
         update_fields=["stance", "updated"],
     )
-    _publish_tally_on_commit(claim)
+    _publish_tally_on_commit(claim, user)
     return claim
 
 
 @transaction.atomic
 def vote_withdraw(*, user, claim: Claim) -> Claim:
     claim = _voted_claim(claim)
-    _check_may_vote(user, claim)
+    _check_may_vote(user, claim, join=False)
     if Vote.objects.filter(claim=claim, user=user).delete()[0]:
-        _publish_tally_on_commit(claim)
+        _publish_tally_on_commit(claim, user)
     return claim
 
 
@@ -85,14 +91,14 @@ def impact_set(*, user, claim: Claim, value: int) -> Claim:
         unique_fields=["claim", "user"],
         update_fields=["value", "updated"],
     )
-    _publish_tally_on_commit(claim)
+    _publish_tally_on_commit(claim, user)
     return claim
 
 
 @transaction.atomic
 def impact_withdraw(*, user, claim: Claim) -> Claim:
     claim = _voted_claim(claim)
-    _check_may_vote(user, claim)
+    _check_may_vote(user, claim, join=False)
     if Impact.objects.filter(claim=claim, user=user).delete()[0]:
-        _publish_tally_on_commit(claim)
+        _publish_tally_on_commit(claim, user)
     return claim

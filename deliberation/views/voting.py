@@ -23,7 +23,10 @@ def _wants_json(request) -> bool:
 
 def _done(request, claim: Claim, voted: Claim):
     if _wants_json(request):
-        tally = tallies_for([voted.pk], user=request.user)[voted.pk]
+        tally = (
+            getattr(voted, "tally", None)
+            or tallies_for([voted.pk], user=request.user)[voted.pk]
+        )
         return JsonResponse(
             {
                 "claim": voted.pk,
