@@ -151,7 +151,10 @@ def build_vote_matrix(
     that have no column are ignored.
     """
     p_raw, c_raw, v_raw = _columns(votes)
-    values = np.asarray(v_raw, dtype=float)
+    values = np.asarray(v_raw)
+    if values.dtype.kind not in "biuf" and len(values):
+        raise ValueError("votes must be numbers: 1 agree, -1 disagree, 0 pass")
+    values = values.astype(float)
     bad = ~np.isin(values, VOTE_VALUES)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])

@@ -94,8 +94,11 @@ def smoothed(successes, n):
 
 @dataclass(frozen=True)
 class RepnessEntry:
-    """One representative claim of a group. The fields are those of the
-    winning direction (``agree`` or ``disagree``), named as in Pol.is."""
+    """One representative claim of a group. The statistics are those of
+    the direction ``agree`` when ``rat > rdt``, else ``disagree``, named as in
+    Pol.is. That rule holds for the "best agree" claim too (as in Pol.is and
+    red-dwarf), so a claim everyone agrees on can be listed as best agree
+    with direction ``disagree``; ``n_agree`` always counts the agrees."""
 
     claim: object
     direction: str
@@ -105,6 +108,7 @@ class RepnessEntry:
     p_test: float
     repness: float
     repness_test: float
+    n_agree: int
     best_agree: bool = False
 
 
@@ -394,7 +398,9 @@ def silhouette_scores(points: np.ndarray, labelings: list[np.ndarray]) -> list[f
 def choose_groups(points: np.ndarray, *, k_range=K_RANGE) -> tuple[np.ndarray, dict]:
     """k-means for each k in ``k_range`` (inclusive), keeping the best
     silhouette; the smaller k wins a tie. Returns the labels and the score of
-    every k tried. With fewer than 3 distinct points there is one group."""
+    every k tried. k is at most the number of distinct points and below the
+    number of points (a silhouette needs it); if no k >= 2 fits, everyone is
+    in one group."""
     n_distinct = len(np.unique(points, axis=0)) if len(points) else 0
     k_max = min(k_range[1], n_distinct, len(points) - 1)
     ks = list(range(k_range[0], k_max + 1))
@@ -481,6 +487,7 @@ def _entry(stats: _Stats, g: int, j: int, claim, *, best_agree=False) -> Repness
         p_test=float((stats.pat if agree else stats.pdt)[g, j]),
         repness=float((stats.ra if agree else stats.rd)[g, j]),
         repness_test=float((stats.rat if agree else stats.rdt)[g, j]),
+        n_agree=int(stats.na[g, j]),
         best_agree=best_agree,
     )
 
