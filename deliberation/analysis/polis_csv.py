@@ -197,13 +197,15 @@ def read_votes(path: Path, known=None) -> tuple[list[PolisVote], int]:
             participant=_int(row, "voter-id", path, line),
             comment=_int(row, "comment-id", path, line),
             vote=_choice(_int(row, "vote", path, line), (-1, 0, 1), "vote", path, line),
-            timestamp=_int(row, "timestamp", path, line),
+            timestamp=_int(row, "timestamp", path, line, blank=True),
         )
         _check_known(vote.comment, known, path, line)
         key = (vote.participant, vote.comment)
         held = latest.get(key)
-        if held is None or (vote.timestamp, position) >= held[:2]:
-            latest[key] = (vote.timestamp, position, vote)
+        # A blank timestamp counts as the earliest; equal times: later row.
+        order = (-1 if vote.timestamp is None else vote.timestamp, position)
+        if held is None or order >= held[:2]:
+            latest[key] = (*order, vote)
     kept = sorted(latest.values(), key=lambda held: held[1])
     return [held[2] for held in kept], n_rows - len(kept)
 

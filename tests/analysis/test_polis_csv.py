@@ -132,6 +132,15 @@ def test_a_broken_row_is_reported_with_file_and_line(
     assert isinstance(caught.value, ValueError)
 
 
+def test_votes_without_timestamps_keep_the_last_row(tmp_path):
+    votes = "timestamp,datetime,comment-id,voter-id,vote\n,,0,7,1\n,,0,7,-1\n1,,0,8,1\n"
+    folder = write(tmp_path / "c", comments_csv=COMMENTS, votes_csv=votes)
+
+    export = read_polis_export(folder)
+
+    assert export.votes == [PolisVote(7, 0, -1), PolisVote(8, 0, 1, 1)]
+
+
 def test_a_folder_without_votes_is_an_error(tmp_path):
     folder = write(tmp_path / "c", comments_csv=COMMENTS)
 
