@@ -232,7 +232,7 @@ def run() -> str:
         "Bridging (Community Notes' model, λ_i = 0.15, λ_f = 0.03): the two fits "
         "of the same loss from the same start; Spearman of the claim intercepts.",
         "",
-        "| conversation | decided votes | ALS | Adam (full batch, lr 0.2) "
+        "| conversation | decided votes | ALS | Adam (full batch, lr 1.0) "
         "| Adam / ALS | Spearman |",
         "| --- | --- | --- | --- | --- | --- |",
         *bridging_rows,

@@ -22,13 +22,12 @@ Two fits of the same loss:
 - :func:`fit_als`, alternating least squares: with the claims fixed, each
   participant's ``(i_u, f_u)`` is a 2-parameter ridge regression with a
   closed form, and symmetrically for claims, and ``mu`` has one too. Every
-  step solves its block exactly, so the loss never increases; all updates
-  are vectorised over the ratings with ``np.bincount``.
+  step solves its block exactly, so the loss never increases; the sums the
+  closed forms need are sparse matrix products.
 - :func:`fit_gradient`, full-batch Adam, as Community Notes fits it with
-  torch (learning rate 0.2, stop when the loss changes by less than 1e-7),
-  kept for comparison (bench/analysis.py).
+  torch, kept for comparison (bench/analysis.py).
 
-Pure numpy: no Django.
+Pure numpy and scipy: no Django.
 """
 
 from dataclasses import dataclass
@@ -145,8 +144,10 @@ def _initial(r: Ratings, random_state: int):
 
 def _orient(fu: np.ndarray, fc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The factor's sign is arbitrary (f_u f_c is unchanged by flipping
-    both); make the claim factor of largest magnitude positive."""
-    if len(fc) and fc[np.argmax(np.abs(fc))] < 0:
+    both). Community Notes' identification: flip so that the larger group of
+    participants has a negative factor."""
+    nonzero = fu[fu != 0]
+    if len(nonzero) and (nonzero < 0).mean() < 0.5:
         return -fu, -fc
     return fu, fc
 
@@ -242,13 +243,15 @@ def fit_gradient(
     lambda_i: float = LAMBDA_I,
     lambda_f: float = LAMBDA_F,
     random_state: int = 42,
-    learning_rate: float = 0.2,
+    learning_rate: float = 1.0,
     max_iter: int = 20_000,
     tol: float = 1e-7,
 ) -> BridgingFit:
-    """Full-batch Adam on the same loss and start as :func:`fit_als`, the way
-    Community Notes fits it (learning rate 0.2; stop when the loss changes by
-    less than ``tol``)."""
+    """Full-batch Adam on the same loss and from the same start as
+    :func:`fit_als`, the way Community Notes fits it
+    (``matrix_factorization.py``: Adam at learning rate 1.0 when starting
+    from scratch; stop when the loss changes by at most 1e-7, or rises after
+    100 epochs). ``converged`` says whether the first rule stopped it."""
     r = ratings
     n_rated_u, n_rated_c = r.counts()
     n_u, n_c = max(int((n_rated_u > 0).sum()), 1), max(int((n_rated_c > 0).sum()), 1)
@@ -268,8 +271,11 @@ def fit_gradient(
             + lambda_i * ((iu @ iu) / n_u + (ic @ ic) / n_c + mu_a[0] ** 2)
             + lambda_f * ((fu @ fu) / n_u + (fc @ fc) / n_c)
         )
-        converged = abs(loss - new) < tol
+        converged = abs(loss - new) <= tol
+        rising = iteration > 100 and new > loss
         loss = new
+        if rising:
+            break
         g = -2 * e / total
         grads = [
             np.array([g.sum() + 2 * lambda_i * mu_a[0]]),
