@@ -118,3 +118,25 @@ def test_tiny_and_empty_inputs_do_not_fail():
     assert one.clustered == ["only"]
     assert one.groups == {0: ["only"]}
     json.dumps(one.as_dict(), allow_nan=False)
+
+
+def test_the_analysis_modules_import_no_django():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys\n"
+        "import deliberation.analysis.pipeline, deliberation.analysis.polis_csv\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('django', 'rest_framework', 'config')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"
