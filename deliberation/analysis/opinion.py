@@ -36,6 +36,7 @@ Pure numpy and scipy (scikit-learn only in the tests): no Django.
 """
 
 import os
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -161,11 +162,17 @@ def in_conversation(
     *,
     min_votes: int = MIN_VOTES,
     min_participants: int = MIN_PARTICIPANTS,
+    keep: np.ndarray | None = None,
 ) -> np.ndarray:
     """Mask of the participants to cluster (see the module docstring). Among
-    the others, more votes come first, then the earlier row."""
+    the others, more votes come first, then the earlier row. ``keep`` (a
+    mask) marks participants who are in whatever their count: Pol.is keeps
+    anyone who was once in, and a caller holding the previous snapshot can
+    pass its clustered participants to do the same."""
     counts = np.asarray(votes_per_participant)
     mask = counts >= min(min_votes, n_claims)
+    if keep is not None:
+        mask |= keep
     missing = min_participants - int(mask.sum())
     if missing > 0:
         others = np.flatnonzero(~mask & (counts > 0))
@@ -602,13 +609,23 @@ def select_consensus(
 
 @single_threaded_blas
 def opinion_groups(
-    matrix: VoteMatrix, *, random_state: int = 42, pick_max: int = PICK_MAX
+    matrix: VoteMatrix,
+    *,
+    random_state: int = 42,
+    pick_max: int = PICK_MAX,
+    keep_in: Iterable = (),
 ) -> OpinionResult:
     """Run the whole pipeline on ``matrix`` (see the module docstring).
     ``random_state`` seeds the start vector of the sparse SVD (large
-    matrices); the k-means start is deterministic."""
+    matrices); the k-means start is deterministic. ``keep_in``: participant
+    ids to cluster whatever their vote count (see :func:`in_conversation`);
+    ids not in the matrix are ignored."""
     n_participants, n_claims = matrix.shape
-    clustered = in_conversation(matrix.votes_per_participant(), n_claims)
+    keep = np.zeros(n_participants, dtype=bool)
+    for pid in keep_in:
+        if pid in matrix.participant_index:
+            keep[matrix.participant_index[pid]] = True
+    clustered = in_conversation(matrix.votes_per_participant(), n_claims, keep=keep)
     centred, centre = centred_matrix(matrix)
     components = principal_components(centred, random_state=random_state)
     projections = project(matrix, centred, components)

@@ -136,13 +136,17 @@ def analyse(
     votes: Iterable[tuple[Hashable, Hashable, int]] | VoteMatrix,
     *,
     moderated_out: Iterable[Hashable] = (),
+    keep_in: Iterable[Hashable] = (),
     random_state: int = 42,
 ) -> AnalysisResult:
     """Opinion groups, representative claims, consensus, group-informed
     consensus and bridging for ``(participant_id, claim_id, vote)`` triples
     (agree 1, disagree -1, pass 0; the last vote on a pair wins).
     ``moderated_out`` lists hidden claims: zeroed in the opinion space,
-    never selected, left out of the bridging fit. ``random_state`` seeds the
+    never selected, left out of the bridging fit. ``keep_in`` lists
+    participants to cluster whatever their vote count (Pol.is keeps anyone
+    once clustered: pass the previous snapshot's ``clustered``).
+    ``random_state`` seeds the
     sparse SVD's start vector and the bridging factors' start; the same input
     gives the same result."""
     started = time.perf_counter()
@@ -151,7 +155,7 @@ def analyse(
     else:
         matrix = build_vote_matrix(votes, moderated_out=moderated_out)
     built = time.perf_counter()
-    groups = opinion.opinion_groups(matrix, random_state=random_state)
+    groups = opinion.opinion_groups(matrix, random_state=random_state, keep_in=keep_in)
     grouped = time.perf_counter()
     fit = bridging.fit_als(
         bridging.Ratings.from_matrix(matrix), random_state=random_state

@@ -106,6 +106,15 @@ def test_in_conversation_top_up_breaks_ties_by_row_and_skips_non_voters():
     assert in_conversation(np.array([0, 0, 1]), 50).tolist() == [False, False, True]
 
 
+def test_participants_kept_in_are_clustered_whatever_their_count():
+    counts = np.array([1, 9] + [8] * 20)
+    keep = np.zeros(22, dtype=bool)
+    keep[0] = True
+
+    assert in_conversation(counts, 50, keep=keep).all()
+    assert not in_conversation(counts, 50)[0]
+
+
 # ------------------------------------------------------ PCA and projection
 
 

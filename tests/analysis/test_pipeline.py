@@ -101,6 +101,15 @@ def test_same_votes_same_result_in_any_order():
     assert first.as_dict()["claim_stats"] == again.as_dict()["claim_stats"]
 
 
+def test_analyse_keeps_in_participants_from_a_previous_snapshot():
+    votes = planted(seed=2) + [("newcomer", "c1", 1)]
+
+    assert "newcomer" not in analyse(votes).clustered
+    kept = analyse(votes, keep_in=["newcomer", "unknown"])
+    assert "newcomer" in kept.clustered
+    assert any("newcomer" in members for members in kept.groups.values())
+
+
 def test_analyse_accepts_a_built_matrix():
     votes = planted(seed=1)
 
