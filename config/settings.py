@@ -250,6 +250,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClaimStanceEnum": "claims.models.Claim.Stance",
         "VoteStanceEnum": "deliberation.models.Vote.Stance",
+        "ClaimStatusEnum": "claims.models.Claim.Status",
+        "FlagStatusEnum": "deliberation.models.Flag.Status",
     },
 }
 

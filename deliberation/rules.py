@@ -158,7 +158,8 @@ def is_creator(user, obj):
 can_contribute = rules.is_authenticated & can_view & is_not_suspended & ~is_observer
 rules.add_perm("deliberation.annotate", can_contribute)
 rules.add_perm("deliberation.comment", can_contribute)
-# Object: a Claim. Comments on a claim also need its thread to be open.
+# Object: a Claim. Comments on a claim also need its thread to be open (who
+# may see a pending or hidden claim, its author and moderators, may discuss it).
 rules.add_perm("deliberation.comment_on_claim", can_contribute & thread_is_open)
 # Objects: an Annotation, a Comment. Their authors, and the debate's moderators.
 rules.add_perm(

@@ -34,8 +34,9 @@ def unread_count(user) -> int:
 
 def _forget_count(user_ids: Iterable[int]) -> None:
     keys = [_cache_key(pk) for pk in set(user_ids)]
-    # After commit: a rolled-back notification must not blank the cache for a
-    # count read in between, and a committed one must be seen at once.
+    # Now, and again after commit: a count cached by another request while
+    # this transaction was open would otherwise miss the change.
+    cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
