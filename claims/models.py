@@ -113,6 +113,25 @@ class Claim(MP_Node):
     key = models.CharField(
         max_length=80, blank=True, help_text="Id in an imported file, if any."
     )
+    # Moderation (set only by deliberation.services.moderation).
+    locked = models.BooleanField(
+        default=False,
+        help_text="A locked thread takes no new claims, votes or comments at or "
+        "below this claim.",
+    )
+    pinned = models.BooleanField(
+        default=False, help_text="Shown first among its siblings."
+    )
+    hidden_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Public reason shown in place of a hidden claim.",
+    )
+    moderator_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Public note of a moderator's last edit.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -322,6 +341,10 @@ class Annotation(TextAnchor):
         max_length=10, choices=Visibility.choices, default=Visibility.EVERYONE
     )
     deleted_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(
+        null=True, blank=True, help_text="Hidden by a moderator (or by flags)."
+    )
+    hidden_reason = models.CharField(max_length=300, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -366,3 +389,7 @@ class Annotation(TextAnchor):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None

@@ -118,13 +118,19 @@ def children_columns(
 ) -> dict[str, Column]:
     """The pros and cons of ``claim``, a page of each, with each child's own
     pro and con counts (``pro_count``, ``con_count``) and ``impact_mean``.
-    ``order``: "manual" (the author's order, then age) or "impact" (mean
-    impact rating, unrated last)."""
+    ``order``: "manual" (pinned first, then the author's order, then age) or
+    "impact" (mean impact rating, unrated last). Hidden children are included
+    as placeholders (status "hidden", shown with their public reason only)."""
     offsets = offsets or {}
-    children = visible_claims(claim.debate_id).filter(
-        path__startswith=claim.path, depth=claim.depth + 1
+    # Hidden children keep their place: the card shows the moderator's public
+    # reason instead of the claim (includes/claim_card.html), never its text.
+    children = Claim.objects.filter(
+        debate_id=claim.debate_id,
+        status__in=[VISIBLE, Claim.Status.HIDDEN],
+        path__startswith=claim.path,
+        depth=claim.depth + 1,
     )
-    ordering = ["order", "path"]
+    ordering = ["-pinned", "order", "path"]
     if order == "impact":
         ordering = [F("impact_mean").desc(nulls_last=True), *ordering]
     columns = {}

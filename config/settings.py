@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "deliberation.context_processors.notifications",
             ],
         },
     },
@@ -226,6 +227,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # Rate limits on writes (cache-backed: Redis in production), per person.
 RATE_LIMIT_CLAIMS = env.str("RATE_LIMIT_CLAIMS", default="20/m")
 RATE_LIMIT_VOTES = env.str("RATE_LIMIT_VOTES", default="120/m")
+RATE_LIMIT_COMMENTS = env.str("RATE_LIMIT_COMMENTS", default="20/m")
+RATE_LIMIT_ANNOTATIONS = env.str("RATE_LIMIT_ANNOTATIONS", default="30/m")
+RATE_LIMIT_FLAGS = env.str("RATE_LIMIT_FLAGS", default="10/m")
 RATELIMIT_VIEW = "config.views.rate_limited"
 
 # --- API --------------------------------------------------------------------
@@ -246,6 +250,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "claims": RATE_LIMIT_CLAIMS,
         "votes": RATE_LIMIT_VOTES,
+        "comments": RATE_LIMIT_COMMENTS,
+        "annotations": RATE_LIMIT_ANNOTATIONS,
+        "flags": RATE_LIMIT_FLAGS,
     },
     "PAGE_SIZE": 50,
 }
@@ -261,6 +268,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClaimStanceEnum": "claims.models.Claim.Stance",
         "VoteStanceEnum": "deliberation.models.Vote.Stance",
+        "ClaimStatusEnum": "claims.models.Claim.Status",
+        "FlagStatusEnum": "deliberation.models.Flag.Status",
     },
 }
 

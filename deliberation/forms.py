@@ -1,7 +1,7 @@
 from django import forms
 
 from claims.models import CLAIM_TEXT_MAX, Annotation, Claim
-from deliberation.models import Comment
+from deliberation.models import Comment, Flag
 
 
 class ClaimAddForm(forms.Form):
@@ -156,3 +156,80 @@ class CommentForm(forms.Form):
         label="You are",
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+# --- Moderation ---------------------------------------------------------------
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=Flag.Reason.choices, widget=forms.RadioSelect, label="What is wrong?"
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Note for the moderators (optional; required for “other”)",
+    )
+
+
+class FlagReplyForm(forms.Form):
+    body = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Your reply (once)",
+    )
+
+
+class ModerateForm(forms.Form):
+    """One form for every moderator action on an item; ``action`` says which
+    fields matter (the services validate the content)."""
+
+    ACTIONS = [
+        ("dismiss", "Dismiss the flags"),
+        ("hide", "Hide"),
+        ("restore", "Restore"),
+        ("approve", "Approve"),
+        ("lock", "Lock the thread"),
+        ("unlock", "Unlock the thread"),
+        ("pin", "Pin"),
+        ("unpin", "Unpin"),
+        ("move", "Move"),
+        ("merge", "Merge into another claim"),
+        ("edit", "Edit with a note"),
+    ]
+    action = forms.ChoiceField(choices=ACTIONS)
+    reason = forms.CharField(required=False, max_length=300, label="Reason")
+    new_parent = forms.IntegerField(
+        required=False, min_value=1, label="Id of the new parent claim"
+    )
+    kept = forms.IntegerField(
+        required=False, min_value=1, label="Id of the claim to keep"
+    )
+    text = forms.CharField(
+        required=False,
+        max_length=CLAIM_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Claim",
+    )
+    explanation = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Explanation"
+    )
+
+
+class MemberModerateForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[
+            ("suspend", "Suspend"),
+            ("remove", "Remove"),
+            ("reinstate", "Reinstate"),
+        ]
+    )
+    days = forms.IntegerField(
+        required=False, min_value=1, max_value=365, label="Suspend for (days)"
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Justification (at least 15 characters)",
+    )

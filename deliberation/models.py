@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 class Debate(models.Model):
@@ -37,6 +38,11 @@ class Debate(models.Model):
     anonymity = models.BooleanField(
         default=False, help_text="Participants see each other under generated names."
     )
+    auto_hide_flags = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="An item flagged by this many distinct members is hidden until a "
+        "moderator reviews it (0: never).",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -63,6 +69,7 @@ class Membership(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         SUSPENDED = "suspended", "Suspended"
+        REMOVED = "removed", "Removed"
 
     debate = models.ForeignKey(
         Debate, on_delete=models.CASCADE, related_name="memberships"
@@ -84,6 +91,11 @@ class Membership(models.Model):
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
+    suspended_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A suspension ends by itself at this time.",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -95,6 +107,15 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.debate.slug} ({self.role})"
+
+    def is_active(self, now=None) -> bool:
+        """Active, or suspended until a time that has passed (a suspension
+        ends by itself; the row is tidied on the member's next act)."""
+        if self.status == self.Status.ACTIVE:
+            return True
+        if self.status == self.Status.SUSPENDED and self.suspended_until:
+            return self.suspended_until <= (now or timezone.now())
+        return False
 
 
 class Vote(models.Model):
@@ -207,6 +228,10 @@ class Comment(models.Model):
     )
     body = models.TextField(help_text="Markdown, sanitised on display.")
     deleted_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(
+        null=True, blank=True, help_text="Hidden by a moderator (or by flags)."
+    )
+    hidden_reason = models.CharField(max_length=300, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -235,6 +260,10 @@ class Comment(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
 
 class CommentRevision(models.Model):
     """One version of a comment: number 1 is the comment as first posted."""
@@ -260,3 +289,250 @@ class CommentRevision(models.Model):
 
     def __str__(self):
         return f"comment {self.comment_id} r{self.number}"
+
+
+# --- Moderation ---------------------------------------------------------------
+
+
+def _one_target():
+    """Exactly one of claim, annotation, comment."""
+    claim = models.Q(claim__isnull=False)
+    annotation = models.Q(annotation__isnull=False)
+    comment = models.Q(comment__isnull=False)
+    return (
+        (claim & ~annotation & ~comment)
+        | (~claim & annotation & ~comment)
+        | (~claim & ~annotation & comment)
+    )
+
+
+class Flag(models.Model):
+    """A member's report of a claim, an annotation or a comment: one per member
+    and item. Open until a moderator resolves it (upheld when the item is acted
+    on, dismissed otherwise). The author is told, never who flagged, and may
+    reply once."""
+
+    class Reason(models.TextChoices):
+        UNSUPPORTED = "unsupported", "Unsupported"
+        UNCLEAR = "unclear", "Unclear"
+        NOT_SINGLE = "not_single", "Not a single claim"
+        DUPLICATE = "duplicate", "Duplicate"
+        OFF_TOPIC = "off_topic", "Off-topic"
+        ABUSIVE = "abusive", "Uncivil or abusive"
+        SPAM = "spam", "Spam"
+        MISINFORMATION = "misinformation", "Misinformation"
+        PERSONAL_DATA = "personal_data", "Personal data or doxxing"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        UPHELD = "upheld", "Upheld"
+        DISMISSED = "dismissed", "Dismissed"
+
+    debate = models.ForeignKey(Debate, on_delete=models.CASCADE, related_name="flags")
+    flagger = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
+    )
+    claim = models.ForeignKey(
+        "claims.Claim",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="flags",
+    )
+    annotation = models.ForeignKey(
+        "claims.Annotation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="flags",
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+    )
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = models.CharField(max_length=1000, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    author_reply = models.CharField(max_length=2000, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        indexes = [models.Index(fields=["debate", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=_one_target(), name="flag_one_target"),
+            models.UniqueConstraint(
+                fields=["flagger", "claim"],
+                condition=models.Q(claim__isnull=False),
+                name="flag_one_per_member_claim",
+            ),
+            models.UniqueConstraint(
+                fields=["flagger", "annotation"],
+                condition=models.Q(annotation__isnull=False),
+                name="flag_one_per_member_annotation",
+            ),
+            models.UniqueConstraint(
+                fields=["flagger", "comment"],
+                condition=models.Q(comment__isnull=False),
+                name="flag_one_per_member_comment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"flag {self.pk} ({self.reason}, {self.status})"
+
+    @property
+    def target(self):
+        return self.claim or self.annotation or self.comment
+
+    @property
+    def target_kind(self) -> str:
+        if self.claim_id:
+            return "claim"
+        return "annotation" if self.annotation_id else "comment"
+
+
+class ModerationAction(models.Model):
+    """One row of the audit log: who did what to which item, why, and the
+    item's state before and after. Append-only: rows are never changed."""
+
+    class Action(models.TextChoices):
+        DISMISS_FLAGS = "dismiss_flags", "Dismissed flags"
+        AUTO_HIDE = "auto_hide", "Hidden after flags"
+        HIDE = "hide", "Hid"
+        RESTORE = "restore", "Restored"
+        EDIT = "edit", "Edited"
+        LOCK = "lock", "Locked"
+        UNLOCK = "unlock", "Unlocked"
+        PIN = "pin", "Pinned"
+        UNPIN = "unpin", "Unpinned"
+        MOVE = "move", "Moved"
+        MERGE = "merge", "Merged"
+        APPROVE = "approve", "Approved"
+        SUSPEND = "suspend", "Suspended"
+        REMOVE = "remove", "Removed"
+        REINSTATE = "reinstate", "Reinstated"
+
+    debate = models.ForeignKey(
+        Debate, on_delete=models.CASCADE, related_name="moderation_actions"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Null for automatic actions (hidden after flags).",
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    claim = models.ForeignKey(
+        "claims.Claim",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_actions",
+    )
+    annotation = models.ForeignKey(
+        "claims.Annotation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_actions",
+    )
+    comment = models.ForeignKey(
+        Comment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_actions",
+    )
+    membership = models.ForeignKey(
+        Membership,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_actions",
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_actions_about",
+        help_text="The author of the item or the member acted on: they may read "
+        "this row.",
+    )
+    reason = models.TextField(blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [
+            models.Index(fields=["debate", "created"]),
+            models.Index(fields=["subject", "created"]),
+        ]
+
+    def __str__(self):
+        return f"{self.action} by {self.actor_id} at {self.created:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("The audit log is append-only: rows are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("The audit log is append-only: rows are never deleted.")
+
+    @property
+    def target_kind(self) -> str:
+        for kind in ("claim", "annotation", "comment", "membership"):
+            if getattr(self, f"{kind}_id"):
+                return kind
+        return ""
+
+
+class Notification(models.Model):
+    """An in-app message to one person. ``text`` is written for its reader and
+    never names a flagger."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Reply"
+        FLAG = "flag", "Flag"
+        MODERATION = "moderation", "Moderation"
+        QUEUE = "queue", "Review queue"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    debate = models.ForeignKey(
+        Debate,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return f"to {self.user_id}: {self.text[:40]}"

@@ -43,7 +43,8 @@ def is_debate_owner(user, obj):
 
 @rules.predicate
 def is_member(user, obj):
-    return _membership(user, obj) is not None
+    membership = _membership(user, obj)
+    return membership is not None and membership.status != Membership.Status.REMOVED
 
 
 @rules.predicate
@@ -57,8 +58,10 @@ def is_debate_moderator(user, obj):
 
 @rules.predicate
 def is_not_suspended(user, obj):
+    """No membership yet, an active one, or a suspension whose time is up
+    (``suspended_until`` passed). Removed members stay out."""
     membership = _membership(user, obj)
-    return membership is None or membership.status == Membership.Status.ACTIVE
+    return membership is None or membership.is_active()
 
 
 @rules.predicate
@@ -89,6 +92,28 @@ def claim_is_visible(user, claim):
     return getattr(claim, "status", None) == "visible"
 
 
+def branch_is_locked(claim) -> bool:
+    """True when ``claim`` or one of its ancestors is locked. Pages that have
+    loaded the ancestors set ``claim.branch_locked`` and spare the query."""
+    cached = getattr(claim, "branch_locked", None)
+    if cached is not None:
+        return cached
+    from claims.models import Claim
+
+    step = Claim.steplen
+    paths = [claim.path[: step * level] for level in range(1, claim.depth + 1)]
+    claim.branch_locked = Claim.objects.filter(
+        debate_id=claim.debate_id, path__in=paths, locked=True
+    ).exists()
+    return claim.branch_locked
+
+
+@rules.predicate
+def thread_is_open(user, claim):
+    """Nothing new (claims, votes, comments) at or below a locked claim."""
+    return not branch_is_locked(claim)
+
+
 is_staff = rules.is_staff
 can_view = debate_is_listed_or_unlisted | is_member | is_debate_owner | is_staff
 is_moderator = is_debate_owner | is_debate_moderator | is_staff
@@ -115,7 +140,18 @@ rules.add_perm(
     & voting_enabled
     & claim_is_visible
     & is_not_suspended
-    & ~is_observer,
+    & ~is_observer
+    & thread_is_open,
+)
+# Object: a Claim, the parent of a new pro or con.
+rules.add_perm(
+    "deliberation.add_claim_under",
+    rules.is_authenticated
+    & can_view
+    & is_not_suspended
+    & ~is_observer
+    & claim_is_visible
+    & thread_is_open,
 )
 # Seeing one participant's votes: their consent, or a moderator's view.
 rules.add_perm("deliberation.view_member_votes", is_moderator)
@@ -133,6 +169,9 @@ def is_creator(user, obj):
 can_contribute = rules.is_authenticated & can_view & is_not_suspended & ~is_observer
 rules.add_perm("deliberation.annotate", can_contribute)
 rules.add_perm("deliberation.comment", can_contribute)
+# Object: a Claim. Comments on a claim also need its thread to be open (who
+# may see a pending or hidden claim, its author and moderators, may discuss it).
+rules.add_perm("deliberation.comment_on_claim", can_contribute & thread_is_open)
 # Objects: an Annotation, a Comment. Their authors, and the debate's moderators.
 rules.add_perm(
     "deliberation.change_annotation",
@@ -142,3 +181,26 @@ rules.add_perm(
     "deliberation.change_comment",
     rules.is_authenticated & can_view & is_not_suspended & (is_author | is_moderator),
 )
+
+
+# --- Moderation ---------------------------------------------------------------
+
+
+@rules.predicate
+def is_item_author(user, obj):
+    """The author of a claim or comment, or the creator of an annotation."""
+    if not user.is_authenticated:
+        return False
+    owner = getattr(obj, "author_id", None) or getattr(obj, "creator_id", None)
+    return owner == user.pk
+
+
+# Objects: a Claim, an Annotation or a Comment. Any signed-in reader who may
+# contribute (observers too: reporting is not contributing), not on their own.
+rules.add_perm(
+    "deliberation.flag",
+    rules.is_authenticated & can_view & is_not_suspended & ~is_item_author,
+)
+# Object: a Debate. Moderators see the whole audit log; everyone signed in
+# sees the rows about their own items (the selector filters).
+rules.add_perm("deliberation.view_moderation_log", rules.is_authenticated & can_view)

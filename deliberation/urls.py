@@ -2,7 +2,7 @@ from django.urls import path
 
 from deliberation.views import annotations as annotation_views
 from deliberation.views import debates as views
-from deliberation.views import voting
+from deliberation.views import moderation, voting
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -78,5 +78,40 @@ urlpatterns = [
         "d/<slug:slug>/comments/<int:pk>/history/",
         annotation_views.comment_history,
         name="comment_history",
+    ),
+    # Moderation (deliberation/views/moderation.py)
+    path(
+        "d/<slug:slug>/<str:kind>/<int:pk>/flag/",
+        moderation.item_flag,
+        name="item_flag",
+    ),
+    path(
+        "d/<slug:slug>/<str:kind>/<int:pk>/moderate/",
+        moderation.item_moderate,
+        name="item_moderate",
+    ),
+    path("d/<slug:slug>/flags/mine/", moderation.my_flags, name="my_flags"),
+    path(
+        "d/<slug:slug>/flags/<int:pk>/reply/",
+        moderation.flag_reply,
+        name="flag_reply",
+    ),
+    path("d/<slug:slug>/moderation/", moderation.queue, name="moderation_queue"),
+    path(
+        "d/<slug:slug>/moderation/log/",
+        moderation.moderation_log,
+        name="moderation_log",
+    ),
+    path("d/<slug:slug>/members/", moderation.members, name="members"),
+    path(
+        "d/<slug:slug>/members/<int:pk>/moderate/",
+        moderation.member_moderate,
+        name="member_moderate",
+    ),
+    path("notifications/", moderation.notifications, name="notifications"),
+    path(
+        "notifications/read/",
+        moderation.notifications_read,
+        name="notifications_read",
     ),
 ]

@@ -233,6 +233,12 @@ class CommentSerializer(serializers.ModelSerializer):
         help_text="Username; null when unknown, deleted or hidden (anonymous debates)."
     )
     deleted = serializers.BooleanField(source="is_deleted", read_only=True)
+    hidden = serializers.BooleanField(source="is_hidden", read_only=True)
+    hidden_reason = serializers.CharField(
+        read_only=True,
+        help_text="Public reason of a moderator who hid it (body and author are "
+        "then null except for moderators).",
+    )
 
     class Meta:
         model = Comment
@@ -247,19 +253,25 @@ class CommentSerializer(serializers.ModelSerializer):
             "body_html",
             "author",
             "deleted",
+            "hidden",
+            "hidden_reason",
             "created",
             "updated",
         ]
         read_only_fields = fields
 
+    def _masked(self, comment) -> bool:
+        hidden = comment.is_hidden and not self.context.get("moderator")
+        return comment.is_deleted or hidden
+
     def get_body(self, comment) -> str | None:
-        return None if comment.is_deleted else comment.body
+        return None if self._masked(comment) else comment.body
 
     def get_body_html(self, comment) -> str | None:
-        return None if comment.is_deleted else render_markdown(comment.body)
+        return None if self._masked(comment) else render_markdown(comment.body)
 
     def get_author(self, comment) -> str | None:
-        return _person(self.context, comment.author, deleted=comment.is_deleted)
+        return _person(self.context, comment.author, deleted=self._masked(comment))
 
 
 class CommentRevisionSerializer(serializers.ModelSerializer):
@@ -368,6 +380,7 @@ _W3C_ERRORS = {400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
 
 class AnnotationContainerView(W3CView):
     link_header = LINK_CONTAINER
+    throttle_scope = "annotations"
 
     @extend_schema(
         summary="A debate's annotations (W3C Annotation Container)",
@@ -512,6 +525,7 @@ class AnnotationDetailView(W3CView):
 class _CommentListView(ListView):
     # The comments of one claim or annotation (the thread, oldest first).
     serializer_class = CommentSerializer
+    throttle_scope = "comments"
 
     def target(self):
         raise NotImplementedError
@@ -521,6 +535,9 @@ class _CommentListView(ListView):
         if not self.schema_only():
             debate = self.target().debate
             context["hide_authors"] = authors_hidden_from(self.request.user, debate)
+            context["moderator"] = self.request.user.has_perm(
+                "deliberation.moderate_debate", debate
+            )
         return context
 
     def post(self, request, pk):
@@ -618,6 +635,9 @@ def _comment_response(request, pk: int, *, status_code=status.HTTP_200_OK):
     context = {
         "request": request,
         "hide_authors": authors_hidden_from(request.user, comment.debate),
+        "moderator": request.user.has_perm(
+            "deliberation.moderate_debate", comment.debate
+        ),
     }
     return Response(
         CommentSerializer(comment, context=context).data, status=status_code
@@ -680,7 +700,7 @@ class CommentRevisionsView(ListView):
         if self.schema_only():
             return CommentRevision.objects.none()
         comment = comment_or_404(self.request.user, self.kwargs["pk"])
-        if comment.is_deleted and not self.request.user.has_perm(
+        if (comment.is_deleted or comment.is_hidden) and not self.request.user.has_perm(
             "deliberation.moderate_debate", comment.debate
         ):
             raise Http404("No such comment.")

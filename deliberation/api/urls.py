@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from deliberation.api import annotations, views, voting
+from deliberation.api import annotations, moderation, views, voting
 
 urlpatterns = [
     path("debates/", views.DebateListView.as_view(), name="api-debate-list"),
@@ -99,5 +99,57 @@ urlpatterns = [
         "comments/<int:pk>/revisions/",
         annotations.CommentRevisionsView.as_view(),
         name="api-comment-revisions",
+    ),
+    # Moderation: api/moderation.py
+    path("flags/", moderation.FlagCreateView.as_view(), name="api-flag-create"),
+    path(
+        "flags/<int:pk>/reply/",
+        moderation.FlagReplyView.as_view(),
+        name="api-flag-reply",
+    ),
+    path(
+        "debates/<slug:slug>/flags/",
+        moderation.QueueView.as_view(),
+        name="api-debate-queue",
+    ),
+    path(
+        "debates/<slug:slug>/my-flags/",
+        moderation.MyFlagsView.as_view(),
+        name="api-debate-my-flags",
+    ),
+    path(
+        "debates/<slug:slug>/moderation-log/",
+        moderation.ModerationLogView.as_view(),
+        name="api-debate-moderation-log",
+    ),
+    path(
+        "claims/<int:pk>/moderate/",
+        moderation.ClaimModerateView.as_view(),
+        name="api-claim-moderate",
+    ),
+    path(
+        "annotations/<int:pk>/moderate/",
+        moderation.AnnotationModerateView.as_view(),
+        name="api-annotation-moderate",
+    ),
+    path(
+        "comments/<int:pk>/moderate/",
+        moderation.CommentModerateView.as_view(),
+        name="api-comment-moderate",
+    ),
+    path(
+        "memberships/<int:pk>/moderate/",
+        moderation.MembershipModerateView.as_view(),
+        name="api-membership-moderate",
+    ),
+    path(
+        "notifications/",
+        moderation.NotificationListView.as_view(),
+        name="api-notifications",
+    ),
+    path(
+        "notifications/read/",
+        moderation.NotificationsReadView.as_view(),
+        name="api-notifications-read",
     ),
 ]

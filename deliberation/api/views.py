@@ -24,6 +24,7 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
@@ -152,11 +153,21 @@ class ServiceErrorsMixin:
         return super().handle_exception(exc)
 
 
-class ApiView(ServiceErrorsMixin, APIView):
+class ThrottleWritesMixin:
+    # A view's ``throttle_scope`` (settings RATE_LIMIT_*) counts its writes
+    # only: reading a thread is never rate-limited.
+
+    def get_throttles(self):
+        if self.request.method in SAFE_METHODS:
+            return []
+        return super().get_throttles()
+
+
+class ApiView(ServiceErrorsMixin, ThrottleWritesMixin, APIView):
     pass
 
 
-class ListView(ServiceErrorsMixin, generics.ListAPIView):
+class ListView(ServiceErrorsMixin, ThrottleWritesMixin, generics.ListAPIView):
     pagination_class = Pagination
 
     def schema_only(self) -> bool:

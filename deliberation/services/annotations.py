@@ -5,13 +5,14 @@ publish live events after commit, and only for what every reader may see."""
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from claims import services as claim_services
 from claims.markdown import render_markdown
 from claims.models import Annotation, Claim, Source
 from deliberation.events import publish_on_commit
-from deliberation.models import Comment, CommentRevision, Debate
+from deliberation.models import Comment, CommentRevision, Debate, Notification
 from deliberation.selectors import (
     annotation_is_public,
     claims_are_public,
@@ -19,6 +20,7 @@ from deliberation.selectors import (
 )
 from deliberation.services.common import check_perm, join_debate
 from deliberation.services.debates import claim_contribute
+from deliberation.services.notifications import notify
 
 COMMENT_BODY_MAX = 5_000
 
@@ -203,9 +205,15 @@ def comment_add(
         raise ValidationError("Comment on exactly one claim or one annotation.")
     debate = (claim or annotation).debate
     check_perm(user, "deliberation.comment", debate, "You may not comment here.")
+    if claim is not None:
+        check_perm(
+            user, "deliberation.comment_on_claim", claim, "This thread is locked."
+        )
     body = _clean_comment(body, alignment)
     if annotation is not None and annotation.is_deleted:
         raise ValidationError("This annotation was deleted.")
+    if parent is not None and (parent.is_deleted or parent.is_hidden):
+        raise ValidationError({"parent": "This comment cannot be answered."})
     depth = 1
     if parent is not None:
         same_target = (parent.claim_id, parent.annotation_id) == (
@@ -233,6 +241,7 @@ def comment_add(
     CommentRevision.objects.create(
         comment=comment, number=1, body=body, alignment=alignment, author=user
     )
+    _notify_reply(comment, user=user)
     if _comment_is_public(comment):
         publish_on_commit(
             debate_id=debate.pk,
@@ -247,6 +256,32 @@ def comment_add(
             },
         )
     return comment
+
+
+def _notify_reply(comment: Comment, *, user) -> None:
+    """Tell the author of what was answered (never the commenter's name)."""
+    target = comment.parent or comment.claim or comment.annotation
+    author = target.creator if isinstance(target, Annotation) else target.author
+    if author is None or author.pk == user.pk:
+        return
+    what = {Comment: "comment", Claim: "claim", Annotation: "annotation"}[type(target)]
+    if comment.claim_id:
+        url = reverse(
+            "claim_detail",
+            kwargs={"slug": comment.debate.slug, "pk": comment.claim_id},
+        )
+    else:
+        url = reverse(
+            "annotation_detail",
+            kwargs={"slug": comment.debate.slug, "pk": comment.annotation_id},
+        )
+    notify(
+        users=[author],
+        kind=Notification.Kind.REPLY,
+        text=f"New reply to your {what}.",
+        url=f"{url}#comment-{comment.pk}",
+        debate=comment.debate,
+    )
 
 
 @transaction.atomic

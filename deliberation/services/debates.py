@@ -3,14 +3,16 @@ call the content services, publish live events after commit."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.text import slugify
 
 from claims import services as claim_services
 from claims.formats.document import DebateDocument
 from claims.models import Citation, Claim, Source
 from deliberation.events import publish_on_commit
-from deliberation.models import Debate, Membership
+from deliberation.models import Debate, Membership, Notification
 from deliberation.services.common import check_perm, join_debate
+from deliberation.services.notifications import excerpt, notify, notify_moderators
 from deliberation.tasks import reanchor_claim, reanchor_source
 
 
@@ -89,6 +91,7 @@ def claim_contribute(
         raise ValidationError(
             {"parent": "Claims can only be added under visible claims."}
         )
+    check_perm(user, "deliberation.add_claim_under", parent, "This thread is locked.")
     membership = join_debate(debate=debate, user=user)
     waits = debate.premoderation or membership.role == Membership.Role.SUGGESTER
     claim = claim_services.claim_create(
@@ -105,6 +108,24 @@ def claim_contribute(
             debate_id=debate.pk,
             event="claim.added",
             payload={"claim_id": claim.pk, "parent_id": parent.pk, "stance": stance},
+        )
+        if parent.author_id and parent.author_id != user.pk:
+            notify(
+                users=[parent.author],
+                kind=Notification.Kind.REPLY,
+                text=f"A new {claim.get_stance_display().lower()} answers your "
+                f"claim “{excerpt(parent.display_text)}”.",
+                url=reverse(
+                    "claim_detail", kwargs={"slug": debate.slug, "pk": parent.pk}
+                ),
+                debate=debate,
+            )
+    else:
+        notify_moderators(
+            debate=debate,
+            text="A new claim waits for approval.",
+            url=reverse("moderation_queue", kwargs={"slug": debate.slug}),
+            exclude=[user],
         )
     return claim
 

@@ -15,8 +15,12 @@ VOTE_DENIED = "You may not vote on this claim."
 
 
 def _voted_claim(claim: Claim) -> Claim:
-    """A link claim is a second place for its target: votes go to the target."""
-    return claim.link_to if claim.link_to_id else claim
+    """A link claim is a second place for its target: votes go to the target.
+    Read under a key-share lock, so a vote never lands on a claim while it is
+    being merged away (see moderation.claims_merge)."""
+    from deliberation.services.moderation import claim_for_vote
+
+    return claim_for_vote(claim)
 
 
 def _check_may_vote(user, claim: Claim, *, join: bool = True) -> None:

@@ -8,6 +8,7 @@ annotations or comments (the debate page's query count is tested)."""
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +17,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
 from claims import selectors as claim_selectors
 from claims.models import Annotation, Claim, Source
@@ -30,6 +32,14 @@ from deliberation.selectors import (
     thread_of,
 )
 from deliberation.views import debates as debate_views
+
+
+def _annotation_rate(group, request):
+    return settings.RATE_LIMIT_ANNOTATIONS
+
+
+def _comment_rate(group, request):
+    return settings.RATE_LIMIT_COMMENTS
 
 
 def _int(value) -> int | None:
@@ -161,6 +171,7 @@ def claim_discussion_context(request, debate: Debate, focus: Claim) -> dict:
             action=reverse(
                 "claim_comment_add", kwargs={"slug": debate.slug, "pk": focus.pk}
             ),
+            claim=focus,
         ),
     }
 
@@ -173,19 +184,30 @@ def _comments():
     )
 
 
-def _thread_context(request, debate: Debate, comments, *, action: str) -> dict:
+def _thread_context(
+    request, debate: Debate, comments, *, action: str, claim=None
+) -> dict:
     user = request.user
+    can_moderate = user.has_perm("deliberation.moderate_debate", debate)
     for comment in comments:
         comment.debate = debate  # the permission checks below need no query
-        comment.can_change = not comment.is_deleted and user.has_perm(
-            "deliberation.change_comment", comment
+        comment.can_change = (
+            not comment.is_deleted
+            and not comment.is_hidden
+            and user.has_perm("deliberation.change_comment", comment)
         )
+        # Hidden: readers see the public reason in its place, not the text.
+        comment.masked = comment.is_hidden and not can_moderate
+    can_comment = user.has_perm("deliberation.comment", debate)
+    if claim is not None and can_comment:
+        can_comment = user.has_perm("deliberation.comment_on_claim", claim)
     return {
         "thread": thread_of(comments),
         "comment_count": len(comments),
         "comment_form": CommentForm(),
         "comment_action": action,
-        "can_comment": user.has_perm("deliberation.comment", debate),
+        "can_comment": can_comment,
+        "can_moderate": can_moderate,
         "reply_to": _int(request.GET.get("reply")),
         "max_depth": Comment.MAX_DEPTH,
         "hide_authors": authors_hidden_from(user, debate),
@@ -285,6 +307,7 @@ def _add_service_errors(form, exc: ValidationError) -> None:
 
 
 @login_required
+@ratelimit(key="user", rate=_annotation_rate, group="annotations", method="POST")
 def source_annotate(request, slug, key):
     debate = debate_views._debate_or_404(request, slug)
     source = get_object_or_404(Source, debate=debate, key=key)
@@ -295,6 +318,7 @@ def source_annotate(request, slug, key):
 
 
 @login_required
+@ratelimit(key="user", rate=_annotation_rate, group="annotations", method="POST")
 def claim_annotate(request, slug, pk):
     debate = debate_views._debate_or_404(request, slug)
     claim = debate_views.claim_or_404(request, debate, pk)
@@ -468,6 +492,7 @@ def _comment_post(request, debate: Debate, *, claim=None, annotation=None, back:
 
 @require_POST
 @login_required
+@ratelimit(key="user", rate=_comment_rate, group="comments")
 def claim_comment_add(request, slug, pk):
     debate = debate_views._debate_or_404(request, slug)
     claim = debate_views.claim_or_404(request, debate, pk)
@@ -478,6 +503,7 @@ def claim_comment_add(request, slug, pk):
 
 @require_POST
 @login_required
+@ratelimit(key="user", rate=_comment_rate, group="comments")
 def annotation_comment_add(request, slug, pk):
     debate = debate_views._debate_or_404(request, slug)
     annotation = _annotation_or_404(request, debate, pk)
@@ -562,7 +588,7 @@ def comment_delete(request, slug, pk):
 def comment_history(request, slug, pk):
     debate = debate_views._debate_or_404(request, slug)
     comment = _comment_or_404(request, debate, pk)
-    if comment.is_deleted and not request.user.has_perm(
+    if (comment.is_deleted or comment.is_hidden) and not request.user.has_perm(
         "deliberation.moderate_debate", debate
     ):
         raise Http404("No such comment.")

@@ -55,9 +55,25 @@ def claim_in_tree_or_404(request, debate, pk) -> tuple[Claim, list[Claim], list[
     theses, ancestors = claim_selectors.theses_and_ancestors(debate, claim)
     shown = all(c.status == Claim.Status.VISIBLE for c in [claim, *ancestors])
     if not shown and not claims_shown_to(request.user, debate).filter(pk=pk).exists():
+        if claim.status == Claim.Status.HIDDEN and all(
+            a.status == Claim.Status.VISIBLE for a in ancestors
+        ):
+            raise HiddenClaim(claim, ancestors)
         raise Http404("No such claim.")
     claim.debate = debate  # permission checks on the claim then need no query
+    # The lock rule (thread_is_open) reads this instead of querying.
+    claim.branch_locked = any(c.locked for c in [claim, *ancestors])
     return claim, theses, ancestors
+
+
+class HiddenClaim(Http404):
+    """A claim hidden by a moderator, under visible claims: its page shows the
+    public reason where the claim was (see claim_detail); anywhere else it is
+    simply not found."""
+
+    def __init__(self, claim, ancestors):
+        super().__init__("No such claim.")
+        self.claim, self.ancestors = claim, ancestors
 
 
 def claim_url(claim: Claim) -> str:
@@ -71,12 +87,26 @@ def debate_detail(request, slug):
         return render(request, "deliberation/debate_detail.html", {"debate": debate})
     focus = claim_selectors.claim_for_page(debate, theses[0].pk)
     focus.debate = debate
+    focus.branch_locked = focus.locked  # a thesis has no ancestors
     return _render_map(request, debate, focus, theses=theses, ancestors=[])
 
 
 def claim_detail(request, slug, pk):
     debate = _debate_or_404(request, slug)
-    focus, theses, ancestors = claim_in_tree_or_404(request, debate, pk)
+    try:
+        focus, theses, ancestors = claim_in_tree_or_404(request, debate, pk)
+    except HiddenClaim as hidden:
+        # Decision: readers see "hidden by a moderator: <reason>" and the way
+        # back up; never the text, the author, or the branch below.
+        return render(
+            request,
+            "deliberation/claim_hidden.html",
+            {
+                "debate": debate,
+                "claim": hidden.claim,
+                "parent": hidden.ancestors[-1] if hidden.ancestors else None,
+            },
+        )
     if focus.is_link:  # a link shows its target in this second place
         return redirect(claim_url(focus.link_to))
     return _render_map(request, debate, focus, theses=theses, ancestors=ancestors)
@@ -105,8 +135,13 @@ def _render_map(request, debate, focus, *, theses, ancestors, form=None, status=
         voters=perspective.voters,
         user=request.user,
     )
+    can_moderate = request.user.has_perm("deliberation.moderate_debate", debate)
     for claim in [focus, *children]:
         claim.tally = tallies[claim.link_to_id or claim.pk]
+        # A hidden child shows only the moderator's public reason to readers
+        # (moderators and its author see it, marked hidden).
+        own = request.user.is_authenticated and claim.author_id == request.user.pk
+        claim.masked = claim.status == Claim.Status.HIDDEN and not (can_moderate or own)
     outline = claim_selectors.outline(debate, focus)
     context = {
         "debate": debate,
@@ -120,7 +155,9 @@ def _render_map(request, debate, focus, *, theses, ancestors, form=None, status=
         "perspectives": perspectives_of(debate=debate, user=request.user),
         "outline": outline,
         "number": claim_selectors.number_of(outline, focus),
-        "can_add": request.user.has_perm("deliberation.add_claim", debate),
+        "can_add": request.user.has_perm("deliberation.add_claim_under", focus),
+        "can_flag": request.user.has_perm("deliberation.flag", focus),
+        "can_moderate": can_moderate,
         "can_edit": request.user.has_perm("deliberation.change_claim", focus),
         "can_vote": request.user.has_perm("deliberation.vote_claim", focus),
         "impact_choices": Impact.SCALE,

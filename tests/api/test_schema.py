@@ -14,3 +14,6 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
     schema = target.read_text()
     assert "/api/v1/claims/{id}/" in schema
     assert "/api/v1/debates/{slug}/tree/" in schema
+    assert "/api/v1/flags/" in schema
+    assert "/api/v1/claims/{id}/moderate/" in schema
+    assert "/api/v1/debates/{slug}/moderation-log/" in schema

@@ -1,0 +1,39 @@
+"""Admin: read-mostly for moderation data; the audit log is read-only."""
+
+from django.contrib import admin
+
+from deliberation.models import Flag, ModerationAction, Notification
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    list_display = ("created", "debate", "action", "actor", "subject", "reason")
+    list_filter = ("action",)
+    search_fields = ("reason",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    list_display = ("created", "debate", "reason", "status", "flagger")
+    list_filter = ("status", "reason")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created", "user", "kind", "text", "read_at")
+    list_filter = ("kind",)

@@ -1,0 +1,487 @@
+"""API for flags, the review queue, moderator actions, members, the audit log
+and notifications: the same services and rules as the pages."""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from claims.models import Claim
+from deliberation import services
+from deliberation.api.annotations import annotation_or_404, comment_or_404
+from deliberation.api.views import (
+    BAD_REQUEST,
+    FORBIDDEN,
+    NOT_FOUND,
+    ApiView,
+    ListView,
+    _valid,
+    claim_or_404,
+    debate_or_404,
+)
+from deliberation.models import Flag, Membership, ModerationAction, Notification
+from deliberation.selectors import (
+    flags_on_items_of,
+    moderation_log_for,
+    moderation_queue,
+)
+
+# --- Serializers -----------------------------------------------------------------
+
+TARGETS = ("claim", "annotation", "comment")
+
+
+class FlagCreateSerializer(serializers.Serializer):
+    claim = serializers.IntegerField(required=False, min_value=1)
+    annotation = serializers.IntegerField(required=False, min_value=1)
+    comment = serializers.IntegerField(required=False, min_value=1)
+    reason = serializers.ChoiceField(choices=Flag.Reason.choices)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=1000,
+        help_text="For the moderators; required when the reason is other.",
+    )
+
+    def validate(self, data):
+        given = [t for t in TARGETS if data.get(t) is not None]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                "Give exactly one of claim, annotation or comment."
+            )
+        return data
+
+
+class FlagSerializer(serializers.ModelSerializer):
+    """A flag as its flagger, or the flagged item's author, sees it (never who
+    flagged)."""
+
+    target = serializers.CharField(source="target_kind", read_only=True)
+    target_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Flag
+        fields = [
+            "id",
+            "target",
+            "target_id",
+            "reason",
+            "note",
+            "status",
+            "author_reply",
+            "created",
+        ]
+        read_only_fields = fields
+
+    def get_target_id(self, flag) -> int:
+        return flag.target.pk
+
+
+class QueueFlagSerializer(FlagSerializer):
+    flagger = serializers.CharField(source="flagger.username", read_only=True)
+
+    class Meta(FlagSerializer.Meta):
+        fields = [*FlagSerializer.Meta.fields, "flagger"]
+        read_only_fields = fields
+
+
+class QueueItemSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="claim, annotation or comment.")
+    id = serializers.IntegerField(source="item.pk")
+    text = serializers.SerializerMethodField(help_text="The item's text, even hidden.")
+    weight = serializers.FloatField(
+        help_text="Sum over its open flags of (2 for a moderator, else 1) × "
+        "(1 + upheld / (resolved + 2)) of the flagger's past flags here."
+    )
+    flaggers = serializers.IntegerField()
+    parent = serializers.IntegerField(
+        source="parent.pk", allow_null=True, default=None, help_text="Parent claim."
+    )
+    flags = QueueFlagSerializer(many=True)
+
+    def get_text(self, entry) -> str:
+        item = entry.item
+        if entry.kind == "claim":
+            return item.display_text
+        return item.body or getattr(item, "exact", "")
+
+
+class FlagReplySerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=2000)
+
+
+class ModerationActionSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField(
+        help_text="Username of the moderator (moderators only); null otherwise or "
+        "for automatic actions."
+    )
+    target = serializers.CharField(source="target_kind", read_only=True)
+
+    class Meta:
+        model = ModerationAction
+        fields = [
+            "id",
+            "action",
+            "actor",
+            "target",
+            "claim",
+            "annotation",
+            "comment",
+            "membership",
+            "reason",
+            "before",
+            "after",
+            "created",
+        ]
+        read_only_fields = fields
+
+    def get_actor(self, row) -> str | None:
+        if not self.context.get("moderator") or row.actor is None:
+            return None
+        return row.actor.username
+
+
+class ModerateSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=[
+            "dismiss",
+            "hide",
+            "restore",
+            "approve",
+            "lock",
+            "unlock",
+            "pin",
+            "unpin",
+            "move",
+            "merge",
+            "edit",
+        ],
+        help_text="Annotations and comments: dismiss, hide or restore only.",
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text="Public when hiding; the note of an edit; kept in the audit log.",
+    )
+    new_parent = serializers.IntegerField(
+        required=False, min_value=1, help_text="move: the new parent claim."
+    )
+    kept = serializers.IntegerField(
+        required=False, min_value=1, help_text="merge: the claim that is kept."
+    )
+    text = serializers.CharField(required=False, help_text="edit: the new text.")
+    explanation = serializers.CharField(
+        required=False, allow_blank=True, help_text="edit: the new explanation."
+    )
+
+
+class MemberModerateSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["suspend", "remove", "reinstate"])
+    days = serializers.IntegerField(
+        required=False, min_value=1, max_value=365, help_text="suspend: how long."
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text="At least 15 characters to suspend or remove.",
+    )
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    debate = serializers.CharField(
+        source="debate.slug", read_only=True, allow_null=True, default=None
+    )
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "text", "url", "debate", "read", "created"]
+        read_only_fields = fields
+
+    def get_read(self, row) -> bool:
+        return row.read_at is not None
+
+
+class NotificationsReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Omit to mark them all read.",
+    )
+
+
+class CountSerializer(serializers.Serializer):
+    changed = serializers.IntegerField()
+
+
+# --- Views ---------------------------------------------------------------------------
+
+
+def _item(user, kind: str, pk: int):
+    lookup = {
+        "claim": claim_or_404,
+        "annotation": annotation_or_404,
+        "comment": comment_or_404,
+    }
+    return lookup[kind](user, pk)
+
+
+def _check_moderator(user, debate) -> None:
+    if not user.has_perm("deliberation.moderate_debate", debate):
+        raise PermissionDenied("Only the debate's moderators may do this.")
+
+
+class FlagCreateView(ApiView):
+    throttle_scope = "flags"
+
+    @extend_schema(
+        summary="Flag a claim, an annotation or a comment",
+        description="One flag per member and item. The author is told the reason, "
+        "never who flagged. Enough distinct flaggers hide the item pending review "
+        "(the debate's auto_hide_flags).",
+        request=FlagCreateSerializer,
+        responses={201: FlagSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
+    )
+    def post(self, request):
+        data = _valid(FlagCreateSerializer, request)
+        kind = next(t for t in TARGETS if data.get(t) is not None)
+        try:
+            item = _item(request.user, kind, data[kind])
+        except Http404:
+            message = f'Invalid pk "{data[kind]}" - object does not exist.'
+            raise exceptions.ValidationError({kind: [message]}) from None
+        flag = services.flag_create(
+            user=request.user, item=item, reason=data["reason"], note=data["note"]
+        )
+        return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
+
+
+class FlagReplyView(ApiView):
+    throttle_scope = "flags"
+
+    @extend_schema(
+        summary="Reply to a flag on your item",
+        description="The item's author, once per flag.",
+        request=FlagReplySerializer,
+        responses={
+            200: FlagSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request, pk):
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        flag = get_object_or_404(
+            Flag.objects.filter(pk__in=_own_flags(request.user)), pk=pk
+        )
+        data = _valid(FlagReplySerializer, request)
+        flag = services.flag_reply(user=request.user, flag=flag, body=data["body"])
+        return Response(FlagSerializer(flag).data)
+
+
+def _own_flags(user):
+    from django.db.models import Q
+
+    mine = Q(claim__author=user) | Q(annotation__creator=user) | Q(comment__author=user)
+    return Flag.objects.filter(mine).values("pk")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Flags on your items in a debate",
+        responses={200: FlagSerializer(many=True), 404: NOT_FOUND},
+    )
+)
+class MyFlagsView(ListView):
+    serializer_class = FlagSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        if self.schema_only():
+            return Flag.objects.none()
+        debate = debate_or_404(self.request.user, self.kwargs["slug"])
+        return flags_on_items_of(self.request.user, debate)
+
+
+class QueueView(ApiView):
+    @extend_schema(
+        summary="The review queue",
+        description="Moderators only. Items with open flags, heaviest first, with "
+        "each flag's reason, note, flagger and the author's reply.",
+        responses={
+            200: QueueItemSerializer(many=True),
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request, slug):
+        debate = debate_or_404(request.user, slug)
+        _check_moderator(request.user, debate)
+        return Response(QueueItemSerializer(moderation_queue(debate), many=True).data)
+
+
+class _ModerateView(ApiView):
+    kind = ""
+
+    def post(self, request, pk):
+        item = _item(request.user, self.kind, pk)
+        _check_moderator(request.user, item.debate)
+        data = _valid(ModerateSerializer, request)
+        from deliberation.views.moderation import _act
+
+        if data["action"] in ("move", "merge"):
+            field = "new_parent" if data["action"] == "move" else "kept"
+            if not Claim.objects.filter(
+                debate=item.debate, pk=data.get(field)
+            ).exists():
+                raise exceptions.ValidationError(
+                    {field: ["No such claim in this debate."]}
+                )
+        row = _act(request.user, item, data)
+        return Response(ModerationActionSerializer(row, context={"moderator": 1}).data)
+
+
+_MODERATE = extend_schema(
+    summary="Take a moderator action",
+    description="Moderators only. Every action writes a row of the audit log "
+    "(returned).",
+    request=ModerateSerializer,
+    responses={
+        200: ModerationActionSerializer,
+        400: BAD_REQUEST,
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+    },
+)
+
+
+@extend_schema_view(post=_MODERATE)
+class ClaimModerateView(_ModerateView):
+    kind = "claim"
+
+
+@extend_schema_view(post=_MODERATE)
+class AnnotationModerateView(_ModerateView):
+    kind = "annotation"
+
+
+@extend_schema_view(post=_MODERATE)
+class CommentModerateView(_ModerateView):
+    kind = "comment"
+
+
+class MembershipModerateView(ApiView):
+    @extend_schema(
+        summary="Suspend, remove or reinstate a member",
+        description="Moderators (moderators themselves: the owner only). A "
+        "suspension ends by itself after ``days``; suspending and removing need "
+        "a justification of at least 15 characters.",
+        request=MemberModerateSerializer,
+        responses={
+            200: ModerationActionSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request, pk):
+        membership = Membership.objects.select_related("debate").filter(pk=pk).first()
+        if membership is None or not request.user.has_perm(
+            "deliberation.view_debate", membership.debate
+        ):
+            raise Http404("No such member.")
+        _check_moderator(request.user, membership.debate)
+        data = _valid(MemberModerateSerializer, request)
+        if data["action"] == "suspend":
+            if not data.get("days"):
+                raise exceptions.ValidationError({"days": ["For how many days?"]})
+            row = services.member_suspend(
+                user=request.user,
+                membership=membership,
+                until=timezone.now() + timedelta(days=data["days"]),
+                reason=data["reason"],
+            )
+        elif data["action"] == "remove":
+            row = services.member_remove(
+                user=request.user, membership=membership, reason=data["reason"]
+            )
+        else:
+            row = services.member_reinstate(
+                user=request.user, membership=membership, reason=data["reason"]
+            )
+        return Response(ModerationActionSerializer(row, context={"moderator": 1}).data)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="The audit log",
+        description="Every moderation action of the debate for moderators; the "
+        "actions on your own items or membership for others; newest first.",
+        responses={200: ModerationActionSerializer(many=True), 404: NOT_FOUND},
+    )
+)
+class ModerationLogView(ListView):
+    serializer_class = ModerationActionSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        if self.schema_only():
+            return ModerationAction.objects.none()
+        debate = debate_or_404(self.request.user, self.kwargs["slug"])
+        self._moderator = self.request.user.has_perm(
+            "deliberation.moderate_debate", debate
+        )
+        return moderation_log_for(self.request.user, debate)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["moderator"] = getattr(self, "_moderator", False)
+        return context
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Your notifications",
+        description="Newest first.",
+        responses={200: NotificationSerializer(many=True)},
+    )
+)
+class NotificationListView(ListView):
+    serializer_class = NotificationSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        if self.schema_only():
+            return Notification.objects.none()
+        return Notification.objects.filter(user=self.request.user).select_related(
+            "debate"
+        )
+
+
+class NotificationsReadView(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Mark notifications read",
+        request=NotificationsReadSerializer,
+        responses={200: CountSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
+    )
+    def post(self, request):
+        data = _valid(NotificationsReadSerializer, request)
+        changed = services.notifications_mark_read(user=request.user, ids=data["ids"])
+        return Response({"changed": changed})

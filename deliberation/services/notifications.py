@@ -1,0 +1,101 @@
+"""In-app notifications: written by the services that cause them (no signals),
+read from the header's badge and the notifications page.
+
+The unread count shown in every page's header is cached per person and
+dropped whenever their notifications change, so a page costs no query for it
+once the count is known."""
+
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from deliberation.models import Debate, Membership, Notification
+
+TEXT_MAX = 300
+
+
+def _cache_key(user_id: int) -> str:
+    return f"notifications-unread:{user_id}"
+
+
+def unread_count(user) -> int:
+    """How many unread notifications ``user`` has (0 for anonymous)."""
+    if not user.is_authenticated:
+        return 0
+    key = _cache_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(user=user, read_at__isnull=True).count()
+        cache.set(key, count, timeout=3600)
+    return count
+
+
+def _forget_count(user_ids: Iterable[int]) -> None:
+    keys = [_cache_key(pk) for pk in set(user_ids)]
+    # Now, and again after commit: a count cached by another request while
+    # this transaction was open would otherwise miss the change.
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def notify(
+    *, users: Iterable, kind: str, text: str, url: str = "", debate: Debate | None
+) -> list[Notification]:
+    """One notification to each of ``users`` (None and duplicates skipped)."""
+    recipients = {u.pk: u for u in users if u is not None}
+    if not recipients:
+        return []
+    text = text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 1] + "…"
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(user_id=pk, debate=debate, kind=kind, text=text, url=url)
+            for pk in recipients
+        ]
+    )
+    _forget_count(recipients)
+    return rows
+
+
+def notify_moderators(*, debate: Debate, text: str, url: str = "", exclude=()):
+    """Tell the debate's owner and moderators (new items in the queue)."""
+    excluded = {u.pk for u in exclude if u is not None}
+    moderators = [
+        m.user
+        for m in Membership.objects.filter(
+            debate=debate,
+            role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR],
+        ).select_related("user")
+        if m.user_id not in excluded
+    ]
+    return notify(
+        users=moderators,
+        kind=Notification.Kind.QUEUE,
+        text=text,
+        url=url,
+        debate=debate,
+    )
+
+
+def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
+    """Mark ``user``'s notifications read (all of them when ``ids`` is None);
+    returns how many changed. Others' ids are ignored."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    changed = unread.update(read_at=timezone.now())
+    if changed:
+        _forget_count([user.pk])
+    return changed
+
+
+def excerpt(text: str, length: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def warm_unread_count(sender, request, user, **kwargs) -> None:
+    """Receiver of ``user_logged_in``: cache the unread count at log-in."""
+    cache.delete(_cache_key(user.pk))
+    unread_count(user)

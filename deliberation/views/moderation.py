@@ -1,0 +1,335 @@
+"""Moderation pages: flag forms, the review queue, moderator actions, members,
+the audit log and notifications. Plain forms, no JavaScript; thin views over
+deliberation.services.moderation and the selectors."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from claims.models import Claim
+from deliberation import services
+from deliberation.forms import (
+    FlagForm,
+    FlagReplyForm,
+    MemberModerateForm,
+    ModerateForm,
+)
+from deliberation.models import Flag, Membership, Notification
+from deliberation.selectors import (
+    flags_on_items_of,
+    moderation_log_for,
+    moderation_queue,
+    pending_claims,
+)
+from deliberation.views import annotations as annotation_views
+from deliberation.views import debates as debate_views
+
+KINDS = ("claims", "annotations", "comments")
+
+
+def _item_or_404(request, debate, kind: str, pk: int):
+    """The claim, annotation or comment if the requester may see it."""
+    if kind == "claims":
+        return debate_views.claim_or_404(request, debate, pk)
+    if kind == "annotations":
+        return annotation_views._annotation_or_404(request, debate, pk)
+    if kind == "comments":
+        return annotation_views._comment_or_404(request, debate, pk)
+    raise Http404("No such item.")
+
+
+def _item_url(debate, item) -> str:
+    if isinstance(item, Claim):
+        return debate_views.claim_url(item)
+    if hasattr(item, "creator_id"):
+        return annotation_views.annotation_url(item, debate)
+    return annotation_views._comment_back(item, debate) + f"#comment-{item.pk}"
+
+
+def _check_moderator(request, debate) -> None:
+    if not request.user.has_perm("deliberation.moderate_debate", debate):
+        raise PermissionDenied("Only the debate's moderators may see this.")
+
+
+def _errors(exc: ValidationError) -> str:
+    if hasattr(exc, "message_dict"):
+        return " ".join(m for ms in exc.message_dict.values() for m in ms)
+    return " ".join(exc.messages)
+
+
+# --- Flags ----------------------------------------------------------------------------
+
+
+def _flag_rate(group, request):
+    return settings.RATE_LIMIT_FLAGS
+
+
+@login_required
+@ratelimit(key="user", rate=_flag_rate, group="flags", method="POST")
+def item_flag(request, slug, kind, pk):
+    debate = debate_views._debate_or_404(request, slug)
+    item = _item_or_404(request, debate, kind, pk)
+    if not request.user.has_perm("deliberation.flag", item):
+        raise PermissionDenied("You may not flag this.")
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.flag_create(user=request.user, item=item, **form.cleaned_data)
+        except ValidationError as exc:
+            debate_views._add_errors(form, exc)
+        else:
+            messages.success(request, "Thank you: the moderators will review it.")
+            return redirect(_item_url(debate, item))
+    return render(
+        request,
+        "deliberation/flag_form.html",
+        {"debate": debate, "item": item, "kind": kind, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def my_flags(request, slug):
+    """Flags on the requester's own items, with a reply form for each."""
+    debate = debate_views._debate_or_404(request, slug)
+    flags = list(flags_on_items_of(request.user, debate)[:200])
+    return render(
+        request,
+        "deliberation/my_flags.html",
+        {"debate": debate, "flags": flags, "form": FlagReplyForm()},
+    )
+
+
+@require_POST
+@login_required
+@ratelimit(key="user", rate=_flag_rate, group="flags")
+def flag_reply(request, slug, pk):
+    debate = debate_views._debate_or_404(request, slug)
+    flag = get_object_or_404(Flag, debate=debate, pk=pk)
+    form = FlagReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.flag_reply(user=request.user, flag=flag, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, "Your reply was sent to the moderators.")
+    else:
+        messages.error(request, "Write your reply.")
+    return redirect("my_flags", slug=slug)
+
+
+# --- The queue and moderator actions --------------------------------------------------
+
+
+@login_required
+def queue(request, slug):
+    debate = debate_views._debate_or_404(request, slug)
+    _check_moderator(request, debate)
+    return render(
+        request,
+        "deliberation/moderation_queue.html",
+        {
+            "debate": debate,
+            "queue": moderation_queue(debate),
+            "pending": list(pending_claims(debate)[:100]),
+            "form": ModerateForm(),
+        },
+    )
+
+
+@login_required
+def item_moderate(request, slug, kind, pk):
+    """GET: the actions a moderator can take on the item; POST: take one."""
+    debate = debate_views._debate_or_404(request, slug)
+    _check_moderator(request, debate)
+    item = _item_or_404(request, debate, kind, pk)
+    form = ModerateForm(
+        request.POST or None,
+        initial={
+            "text": getattr(item, "text", ""),
+            "explanation": getattr(item, "explanation", ""),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            _act(request.user, item, form.cleaned_data)
+        except ValidationError as exc:
+            debate_views._add_errors(form, exc)
+        else:
+            messages.success(request, "Done; the audit log has a record of it.")
+            target = request.POST.get("next", "")
+            if target == "queue":
+                return redirect("moderation_queue", slug=slug)
+            return redirect(_item_url(debate, _reloaded(item)))
+    return render(
+        request,
+        "deliberation/moderate_item.html",
+        {
+            "debate": debate,
+            "item": item,
+            "kind": kind,
+            "is_claim": isinstance(item, Claim),
+            "form": form,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _reloaded(item):
+    return type(item).objects.select_related("debate").get(pk=item.pk)
+
+
+def _act(user, item, data: dict):
+    action, reason = data["action"], data.get("reason") or ""
+    is_claim = isinstance(item, Claim)
+    claim_only = {"approve", "lock", "unlock", "pin", "unpin", "move", "merge", "edit"}
+    if action in claim_only and not is_claim:
+        raise ValidationError({"action": "This action applies to claims only."})
+    if action == "dismiss":
+        return services.flags_dismiss(user=user, item=item, reason=reason)
+    if action == "hide":
+        return services.item_hide(user=user, item=item, reason=reason)
+    if action == "restore":
+        return services.item_restore(user=user, item=item, reason=reason)
+    if action == "approve":
+        return services.claim_approve(user=user, claim=item, reason=reason)
+    if action in ("lock", "unlock"):
+        return services.claim_set_locked(
+            user=user, claim=item, locked=action == "lock", reason=reason
+        )
+    if action in ("pin", "unpin"):
+        return services.claim_set_pinned(
+            user=user, claim=item, pinned=action == "pin", reason=reason
+        )
+    if action in ("move", "merge"):
+        field = "new_parent" if action == "move" else "kept"
+        other = Claim.objects.filter(debate=item.debate, pk=data.get(field)).first()
+        if other is None:
+            raise ValidationError({field: "No such claim in this debate."})
+        if action == "move":
+            return services.claim_move(
+                user=user, claim=item, new_parent=other, reason=reason
+            )
+        return services.claims_merge(
+            user=user, duplicate=item, kept=other, reason=reason
+        )
+    return services.claim_moderator_edit(
+        user=user,
+        claim=item,
+        note=reason,
+        text=data.get("text") or None,
+        explanation=data.get("explanation"),
+    )
+
+
+# --- Members --------------------------------------------------------------------------
+
+
+@login_required
+def members(request, slug):
+    debate = debate_views._debate_or_404(request, slug)
+    _check_moderator(request, debate)
+    rows = (
+        Membership.objects.filter(debate=debate)
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "deliberation/members.html",
+        {"debate": debate, "page": page, "form": MemberModerateForm()},
+    )
+
+
+@require_POST
+@login_required
+def member_moderate(request, slug, pk):
+    debate = debate_views._debate_or_404(request, slug)
+    _check_moderator(request, debate)
+    membership = get_object_or_404(Membership, debate=debate, pk=pk)
+    membership.debate = debate
+    form = MemberModerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an action (and a number of days).")
+        return redirect("members", slug=slug)
+    data = form.cleaned_data
+    try:
+        if data["action"] == "suspend":
+            if not data.get("days"):
+                raise ValidationError({"days": "For how many days?"})
+            services.member_suspend(
+                user=request.user,
+                membership=membership,
+                until=timezone.now() + timedelta(days=data["days"]),
+                reason=data.get("reason") or "",
+            )
+        elif data["action"] == "remove":
+            services.member_remove(
+                user=request.user, membership=membership, reason=data.get("reason")
+            )
+        else:
+            services.member_reinstate(
+                user=request.user,
+                membership=membership,
+                reason=data.get("reason") or "",
+            )
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return render(
+            request,
+            "400.html",
+            {"message": _errors(exc), "back": reverse("members", args=[slug])},
+            status=400,
+        )
+    messages.success(request, "Done; the audit log has a record of it.")
+    return redirect("members", slug=slug)
+
+
+# --- Audit log and notifications ------------------------------------------------------
+
+
+@login_required
+def moderation_log(request, slug):
+    """All of it for moderators; the rows about your own items otherwise."""
+    debate = debate_views._debate_or_404(request, slug)
+    rows = moderation_log_for(request.user, debate)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "deliberation/moderation_log.html",
+        {
+            "debate": debate,
+            "page": page,
+            "is_moderator": request.user.has_perm(
+                "deliberation.moderate_debate", debate
+            ),
+        },
+    )
+
+
+@login_required
+def notifications(request):
+    rows = Notification.objects.filter(user=request.user).select_related("debate")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "deliberation/notifications.html", {"page": page})
+
+
+@require_POST
+@login_required
+def notifications_read(request):
+    raw = request.POST.getlist("id")
+    ids = [int(v) for v in raw if v.isdigit()] if raw else None
+    services.notifications_mark_read(user=request.user, ids=ids)
+    return redirect("notifications")
