@@ -145,6 +145,8 @@ if REDIS_URL:
                     }
                 ],
                 "prefix": "cp-live",
+                # Messages a busy process may hold before dropping new ones.
+                "capacity": 1000,
             },
         }
     }

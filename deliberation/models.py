@@ -43,6 +43,20 @@ class Debate(models.Model):
         help_text="An item flagged by this many distinct members is hidden until a "
         "moderator reviews it (0: never).",
     )
+    join_code = models.CharField(
+        max_length=12,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Short code people type to join (no look-alike characters).",
+    )
+    invite_token = models.CharField(
+        max_length=43,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Secret part of the invitation link.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -423,6 +437,7 @@ class ModerationAction(models.Model):
         SUSPEND = "suspend", "Suspended"
         REMOVE = "remove", "Removed"
         REINSTATE = "reinstate", "Reinstated"
+        RESET_INVITATION = "reset_invitation", "Reset the invitation"
 
     debate = models.ForeignKey(
         Debate, on_delete=models.CASCADE, related_name="moderation_actions"

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -184,6 +185,35 @@ def tallies_for(claim_ids, *, voters: QuerySet | None = None, user=None) -> dict
         tally.impact = [row[f"n{v}"] for v in range(5)]
         tally.my_impact = row["mine"]
     return tallies
+
+
+def tally_of(claim_id: int, *, user=None) -> Tally:
+    """One claim's tally (everyone's votes) with ``user``'s own, in one plain
+    SQL query: the per-vote hot path, where building ORM queries costs more
+    than running them. Equal to ``tallies_for([claim_id], user=user)``."""
+    me = user.pk if user is not None and user.is_authenticated else None
+    sql = f"""
+        SELECT 'v', stance, COUNT(*), SUM(CASE WHEN user_id = %s THEN 1 ELSE 0 END)
+        FROM {Vote._meta.db_table} WHERE claim_id = %s GROUP BY stance
+        UNION ALL
+        SELECT 'i', CAST(value AS VARCHAR(8)), COUNT(*),
+               SUM(CASE WHEN user_id = %s THEN 1 ELSE 0 END)
+        FROM {Impact._meta.db_table} WHERE claim_id = %s GROUP BY value
+    """
+    tally = Tally()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [me, claim_id, me, claim_id])
+        rows = cursor.fetchall()
+    for kind, key, n, mine in rows:
+        if kind == "v":
+            setattr(tally, "passes" if key == "pass" else key, n)
+            if mine:
+                tally.my_stance = key
+        else:
+            tally.impact[int(key)] = n
+            if mine:
+                tally.my_impact = int(key)
+    return tally
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,18 @@ from django.urls import path
 
 from deliberation.views import annotations as annotation_views
 from deliberation.views import debates as views
-from deliberation.views import moderation, voting
+from deliberation.views import membership, moderation, voting
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    path("join/", membership.join, name="join"),
+    path("invite/<str:token>/", membership.invite, name="invite"),
+    path(
+        "d/<slug:slug>/invitation/reset/",
+        membership.invitation_reset,
+        name="invitation_reset",
+    ),
     path("d/<slug:slug>/", views.debate_detail, name="debate_detail"),
     path("d/<slug:slug>/search/", views.debate_search, name="debate_search"),
     path("d/<slug:slug>/sources/", views.source_list, name="source_list"),

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from deliberation.api import annotations, moderation, views, voting
+from deliberation.api import annotations, membership, moderation, views, voting
 
 urlpatterns = [
+    path("join/", membership.JoinView.as_view(), name="api-join"),
     path("debates/", views.DebateListView.as_view(), name="api-debate-list"),
     path(
         "debates/<slug:slug>/",

@@ -22,6 +22,7 @@ from deliberation.services.debates import (
     source_edit,
     thesis_add,
 )
+from deliberation.services.membership import debate_join, invitation_reset
 from deliberation.services.moderation import (
     claim_approve,
     claim_moderator_edit,
@@ -64,6 +65,8 @@ __all__ = [
     "source_add",
     "source_edit",
     "thesis_add",
+    "debate_join",
+    "invitation_reset",
     "claim_approve",
     "claim_moderator_edit",
     "claim_move",

@@ -12,6 +12,7 @@ from claims.models import Citation, Claim, Source
 from deliberation.events import publish_on_commit
 from deliberation.models import Debate, Membership, Notification
 from deliberation.services.common import check_perm, join_debate
+from deliberation.services.membership import invitation_assign
 from deliberation.services.notifications import excerpt, notify, notify_moderators
 from deliberation.tasks import reanchor_claim, reanchor_source
 
@@ -53,6 +54,7 @@ def debate_create(
         visibility=visibility,
         mode=mode,
     )
+    invitation_assign(debate)
     debate.full_clean()
     debate.save()
     if owner is not None:

@@ -8,7 +8,7 @@ from django.db import transaction
 from claims.models import Claim
 from deliberation.events import publish
 from deliberation.models import Impact, Vote
-from deliberation.selectors import tallies_for
+from deliberation.selectors import tally_of
 from deliberation.services.common import check_perm, join_debate
 
 VOTE_DENIED = "You may not vote on this claim."
@@ -42,7 +42,7 @@ def _publish_tally_on_commit(claim: Claim, user) -> None:
         # the last event always equals a recount.
         with transaction.atomic():
             Claim.objects.select_for_update(no_key=True).filter(pk=claim.pk).first()
-            claim.tally = tallies_for([claim.pk], user=user)[claim.pk]
+            claim.tally = tally_of(claim.pk, user=user)
             publish(
                 debate_id=claim.debate_id,
                 event="tally.changed",

@@ -11,6 +11,7 @@ from deliberation.selectors import (
     next_claim_to_vote,
     perspective_for,
     tallies_for,
+    tally_of,
 )
 from tests.factories import DebateFactory, MembershipFactory, UserFactory
 
@@ -176,3 +177,17 @@ def test_next_claim_skips_what_i_voted(tree):
     assert next_claim_to_vote(debate=debate, user=user).pk == pro.pk
     services.vote_cast(user=user, claim=pro, stance="pass")
     assert next_claim_to_vote(debate=debate, user=user) is None
+
+
+def test_tally_of_one_claim_equals_the_orm_tally(tree):
+    _, thesis, pro = tree
+    users = [UserFactory() for _ in range(7)]
+    rng = random.Random(3)
+    for user in users:
+        services.vote_cast(user=user, claim=pro, stance=rng.choice(Vote.Stance.values))
+        services.impact_set(user=user, claim=pro, value=rng.randint(0, 4))
+
+    for me in [users[0], users[5], None]:
+        expected = tallies_for([pro.pk], user=me)[pro.pk]
+        assert tally_of(pro.pk, user=me) == expected
+    assert tally_of(thesis.pk) == tallies_for([thesis.pk])[thesis.pk]
