@@ -423,9 +423,9 @@ def report(throughput: dict, live: dict) -> str:
             TITLE,
             "",
             "One daphne process (`bench.settings`: the app's settings and middleware, "
-            "DEBUG off, a new database connection per request as under any ASGI "
-            "server without a pool) on 127.0.0.1, against PostgreSQL and the Redis "
-            "channel layer; the clients run in the bench process on the same cores.",
+            "DEBUG off, PostgreSQL connections from the app's pool, `DB_POOL`) on "
+            "127.0.0.1, against PostgreSQL and the Redis channel layer; the clients "
+            "run in the bench process on the same cores.",
             "",
             f"**Throughput.** {CONCURRENCY} concurrent `httpx.AsyncClient` requests, "
             f"{ROUNDS} alternating rounds of up to {REQUESTS} requests (or "
