@@ -175,6 +175,7 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="counterpoint")
 
 # Opinion analysis: after votes, at most one run per debate per this many seconds.
 ANALYSIS_MIN_INTERVAL = env.int("ANALYSIS_MIN_INTERVAL", default=30)
+ANALYSIS_AFTER_VOTES = env.bool("ANALYSIS_AFTER_VOTES", default=True)
 
 # --- Auth -------------------------------------------------------------------
 

@@ -174,7 +174,10 @@ def analysis_request(debate_id: int) -> bool:
 
 def analysis_request_on_commit(debate_id: int) -> None:
     """After the current transaction commits, request an analysis (a broker
-    that is away never turns a stored vote into an error)."""
+    that is away never turns a stored vote into an error). Off when
+    ANALYSIS_AFTER_VOTES is false."""
+    if not settings.ANALYSIS_AFTER_VOTES:
+        return
     transaction.on_commit(lambda: analysis_request(debate_id), robust=True)
 
 

@@ -109,7 +109,7 @@ def test_group_perspective_on_the_debate_page(client):
 
 
 def test_a_moderator_runs_the_analysis_from_the_page(
-    client, django_capture_on_commit_callbacks
+    client, django_capture_on_commit_callbacks, eager_tasks
 ):
     debate, claims, hidden, users = two_camps()
     participant = users[0]
@@ -148,7 +148,9 @@ def test_two_requests_within_the_interval_schedule_one_run(settings, monkeypatch
     assert calls == [(((41,),), {"countdown": 30}), (((42,),), {"countdown": 30})]
 
 
-def test_a_vote_storm_makes_one_run(settings, django_capture_on_commit_callbacks):
+def test_a_vote_storm_makes_one_run(
+    settings, django_capture_on_commit_callbacks, eager_tasks, analysis_after_votes
+):
     """Eager Celery: the one scheduled run happens at once, the others are
     coalesced away by the cache key."""
     settings.ANALYSIS_MIN_INTERVAL = 30
@@ -159,6 +161,16 @@ def test_a_vote_storm_makes_one_run(settings, django_capture_on_commit_callbacks
         services.vote_withdraw(user=users[6], claim=claims[1])
     assert Snapshot.objects.filter(debate=debate).count() == 1
     assert Snapshot.objects.get(debate=debate).status == Snapshot.Status.DONE
+
+
+def test_votes_schedule_nothing_when_turned_off(
+    settings, django_capture_on_commit_callbacks, eager_tasks
+):
+    settings.ANALYSIS_AFTER_VOTES = False
+    debate, claims, hidden, users = two_camps()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.vote_cast(user=users[0], claim=claims[0], stance="pass")
+    assert not Snapshot.objects.exists()
 
 
 def test_too_few_votes_is_a_failed_snapshot_not_an_error():
