@@ -579,3 +579,22 @@ def flags_on_items_of(user, debate: Debate) -> QuerySet[Flag]:
         .select_related("claim", "annotation", "comment")
         .order_by("-pk")
     )
+
+
+# --- Duplicate suggestions ----------------------------------------------------------
+
+
+def similar_claims(*, debate: Debate, text: str, limit: int = 5) -> list[tuple]:
+    """``(claim, score)`` of the debate's visible claims most like ``text``
+    (a draft), best first: suggestions before someone adds a duplicate."""
+    from deliberation.analysis.similarity import most_similar
+
+    claims = {
+        c.pk: c
+        for c in claims_shown_to(AnonymousUser(), debate)
+        .filter(link_to=None)
+        .exclude(text="")
+        .order_by("path")
+    }
+    found = most_similar(text, [(pk, c.text) for pk, c in claims.items()], limit=limit)
+    return [(claims[pk], score) for pk, score in found]
