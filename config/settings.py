@@ -173,6 +173,10 @@ CELERY_TIMEZONE = "UTC"
 # Tests give their worker a queue of its own so no other worker takes its tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="counterpoint")
 
+# Opinion analysis: after votes, at most one run per debate per this many seconds.
+ANALYSIS_MIN_INTERVAL = env.int("ANALYSIS_MIN_INTERVAL", default=30)
+ANALYSIS_AFTER_VOTES = env.bool("ANALYSIS_AFTER_VOTES", default=True)
+
 # --- Auth -------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [

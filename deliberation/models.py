@@ -57,6 +57,11 @@ class Debate(models.Model):
         blank=True,
         help_text="Secret part of the invitation link.",
     )
+    analysis_groups = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Opinion groups in the latest finished analysis (0: none yet); "
+        "kept here so the debate page lists them without a query.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -551,3 +556,42 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"to {self.user_id}: {self.text[:40]}"
+
+
+class Snapshot(models.Model):
+    """One run of the opinion analysis of a debate (deliberation.analysis):
+    its progress while it runs, then the result (``AnalysisResult.as_dict()``
+    with user ids as participant ids) or the error."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    debate = models.ForeignKey(
+        Debate, on_delete=models.CASCADE, related_name="snapshots"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0, help_text="0-100.")
+    participants = models.PositiveIntegerField(default=0)
+    claims = models.PositiveIntegerField(default=0)
+    votes = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["debate", "status", "created"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="snapshot_progress_0_100"
+            )
+        ]
+
+    def __str__(self):
+        return f"analysis {self.pk} of {self.debate_id} ({self.status})"

@@ -255,19 +255,46 @@ def perspective_for(*, debate: Debate, user, key: str) -> Perspective:
             key, f"Participant: {name}", members.filter(pk=member.pk).values("user_id")
         )
     if kind == "group":
-        raise ValidationError(
-            {"perspective": "Opinion groups appear once an analysis has run."}
-        )
+        members = _group_members(debate, value)
+        return Perspective(key, f"Opinion group {int(value) + 1}", members)
     raise ValidationError(
         {"perspective": "Use everyone, side:<name>, participant:<id> or group:<n>."}
     )
 
 
+def _group_members(debate: Debate, value: str) -> list[int]:
+    """User ids of opinion group ``value`` in the latest finished analysis."""
+    from deliberation.models import Snapshot
+
+    result = (
+        Snapshot.objects.filter(debate=debate, status=Snapshot.Status.DONE)
+        .values_list("result", flat=True)
+        .first()
+    )
+    if result is None:
+        raise ValidationError(
+            {"perspective": "Opinion groups appear once an analysis has run."}
+        )
+    for group in result.get("groups", []):
+        if value.isdigit() and group["id"] == int(value):
+            return list(group["members"])
+    raise ValidationError({"perspective": "No such opinion group here."})
+
+
+def _group_perspectives(debate: Debate) -> list[Perspective]:
+    """From ``debate.analysis_groups``, kept by each finished analysis: no query."""
+    return [
+        Perspective(f"group:{n}", f"Opinion group {n + 1}")
+        for n in range(debate.analysis_groups)
+    ]
+
+
 def perspectives_of(*, debate: Debate, user) -> list[Perspective]:
-    """The perspectives a person can choose from on the debate page. Sides are a
-    classroom notion; other debates offer everyone only (and spare the query)."""
+    """The perspectives a person can choose from on the debate page: everyone,
+    the opinion groups of the latest analysis (no query) and, in a classroom,
+    the sides (one query)."""
     if debate.mode != Debate.Mode.CLASSROOM:
-        return [Perspective("everyone", "Everyone")]
+        return [Perspective("everyone", "Everyone"), *_group_perspectives(debate)]
     sides = (
         Membership.objects.filter(debate=debate)
         .exclude(side="")
@@ -275,9 +302,11 @@ def perspectives_of(*, debate: Debate, user) -> list[Perspective]:
         .distinct()
         .order_by("side")
     )
-    return [Perspective("everyone", "Everyone")] + [
-        Perspective(f"side:{side}", f"Side: {side}") for side in sides
-    ]
+    return (
+        [Perspective("everyone", "Everyone")]
+        + [Perspective(f"side:{side}", f"Side: {side}") for side in sides]
+        + _group_perspectives(debate)
+    )
 
 
 # --- Guided voting ------------------------------------------------------------------
@@ -550,3 +579,22 @@ def flags_on_items_of(user, debate: Debate) -> QuerySet[Flag]:
         .select_related("claim", "annotation", "comment")
         .order_by("-pk")
     )
+
+
+# --- Duplicate suggestions ----------------------------------------------------------
+
+
+def similar_claims(*, debate: Debate, text: str, limit: int = 5) -> list[tuple]:
+    """``(claim, score)`` of the debate's visible claims most like ``text``
+    (a draft), best first: suggestions before someone adds a duplicate."""
+    from deliberation.analysis.similarity import most_similar
+
+    claims = {
+        c.pk: c
+        for c in claims_shown_to(AnonymousUser(), debate)
+        .filter(link_to=None)
+        .exclude(text="")
+        .order_by("path")
+    }
+    found = most_similar(text, [(pk, c.text) for pk, c in claims.items()], limit=limit)
+    return [(claims[pk], score) for pk, score in found]

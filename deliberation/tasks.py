@@ -33,3 +33,20 @@ def reanchor_claim(claim_id: int) -> dict:
     if claim is None:
         return {}
     return dict(claim_services.claim_reanchor(claim=claim))
+
+
+# A run rereads every vote, so a redelivered run is harmless: acknowledge late.
+
+
+@shared_task(name="deliberation.analyze_debate", acks_late=True)
+def analyze_debate(debate_id: int, snapshot_id: int | None = None) -> dict:
+    """Run the opinion analysis of a debate and store a snapshot."""
+    from deliberation.models import Debate, Snapshot
+    from deliberation.services.analysis import analysis_run
+
+    debate = Debate.objects.filter(pk=debate_id).first()
+    if debate is None:  # deleted since the request
+        return {}
+    snapshot = Snapshot.objects.filter(pk=snapshot_id, debate=debate).first()
+    snapshot = analysis_run(debate=debate, snapshot=snapshot)
+    return {"snapshot": snapshot.pk, "status": snapshot.status}

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from deliberation.views import analysis as analysis_views
 from deliberation.views import annotations as annotation_views
 from deliberation.views import debates as views
 from deliberation.views import membership, moderation, voting
@@ -15,6 +16,12 @@ urlpatterns = [
         name="invitation_reset",
     ),
     path("d/<slug:slug>/", views.debate_detail, name="debate_detail"),
+    path("d/<slug:slug>/analysis/", analysis_views.analysis, name="debate_analysis"),
+    path(
+        "d/<slug:slug>/analysis/run/",
+        analysis_views.analysis_run,
+        name="debate_analysis_run",
+    ),
     path("d/<slug:slug>/search/", views.debate_search, name="debate_search"),
     path("d/<slug:slug>/sources/", views.source_list, name="source_list"),
     path(

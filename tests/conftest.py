@@ -68,6 +68,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def no_analysis_after_votes(settings):
+    # Votes would otherwise send analysis runs to the broker from every test
+    # that votes; tests/analysis_django and the worker test turn it back on.
+    settings.ANALYSIS_AFTER_VOTES = False
+
+
+@pytest.fixture(autouse=True)
 def fresh_local_cache():
     # SQLite reuses ids after a rolled-back test, so per-user counters kept in
     # local memory would carry over to the next test's users. (Redis runs are

@@ -423,3 +423,15 @@ class CitationCreateSerializer(serializers.Serializer):
         default=None,
         help_text="Character offset of the passage, when it occurs more than once.",
     )
+
+
+class SimilarClaimSerializer(serializers.Serializer):
+    """A visible claim like the draft, with its similarity."""
+
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    depth = serializers.IntegerField()
+    stance = serializers.CharField(help_text='"pro", "con" or "" for a thesis.')
+    score = serializers.FloatField(
+        help_text="Cosine similarity of TF-IDF character n-grams, 0 to 1."
+    )

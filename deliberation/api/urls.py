@@ -18,6 +18,11 @@ urlpatterns = [
         name="api-debate-tree",
     ),
     path(
+        "debates/<slug:slug>/similar/",
+        views.DebateSimilarView.as_view(),
+        name="api-debate-similar",
+    ),
+    path(
         "debates/<slug:slug>/theses/",
         views.DebateThesesView.as_view(),
         name="api-debate-theses",

@@ -21,7 +21,12 @@ from django.db.models import (
     QuerySet,
 )
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, generics, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import SAFE_METHODS
@@ -38,6 +43,7 @@ from deliberation.selectors import (
     claims_shown_to,
     debate_for_viewer,
     debate_list_for,
+    similar_claims,
 )
 
 BAD_REQUEST = OpenApiResponse(
@@ -267,6 +273,43 @@ class DebateTreeView(ListView):
             return Claim.objects.none()
         debate = debate_or_404(self.request.user, self.kwargs["slug"])
         return claims_shown_to(self.request.user, debate).order_by("path")
+
+
+class DebateSimilarView(ApiView):
+    @extend_schema(
+        summary="Claims like a draft",
+        description="Up to five visible claims of the debate most like the draft "
+        "``text`` (TF-IDF over character n-grams), best first: offer them before "
+        "someone adds a duplicate.",
+        parameters=[
+            OpenApiParameter(
+                "text", str, required=True, description="The draft claim text."
+            )
+        ],
+        responses={
+            200: s.SimilarClaimSerializer(many=True),
+            400: BAD_REQUEST,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request, slug):
+        debate = debate_or_404(request.user, slug)
+        text = request.query_params.get("text", "").strip()
+        if not text:
+            raise exceptions.ValidationError({"text": ["Give the draft text."]})
+        if len(text) > 2000:
+            raise exceptions.ValidationError({"text": ["At most 2000 characters."]})
+        rows = [
+            {
+                "id": claim.pk,
+                "text": claim.text,
+                "depth": claim.depth,
+                "stance": claim.stance,
+                "score": score,
+            }
+            for claim, score in similar_claims(debate=debate, text=text[:2000])
+        ]
+        return Response(s.SimilarClaimSerializer(rows, many=True).data)
 
 
 class DebateThesesView(ApiView):

@@ -69,6 +69,9 @@ def daphne(log: Path):
         # No connection outlives its request: the test database is dropped at
         # the end of the session, which fails while a backend lingers.
         "CONN_MAX_AGE": "0",
+        # Votes on these servers schedule no analysis runs into the default
+        # queue (test_analysis_worker.py covers that path with its own queue).
+        "ANALYSIS_AFTER_VOTES": "false",
     }
     with open(log, "wb") as out:
         proc = subprocess.Popen(

@@ -1,0 +1,191 @@
+"""Opinion analysis of a debate: run it (deliberation.analysis.pipeline) and
+keep the result as a Snapshot; schedule runs after votes, coalesced."""
+
+import logging
+import time
+from collections import Counter
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from claims.models import Claim
+from deliberation.analysis.pipeline import analyse
+from deliberation.models import Debate, Snapshot, Vote
+from deliberation.services.polis import participant_ids
+
+logger = logging.getLogger(__name__)
+
+VALUES = {Vote.Stance.AGREE: 1, Vote.Stance.DISAGREE: -1, Vote.Stance.PASS: 0}
+
+
+def _set(snapshot: Snapshot, **fields) -> None:
+    for name, value in fields.items():
+        setattr(snapshot, name, value)
+    snapshot.save(update_fields=list(fields))
+
+
+def _group_stats(triples, groups: dict[int, list]) -> list[dict]:
+    """Agree/disagree/all votes per claim inside each group and among the
+    other groups' members (for "x % of the group, y % of the others")."""
+    group_of = {pid: gid for gid, members in groups.items() for pid in members}
+    counts: dict[tuple, Counter] = {}
+    for pid, cid, value in triples:
+        gid = group_of.get(pid)
+        if gid is None:
+            continue
+        tally = counts.setdefault((gid, cid), Counter())
+        tally["votes"] += 1
+        tally["agree"] += value == 1
+        tally["disagree"] += value == -1
+    totals: dict = {}
+    for (_, cid), tally in counts.items():
+        totals.setdefault(cid, Counter()).update(tally)
+    return [
+        {
+            "group": gid,
+            "claim": cid,
+            "inside": dict(tally),
+            "outside": dict(totals[cid] - tally),
+        }
+        for (gid, cid), tally in sorted(counts.items())
+    ]
+
+
+def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapshot:
+    """Analyse the debate's stance votes now and store the result. Votes on
+    visible and hidden theses and claims count; hidden claims are moderated
+    out. Participants are user ids in the stored result; ``participant_labels``
+    maps them to the ids to show (original Pol.is ids for imported debates)."""
+    if snapshot is None:
+        snapshot = Snapshot.objects.create(debate=debate)
+    _set(snapshot, status=Snapshot.Status.RUNNING, progress=10)
+    started = time.perf_counter()
+    try:
+        statuses = dict(
+            Claim.objects.filter(
+                debate=debate,
+                link_to=None,
+                status__in=[Claim.Status.VISIBLE, Claim.Status.HIDDEN],
+            ).values_list("pk", "status")
+        )
+        triples = [
+            (user_id, claim_id, VALUES[stance])
+            for user_id, claim_id, stance in Vote.objects.filter(
+                claim_id__in=statuses
+            ).values_list("user_id", "claim_id", "stance")
+        ]
+        moderated_out = [pk for pk, s in statuses.items() if s == Claim.Status.HIDDEN]
+        previous = (
+            Snapshot.objects.filter(debate=debate, status=Snapshot.Status.DONE)
+            .exclude(pk=snapshot.pk)
+            .values_list("result", flat=True)
+            .first()
+        )
+        keep_in = (previous or {}).get("clustered", [])
+        _set(snapshot, progress=30)
+        if len({t[0] for t in triples}) < 2 or len({t[1] for t in triples}) < 2:
+            raise ValueError("Too few votes yet: two people on two claims at least.")
+        result = analyse(triples, moderated_out=moderated_out, keep_in=keep_in)
+        _set(snapshot, progress=90)
+        data = result.as_dict()
+        data["group_stats"] = _group_stats(triples, result.groups)
+    except Exception as error:  # a failed run is recorded, never raised
+        logger.exception("analysis of debate %s failed", debate.pk)
+        _set(
+            snapshot,
+            status=Snapshot.Status.FAILED,
+            progress=100,
+            error=str(error)[:2000],
+            seconds=time.perf_counter() - started,
+        )
+        return snapshot
+    with transaction.atomic():
+        _set(
+            snapshot,
+            status=Snapshot.Status.DONE,
+            progress=100,
+            participants=data["participants"],
+            claims=data["claims"],
+            votes=data["votes"],
+            seconds=time.perf_counter() - started,
+            result=data,
+        )
+        Debate.objects.filter(pk=debate.pk).update(analysis_groups=data["k"])
+    debate.analysis_groups = data["k"]
+    return snapshot
+
+
+def latest_snapshot(debate: Debate, *, done: bool = False) -> Snapshot | None:
+    snapshots = Snapshot.objects.filter(debate=debate)
+    if done:
+        snapshots = snapshots.filter(status=Snapshot.Status.DONE)
+    return snapshots.first()
+
+
+def participant_labels(debate: Debate) -> dict:
+    return participant_ids(debate)
+
+
+def snapshot_summary(snapshot: Snapshot) -> dict:
+    """The result with participants as shown ids (original Pol.is ids for
+    imported debates): what ``analyze_debate --json`` prints."""
+    data = dict(snapshot.result)
+    labels = participant_labels(snapshot.debate)
+
+    def label(pid):
+        return labels.get(pid, pid)
+
+    data["clustered"] = [label(p) for p in data.get("clustered", [])]
+    data["groups"] = [
+        {"id": g["id"], "members": [label(p) for p in g["members"]]}
+        for g in data.get("groups", [])
+    ]
+    data["participant_projections"] = [
+        {**row, "participant": label(row["participant"])}
+        for row in data.get("participant_projections", [])
+    ]
+    data["snapshot"] = snapshot.pk
+    data["status"] = snapshot.status
+    data["seconds"] = snapshot.seconds
+    return data
+
+
+# --- Scheduling ---------------------------------------------------------------
+
+TASK = "deliberation.tasks.analyze_debate"
+
+
+def _schedule_key(debate_id: int) -> str:
+    return f"analysis-scheduled:{debate_id}"
+
+
+def analysis_request(debate_id: int) -> bool:
+    """Schedule one run of the debate's analysis ANALYSIS_MIN_INTERVAL seconds
+    from now, unless one is already scheduled: a storm of votes makes one
+    run. True when this call scheduled it."""
+    interval = settings.ANALYSIS_MIN_INTERVAL
+    if not cache.add(_schedule_key(debate_id), 1, timeout=interval):
+        return False
+    import_string(TASK).apply_async((debate_id,), countdown=interval)
+    return True
+
+
+def analysis_request_on_commit(debate_id: int) -> None:
+    """After the current transaction commits, request an analysis (a broker
+    that is away never turns a stored vote into an error). Off when
+    ANALYSIS_AFTER_VOTES is false."""
+    if not settings.ANALYSIS_AFTER_VOTES:
+        return
+    transaction.on_commit(lambda: analysis_request(debate_id), robust=True)
+
+
+def analysis_start(*, debate: Debate) -> Snapshot:
+    """A run asked for by a facilitator: queued now, run by a worker."""
+    snapshot = Snapshot.objects.create(debate=debate)
+    task = import_string(TASK)
+    transaction.on_commit(
+        lambda: task.apply_async((debate.pk,), {"snapshot_id": snapshot.pk})
+    )
+    return snapshot
