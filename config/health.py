@@ -7,7 +7,8 @@ that the embedded default runs in process are reported as such, not probed.
 import uuid
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -40,14 +41,20 @@ def _check_broker():
 
 
 def _check_channel_layer():
-    layer = get_channel_layer()
+    # A layer of its own, closed after: the probe must not share (or leave
+    # half-used) the connections and receive state of the app's live layer.
+    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
 
     async def roundtrip():
-        channel = await layer.new_channel()
-        await layer.send(channel, {"type": "healthz.ping"})
-        message = await layer.receive(channel)
-        if message.get("type") != "healthz.ping":
-            raise RuntimeError("message sent was not received")
+        try:
+            channel = await layer.new_channel()
+            await layer.send(channel, {"type": "healthz.ping"})
+            message = await layer.receive(channel)
+            if message.get("type") != "healthz.ping":
+                raise RuntimeError("message sent was not received")
+        finally:
+            if hasattr(layer, "close_pools"):
+                await layer.close_pools()
 
     async_to_sync(roundtrip)()
 

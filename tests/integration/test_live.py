@@ -25,6 +25,9 @@ async def close_thread_connections():
     # otherwise outlive the test and block dropping the test database.
     yield
     await sync_to_async(connections.close_all)()
+    # And the channel layer's Redis connections of this test's event loop, so
+    # no receive is left pending when the loop is torn down.
+    await get_channel_layer().close_pools()
 
 
 @pytest.mark.asyncio
