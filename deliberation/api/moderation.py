@@ -342,7 +342,6 @@ class _ModerateView(ApiView):
         item = _item(request.user, self.kind, pk)
         _check_moderator(request.user, item.debate)
         data = _valid(ModerateSerializer, request)
-        from deliberation.views.moderation import _act
 
         if data["action"] in ("move", "merge"):
             field = "new_parent" if data["action"] == "move" else "kept"
@@ -352,7 +351,7 @@ class _ModerateView(ApiView):
                 raise exceptions.ValidationError(
                     {field: ["No such claim in this debate."]}
                 )
-        row = _act(request.user, item, data)
+        row = services.moderate_item(request.user, item, data)
         return Response(ModerationActionSerializer(row, context={"moderator": 1}).data)
 
 

@@ -38,6 +38,7 @@ from deliberation.services.moderation import (
     member_reinstate,
     member_remove,
     member_suspend,
+    moderate_item,
 )
 from deliberation.services.notifications import notifications_mark_read
 from deliberation.services.voting import (
@@ -48,6 +49,7 @@ from deliberation.services.voting import (
 )
 
 __all__ = [
+    "moderate_item",
     "annotation_add",
     "annotation_edit",
     "annotation_remove",

@@ -856,3 +856,45 @@ def claim_for_vote(claim: Claim) -> Claim:
             return seen
         seen = Claim.objects.select_related("debate").get(pk=row[0])
     return seen
+
+
+def moderate_item(user, item, data: dict):
+    """Dispatch one moderator act named by ``data["action"]`` (as the queue
+    page and the API post it) to its service; ``data`` holds its reason and,
+    for move/merge/edit, the other claim's id or the new text."""
+    action, reason = data["action"], data.get("reason") or ""
+    is_claim = isinstance(item, Claim)
+    claim_only = {"approve", "lock", "unlock", "pin", "unpin", "move", "merge", "edit"}
+    if action in claim_only and not is_claim:
+        raise ValidationError({"action": "This action applies to claims only."})
+    if action == "dismiss":
+        return flags_dismiss(user=user, item=item, reason=reason)
+    if action == "hide":
+        return item_hide(user=user, item=item, reason=reason)
+    if action == "restore":
+        return item_restore(user=user, item=item, reason=reason)
+    if action == "approve":
+        return claim_approve(user=user, claim=item, reason=reason)
+    if action in ("lock", "unlock"):
+        return claim_set_locked(
+            user=user, claim=item, locked=action == "lock", reason=reason
+        )
+    if action in ("pin", "unpin"):
+        return claim_set_pinned(
+            user=user, claim=item, pinned=action == "pin", reason=reason
+        )
+    if action in ("move", "merge"):
+        field = "new_parent" if action == "move" else "kept"
+        other = Claim.objects.filter(debate=item.debate, pk=data.get(field)).first()
+        if other is None:
+            raise ValidationError({field: "No such claim in this debate."})
+        if action == "move":
+            return claim_move(user=user, claim=item, new_parent=other, reason=reason)
+        return claims_merge(user=user, duplicate=item, kept=other, reason=reason)
+    return claim_moderator_edit(
+        user=user,
+        claim=item,
+        note=reason,
+        text=data.get("text") or None,
+        explanation=data.get("explanation"),
+    )

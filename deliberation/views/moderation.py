@@ -163,7 +163,7 @@ def item_moderate(request, slug, kind, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            _act(request.user, item, form.cleaned_data)
+            services.moderate_item(request.user, item, form.cleaned_data)
         except ValidationError as exc:
             debate_views._add_errors(form, exc)
         else:
@@ -188,49 +188,6 @@ def item_moderate(request, slug, kind, pk):
 
 def _reloaded(item):
     return type(item).objects.select_related("debate").get(pk=item.pk)
-
-
-def _act(user, item, data: dict):
-    action, reason = data["action"], data.get("reason") or ""
-    is_claim = isinstance(item, Claim)
-    claim_only = {"approve", "lock", "unlock", "pin", "unpin", "move", "merge", "edit"}
-    if action in claim_only and not is_claim:
-        raise ValidationError({"action": "This action applies to claims only."})
-    if action == "dismiss":
-        return services.flags_dismiss(user=user, item=item, reason=reason)
-    if action == "hide":
-        return services.item_hide(user=user, item=item, reason=reason)
-    if action == "restore":
-        return services.item_restore(user=user, item=item, reason=reason)
-    if action == "approve":
-        return services.claim_approve(user=user, claim=item, reason=reason)
-    if action in ("lock", "unlock"):
-        return services.claim_set_locked(
-            user=user, claim=item, locked=action == "lock", reason=reason
-        )
-    if action in ("pin", "unpin"):
-        return services.claim_set_pinned(
-            user=user, claim=item, pinned=action == "pin", reason=reason
-        )
-    if action in ("move", "merge"):
-        field = "new_parent" if action == "move" else "kept"
-        other = Claim.objects.filter(debate=item.debate, pk=data.get(field)).first()
-        if other is None:
-            raise ValidationError({field: "No such claim in this debate."})
-        if action == "move":
-            return services.claim_move(
-                user=user, claim=item, new_parent=other, reason=reason
-            )
-        return services.claims_merge(
-            user=user, duplicate=item, kept=other, reason=reason
-        )
-    return services.claim_moderator_edit(
-        user=user,
-        claim=item,
-        note=reason,
-        text=data.get("text") or None,
-        explanation=data.get("explanation"),
-    )
 
 
 # --- Members --------------------------------------------------------------------------
