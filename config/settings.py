@@ -170,6 +170,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 CELERY_TIMEZONE = "UTC"
+# Periodic work for `celery -A config beat` (one beat process per deployment).
+CELERY_BEAT_SCHEDULE = {
+    "apply-scheduled-phases": {
+        "task": "deliberation.apply_scheduled_phases",
+        "schedule": 5.0,  # seconds: a scheduled phase opens within 5 s
+    },
+}
 # Tests give their worker a queue of its own so no other worker takes its tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="counterpoint")
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,9 +19,14 @@ from deliberation import names, phases
 from deliberation.events import publish_on_commit
 from deliberation.invitations import CODE_ALPHABET
 from deliberation.models import Debate, Membership, ModerationAction, ScheduledPhase
-from deliberation.rules import remember_membership
 from deliberation.services.common import check_perm
 from deliberation.services.debates import debate_create
+from deliberation.services.membership import (
+    debate_locked,
+    guest_create,
+    publish_members_changed,
+    taken_pseudonyms,
+)
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "claims" / "demo" / "ai_policing.yaml"
 ROSTER_MAX = 60
@@ -86,127 +90,16 @@ def class_create(
     return debate
 
 
-# --- Joining with a code and a pseudonym -------------------------------------
-
-
-def joining_problem(debate: Debate, now: datetime | None = None) -> str:
-    """Why nobody new may join ``debate`` now, or ""."""
-    now = now or timezone.now()
-    if debate.phase == phases.CLOSED:
-        return "This debate is closed."
-    if not debate.joining_open:
-        return "Joining this debate is closed. Ask your teacher or facilitator."
-    if debate.join_code_expires and debate.join_code_expires <= now:
-        return "This code has expired. Ask your teacher or facilitator for a new one."
-    return ""
-
-
-def _free_username(prefix: str) -> str:
-    User = get_user_model()
-    while True:
-        username = f"{prefix}-{secrets.token_hex(4)}"
-        if not User.objects.filter(username=username).exists():
-            return username
-
-
-def _taken_pseudonyms(debate: Debate) -> set[str]:
-    return {
-        names.pseudonym_key(p)
-        for p in Membership.objects.filter(debate=debate).values_list(
-            "pseudonym", flat=True
-        )
-        if p
-    }
-
-
-def _new_guest(debate: Debate, pseudonym: str, *, taken: set[str], animals: set[str]):
-    """A guest account and its membership (the caller holds the debate lock)."""
-    problem = names.pseudonym_problem(pseudonym)
-    if problem:
-        raise ValidationError({"pseudonym": problem})
-    if names.pseudonym_key(pseudonym) in taken:
-        raise ValidationError(
-            {"pseudonym": "Someone in this debate already uses this pseudonym."}
-        )
-    user = get_user_model()(username=_free_username("guest"))
-    user.set_unusable_password()
-    user.save()
-    animal = names.animal_name(animals)
-    membership = Membership.objects.create(
-        debate=debate,
-        user=user,
-        role=Membership.Role.PARTICIPANT,
-        pseudonym=pseudonym.strip(),
-        animal_name=animal,
-        guest=True,
-    )
-    taken.add(names.pseudonym_key(pseudonym))
-    animals.add(animal)
-    return membership
-
-
-def _lock(debate: Debate) -> Debate:
-    """Serialise joins per debate so two pupils never get the same pseudonym."""
-    return Debate.objects.select_for_update().get(pk=debate.pk)
-
-
 @transaction.atomic
-def guest_join(*, debate: Debate, pseudonym: str) -> Membership:
-    """Someone without an account joins with the code (or link) and a
-    pseudonym: a guest account is made for this debate only (no email, no
-    password; erased with the class)."""
-    debate = _lock(debate)
-    problem = joining_problem(debate)
-    if problem:
-        raise ValidationError(problem)
-    animals = set(
-        Membership.objects.filter(debate=debate).values_list("animal_name", flat=True)
-    )
-    membership = _new_guest(
-        debate, pseudonym, taken=_taken_pseudonyms(debate), animals=animals
-    )
-    _publish_members(debate)
-    return membership
-
-
-@transaction.atomic
-def member_join(*, user, debate: Debate, pseudonym: str = "") -> Membership:
-    """A signed-in person joins with the code or link, optionally under a
-    pseudonym (unique in the debate). Existing members keep their role;
-    removed members stay out."""
-    if not user.is_authenticated:
-        raise PermissionDenied("Sign in to join a debate.")
-    debate = _lock(debate)
-    membership = Membership.objects.filter(debate=debate, user=user).first()
-    if membership is not None:
-        if membership.status == Membership.Status.REMOVED:
-            raise ValidationError("A moderator removed you from this debate.")
-        remember_membership(user, membership)
-        return membership
-    problem = joining_problem(debate)
-    if problem:
-        raise ValidationError(problem)
-    if pseudonym.strip():
-        problem = names.pseudonym_problem(pseudonym)
-        if problem:
-            raise ValidationError({"pseudonym": problem})
-        if names.pseudonym_key(pseudonym) in _taken_pseudonyms(debate):
-            raise ValidationError(
-                {"pseudonym": "Someone in this debate already uses this pseudonym."}
-            )
-    animals = set(
-        Membership.objects.filter(debate=debate).values_list("animal_name", flat=True)
-    )
-    membership = Membership.objects.create(
-        debate=debate,
-        user=user,
-        role=Membership.Role.PARTICIPANT,
-        pseudonym=pseudonym.strip(),
-        animal_name=names.animal_name(animals),
-    )
-    remember_membership(user, membership)
-    _publish_members(debate)
-    return membership
+def joining_set(
+    *, user, debate: Debate, joining_open: bool, expires: datetime | None
+) -> Debate:
+    """Open or close joining, and let the code expire at a time."""
+    _check_teacher(user, debate)
+    debate = debate_locked(debate)
+    debate.joining_open, debate.join_code_expires = joining_open, expires
+    debate.save(update_fields=["joining_open", "join_code_expires", "updated"])
+    return debate
 
 
 # --- Rosters and login cards -------------------------------------------------
@@ -234,7 +127,7 @@ def roster_create(
     Passwords are shown once (stored hashed); a new roster makes new ones.
     Pseudonyms are given, or generated animal names for ``count`` pupils."""
     _check_teacher(user, debate)
-    debate = _lock(debate)
+    debate = debate_locked(debate)
     pseudonyms = [p.strip() for p in pseudonyms if p.strip()]
     animals = set(
         Membership.objects.filter(debate=debate).values_list("animal_name", flat=True)
@@ -250,11 +143,11 @@ def roster_create(
             pool.add(pseudonyms[-1])
     if len(pseudonyms) > ROSTER_MAX:
         raise ValidationError({"pseudonyms": f"At most {ROSTER_MAX} pupils at a time."})
-    taken = _taken_pseudonyms(debate)
+    taken = taken_pseudonyms(debate)
     cards = []
     for line, pseudonym in enumerate(pseudonyms, start=1):
         try:
-            membership = _new_guest(debate, pseudonym, taken=taken, animals=animals)
+            membership = guest_create(debate, pseudonym, taken=taken, animals=animals)
         except ValidationError as error:
             raise ValidationError(
                 {"pseudonyms": f"Line {line} ({pseudonym}): {error.messages[0]}"}
@@ -263,7 +156,7 @@ def roster_create(
         membership.user.set_password(password)
         membership.user.save(update_fields=["password"])
         cards.append(LoginCard(pseudonym, membership.user.username, password))
-    _publish_members(debate)
+    publish_members_changed(debate)
     return cards
 
 
@@ -310,7 +203,7 @@ def sides_balance(
         )
     Membership.objects.bulk_update(members, ["side", "team"])
     _audit_sides(user, debate, "random", len(members))
-    _publish_members(debate)
+    publish_members_changed(debate)
     return counts
 
 
@@ -339,7 +232,7 @@ def sides_set(*, user, debate: Debate, assignments: dict[int, tuple[str, str]]) 
     Membership.objects.bulk_update(changed, ["side", "team"])
     if changed:
         _audit_sides(user, debate, "by hand", len(changed))
-        _publish_members(debate)
+        publish_members_changed(debate)
     return len(changed)
 
 
@@ -458,7 +351,7 @@ def phase_set(*, user, debate: Debate, phase: str) -> Debate:
         raise ValidationError({"phase": f"Unknown phase {phase!r}."})
     if debate.parent_id:
         raise ValidationError("Group copies follow the phase of their class.")
-    debate = _lock(debate)
+    debate = debate_locked(debate)
     if debate.phase != phase:
         _apply_phase(debate, phase, actor=user, now=timezone.now())
     return debate
@@ -480,7 +373,7 @@ def phase_schedule_set(
         if starts_at <= now:
             raise ValidationError({"starts_at": "Schedule phases in the future."})
         seen.add(phase)
-    debate = _lock(debate)
+    debate = debate_locked(debate)
     ScheduledPhase.objects.filter(debate=debate).filter(applied__isnull=True).delete()
     ScheduledPhase.objects.filter(debate=debate, phase__in=seen).delete()
     rows = ScheduledPhase.objects.bulk_create(
@@ -501,31 +394,32 @@ def phase_schedule_set(
     return rows
 
 
-def scheduled_phases_apply(now: datetime | None = None) -> int:
+def scheduled_phases_apply(
+    now: datetime | None = None, *, debate: Debate | None = None
+) -> int:
     """Open the phases whose time has come (run by Celery beat every few
     seconds). Idempotent: a row is applied once; two workers never apply the
     same row (skip locked); a debate the teacher already moved past a
-    scheduled phase is not moved back. Returns the number of debates moved."""
+    scheduled phase is not moved back. Returns the number of debates moved.
+    With ``debate``, only that one (a page whose countdown reached zero asks;
+    the embedded default runs no beat)."""
     now = now or timezone.now()
     moved = 0
     with transaction.atomic():
+        rows = ScheduledPhase.objects.filter(applied__isnull=True, starts_at__lte=now)
+        if debate is not None:
+            rows = rows.filter(debate=debate)
         due = list(
-            ScheduledPhase.objects.select_for_update(skip_locked=True)
-            .filter(applied__isnull=True, starts_at__lte=now)
-            .order_by("debate_id", "starts_at")
+            rows.select_for_update(skip_locked=True).order_by("debate_id", "starts_at")
         )
         latest: dict[int, ScheduledPhase] = {}
         for row in due:
             latest[row.debate_id] = row
         for debate_id, row in latest.items():
-            debate = Debate.objects.select_for_update().get(pk=debate_id)
-            current = phases.ORDER.index(debate.phase) if debate.phase else -1
+            locked = Debate.objects.select_for_update().get(pk=debate_id)
+            current = phases.ORDER.index(locked.phase) if locked.phase else -1
             if phases.ORDER.index(row.phase) > current:
-                _apply_phase(debate, row.phase, actor=None, now=now)
+                _apply_phase(locked, row.phase, actor=None, now=now)
                 moved += 1
         ScheduledPhase.objects.filter(pk__in=[r.pk for r in due]).update(applied=now)
     return moved
-
-
-def _publish_members(debate: Debate) -> None:
-    publish_on_commit(debate_id=debate.pk, event="members.changed", payload={})

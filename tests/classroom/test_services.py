@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from claims.models import Annotation, Claim, Source
 from claims.services import claim_create
-from deliberation import phases, services
+from deliberation import names, phases, services
 from deliberation.models import (
     Comment,
     Debate,
@@ -16,7 +16,6 @@ from deliberation.models import (
     ScheduledPhase,
     Vote,
 )
-from deliberation.services import classroom
 from tests.factories import UserFactory, make_source
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +29,7 @@ def teacher():
 
 @pytest.fixture
 def blank_class(teacher):
-    debate = classroom.class_create(
+    debate = services.class_create(
         owner=teacher, start="blank", question="Should cameras watch the square?"
     )
     thesis = claim_create(
@@ -40,7 +39,7 @@ def blank_class(teacher):
 
 
 def _pupil(debate, pseudonym, side=""):
-    membership = classroom.guest_join(debate=debate, pseudonym=pseudonym)
+    membership = services.guest_join(debate=debate, pseudonym=pseudonym)
     if side:
         Membership.objects.filter(pk=membership.pk).update(side=side)
     return User.objects.get(pk=membership.user_id)
@@ -50,7 +49,7 @@ def _pupil(debate, pseudonym, side=""):
 
 
 def test_class_from_template_copies_the_ai_policing_debate(teacher):
-    debate = classroom.class_create(owner=teacher, start="template")
+    debate = services.class_create(owner=teacher, start="template")
 
     assert debate.mode == "classroom"
     assert debate.visibility == "private"
@@ -63,8 +62,8 @@ def test_class_from_template_copies_the_ai_policing_debate(teacher):
 
 
 def test_class_as_copy_keeps_tree_links_and_citations(teacher):
-    original = classroom.class_create(owner=teacher, start="template")
-    copy = classroom.class_create(owner=teacher, start="copy", from_debate=original)
+    original = services.class_create(owner=teacher, start="template")
+    copy = services.class_create(owner=teacher, start="copy", from_debate=original)
 
     def shape(debate):
         return sorted(
@@ -77,16 +76,16 @@ def test_class_as_copy_keeps_tree_links_and_citations(teacher):
 
 
 def test_copy_of_a_private_debate_is_refused(teacher):
-    other = classroom.class_create(owner=UserFactory(), start="blank", question="Q?")
+    other = services.class_create(owner=UserFactory(), start="blank", question="Q?")
 
     with pytest.raises(ValidationError):
-        classroom.class_create(owner=teacher, start="copy", from_debate=other)
+        services.class_create(owner=teacher, start="copy", from_debate=other)
     assert Debate.objects.count() == 1
 
 
 def test_blank_class_needs_a_question(teacher):
     with pytest.raises(ValidationError):
-        classroom.class_create(owner=teacher, start="blank", question="  ")
+        services.class_create(owner=teacher, start="blank", question="  ")
     assert Debate.objects.count() == 0
 
 
@@ -95,7 +94,7 @@ def test_blank_class_needs_a_question(teacher):
 
 def test_guest_join_makes_an_account_without_email_or_password(blank_class):
     debate, _ = blank_class
-    membership = classroom.guest_join(debate=debate, pseudonym="Robin Hood")
+    membership = services.guest_join(debate=debate, pseudonym="Robin Hood")
 
     user = membership.user
     assert user.username.startswith("guest-")
@@ -106,7 +105,7 @@ def test_guest_join_makes_an_account_without_email_or_password(blank_class):
         True,
         "participant",
     )
-    assert membership.animal_name.split()[1] in classroom.names.ANIMALS
+    assert membership.animal_name.split()[1] in names.ANIMALS
 
 
 @pytest.mark.parametrize(
@@ -115,10 +114,10 @@ def test_guest_join_makes_an_account_without_email_or_password(blank_class):
 )
 def test_duplicate_pseudonyms_are_refused(blank_class, taken, wanted):
     debate, _ = blank_class
-    classroom.guest_join(debate=debate, pseudonym=taken)
+    services.guest_join(debate=debate, pseudonym=taken)
 
     with pytest.raises(ValidationError) as error:
-        classroom.guest_join(debate=debate, pseudonym=wanted)
+        services.guest_join(debate=debate, pseudonym=wanted)
     assert "already uses" in str(error.value)
     assert Membership.objects.filter(debate=debate, guest=True).count() == 1
     assert User.objects.filter(username__startswith="guest-").count() == 1
@@ -128,7 +127,7 @@ def test_duplicate_pseudonyms_are_refused(blank_class, taken, wanted):
 def test_bad_pseudonyms_are_refused(blank_class, pseudonym):
     debate, _ = blank_class
     with pytest.raises(ValidationError):
-        classroom.guest_join(debate=debate, pseudonym=pseudonym)
+        services.guest_join(debate=debate, pseudonym=pseudonym)
     assert User.objects.filter(username__startswith="guest-").count() == 0
 
 
@@ -147,7 +146,7 @@ def test_joining_a_closed_or_expired_debate_is_refused(blank_class, change, reas
     Debate.objects.filter(pk=debate.pk).update(**change)
 
     with pytest.raises(ValidationError) as error:
-        classroom.guest_join(debate=debate, pseudonym="Robin")
+        services.guest_join(debate=debate, pseudonym="Robin")
     assert reason in str(error.value)
     assert Membership.objects.filter(debate=debate).count() == 1  # the teacher
 
@@ -155,8 +154,8 @@ def test_joining_a_closed_or_expired_debate_is_refused(blank_class, change, reas
 def test_member_join_with_pseudonym_and_rejoin_keeps_membership(blank_class):
     debate, _ = blank_class
     user = UserFactory()
-    first = classroom.member_join(user=user, debate=debate, pseudonym="Ada")
-    again = classroom.member_join(user=user, debate=debate, pseudonym="Other")
+    first = services.debate_join(user=user, debate=debate, pseudonym="Ada")
+    again = services.debate_join(user=user, debate=debate, pseudonym="Other")
 
     assert first.pk == again.pk
     assert Membership.objects.get(pk=first.pk).pseudonym == "Ada"
@@ -168,7 +167,7 @@ def test_member_join_with_pseudonym_and_rejoin_keeps_membership(blank_class):
 
 def test_roster_makes_login_cards_with_working_passwords(blank_class, teacher):
     debate, _ = blank_class
-    cards = classroom.roster_create(
+    cards = services.roster_create(
         user=teacher, debate=debate, pseudonyms=["Ada", "Brook", ""]
     )
 
@@ -183,7 +182,7 @@ def test_roster_makes_login_cards_with_working_passwords(blank_class, teacher):
 def test_roster_with_a_bad_line_makes_nothing(blank_class, teacher):
     debate, _ = blank_class
     with pytest.raises(ValidationError) as error:
-        classroom.roster_create(
+        services.roster_create(
             user=teacher, debate=debate, pseudonyms=["Ada", "Admin", "Cy"]
         )
     assert "Line 2 (Admin)" in str(error.value)
@@ -192,7 +191,7 @@ def test_roster_with_a_bad_line_makes_nothing(blank_class, teacher):
 
 def test_roster_by_count_uses_animal_names(blank_class, teacher):
     debate, _ = blank_class
-    cards = classroom.roster_create(user=teacher, debate=debate, count=5)
+    cards = services.roster_create(user=teacher, debate=debate, count=5)
     assert len({c.pseudonym for c in cards}) == 5
 
 
@@ -200,7 +199,7 @@ def test_pupils_may_not_make_rosters(blank_class):
     debate, _ = blank_class
     pupil = _pupil(debate, "Robin")
     with pytest.raises(PermissionDenied):
-        classroom.roster_create(user=pupil, debate=debate, count=3)
+        services.roster_create(user=pupil, debate=debate, count=3)
     assert Membership.objects.filter(debate=debate).count() == 2
 
 
@@ -212,7 +211,7 @@ def test_balanced_sides_and_teams(blank_class, teacher):
     for name in ["Ada", "Brook", "Cy", "Dee", "Eve"]:
         _pupil(debate, name)
 
-    counts = classroom.sides_balance(
+    counts = services.sides_balance(
         user=teacher, debate=debate, teams_per_side=2, seed=7
     )
 
@@ -238,12 +237,12 @@ def test_sides_by_hand_and_foreign_members_refused(blank_class, teacher):
     debate, _ = blank_class
     ada = Membership.objects.get(user=_pupil(debate, "Ada"))
     stranger = Membership.objects.create(
-        debate=classroom.class_create(owner=UserFactory(), start="blank", question="Q"),
+        debate=services.class_create(owner=UserFactory(), start="blank", question="Q"),
         user=UserFactory(),
     )
 
     assert (
-        classroom.sides_set(
+        services.sides_set(
             user=teacher, debate=debate, assignments={ada.pk: ("against", "Reds")}
         )
         == 1
@@ -251,7 +250,7 @@ def test_sides_by_hand_and_foreign_members_refused(blank_class, teacher):
     ada.refresh_from_db()
     assert (ada.side, ada.team) == ("against", "Reds")
     with pytest.raises(ValidationError):
-        classroom.sides_set(
+        services.sides_set(
             user=teacher,
             debate=debate,
             assignments={ada.pk: ("for", ""), stranger.pk: ("for", "")},
@@ -264,10 +263,10 @@ def test_group_copies_per_team(blank_class, teacher):
     debate, thesis = blank_class
     for name in ["Ada", "Brook", "Cy", "Dee"]:
         _pupil(debate, name)
-    classroom.sides_balance(user=teacher, debate=debate, teams_per_side=1, seed=1)
+    services.sides_balance(user=teacher, debate=debate, teams_per_side=1, seed=1)
 
-    copies = classroom.group_copies_create(user=teacher, debate=debate)
-    again = classroom.group_copies_create(user=teacher, debate=debate)
+    copies = services.group_copies_create(user=teacher, debate=debate)
+    again = services.group_copies_create(user=teacher, debate=debate)
 
     assert sorted(c.team for c in copies) == ["Against 1", "For 1"]
     assert again == []
@@ -342,7 +341,7 @@ def test_opening_and_rebuttal_side_rules(blank_class, teacher):
     pro_pupil = _pupil(debate, "Ada", side="for")
     con_pupil = _pupil(debate, "Cy", side="against")
     sideless = _pupil(debate, "Eve")
-    classroom.phase_set(user=teacher, debate=debate, phase="opening")
+    services.phase_set(user=teacher, debate=debate, phase="opening")
     thesis.refresh_from_db()
 
     def add(user, parent, stance):
@@ -363,7 +362,7 @@ def test_opening_and_rebuttal_side_rules(blank_class, teacher):
     with pytest.raises(PermissionDenied, match="straight under a thesis"):
         add(pro_pupil, pro, "pro")
 
-    classroom.phase_set(user=teacher, debate=debate, phase="rebuttal")
+    services.phase_set(user=teacher, debate=debate, phase="rebuttal")
     rebut = add(pro_pupil, con, "con")  # against the other side's claim
     add(con_pupil, pro, "con")
     add(con_pupil, rebut, "con")  # the rebuttal argues for "for": fair game
@@ -380,10 +379,10 @@ def test_phase_set_audits_follows_copies_and_closes(blank_class, teacher):
     debate, _ = blank_class
     for name in ["Ada", "Brook"]:
         _pupil(debate, name)
-    classroom.sides_balance(user=teacher, debate=debate, teams_per_side=1, seed=1)
-    copies = classroom.group_copies_create(user=teacher, debate=debate)
+    services.sides_balance(user=teacher, debate=debate, teams_per_side=1, seed=1)
+    copies = services.group_copies_create(user=teacher, debate=debate)
 
-    classroom.phase_set(user=teacher, debate=debate, phase="closed")
+    services.phase_set(user=teacher, debate=debate, phase="closed")
 
     for d in [debate, *copies]:
         d.refresh_from_db()
@@ -391,14 +390,14 @@ def test_phase_set_audits_follows_copies_and_closes(blank_class, teacher):
     audit = ModerationAction.objects.filter(debate=debate, action="phase").get()
     assert (audit.before, audit.after) == ({"phase": "prepare"}, {"phase": "closed"})
     with pytest.raises(ValidationError):
-        classroom.phase_set(user=teacher, debate=copies[0], phase="voting")
+        services.phase_set(user=teacher, debate=copies[0], phase="voting")
 
 
 def test_pupil_may_not_change_the_phase(blank_class):
     debate, _ = blank_class
     pupil = _pupil(debate, "Robin")
     with pytest.raises(PermissionDenied):
-        classroom.phase_set(user=pupil, debate=debate, phase="voting")
+        services.phase_set(user=pupil, debate=debate, phase="voting")
     debate.refresh_from_db()
     assert debate.phase == "prepare"
     assert not ModerationAction.objects.filter(action="phase").exists()
@@ -407,7 +406,7 @@ def test_pupil_may_not_change_the_phase(blank_class):
 def test_schedule_applies_once_and_never_goes_back(blank_class, teacher):
     debate, _ = blank_class
     now = timezone.now()
-    classroom.phase_schedule_set(
+    services.phase_schedule_set(
         user=teacher,
         debate=debate,
         entries=[
@@ -417,15 +416,15 @@ def test_schedule_applies_once_and_never_goes_back(blank_class, teacher):
         ],
     )
 
-    assert classroom.scheduled_phases_apply(now) == 0
-    assert classroom.scheduled_phases_apply(now + timedelta(minutes=3)) == 1
+    assert services.scheduled_phases_apply(now) == 0
+    assert services.scheduled_phases_apply(now + timedelta(minutes=3)) == 1
     debate.refresh_from_db()
     assert debate.phase == "rebuttal"  # the latest due phase, once
-    assert classroom.scheduled_phases_apply(now + timedelta(minutes=3)) == 0
+    assert services.scheduled_phases_apply(now + timedelta(minutes=3)) == 0
     assert ModerationAction.objects.filter(action="phase").count() == 1
 
-    classroom.phase_set(user=teacher, debate=debate, phase="reflection")
-    assert classroom.scheduled_phases_apply(now + timedelta(minutes=11)) == 0
+    services.phase_set(user=teacher, debate=debate, phase="reflection")
+    assert services.scheduled_phases_apply(now + timedelta(minutes=11)) == 0
     debate.refresh_from_db()
     assert debate.phase == "reflection"
     assert ScheduledPhase.objects.filter(applied__isnull=True).count() == 0
@@ -438,5 +437,5 @@ def test_schedule_refuses_the_past_and_unknown_phases(blank_class, teacher):
         [("dance", timezone.now() + timedelta(minutes=1))],
     ):
         with pytest.raises(ValidationError):
-            classroom.phase_schedule_set(user=teacher, debate=debate, entries=entries)
+            services.phase_schedule_set(user=teacher, debate=debate, entries=entries)
     assert ScheduledPhase.objects.count() == 0
