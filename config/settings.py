@@ -172,6 +172,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 CELERY_TIMEZONE = "UTC"
 # Tests give their worker a queue of its own so no other worker takes its tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="counterpoint")
+# Celery beat (run exactly one `celery -A config beat`).
+CELERY_BEAT_SCHEDULE = {
+    # Debates past "purge N days after closing"; idempotent, so hourly is plenty.
+    "purge-expired-debates": {"task": "deliberation.purge_expired", "schedule": 3600.0},
+}
 
 # Opinion analysis: after votes, at most one run per debate per this many seconds.
 ANALYSIS_MIN_INTERVAL = env.int("ANALYSIS_MIN_INTERVAL", default=30)
