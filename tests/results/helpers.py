@@ -64,7 +64,7 @@ def contribute(klass: Class, user, *, claims=1, evidence=0, comments=0, vote=Non
             klass.debate,
             parent=klass.thesis,
             stance="pro",
-            text=f"Reason {j} of {user.username}.",
+            text=f"Reason {j} from a pupil.",
             author=user,
         )
         for j in range(claims)
