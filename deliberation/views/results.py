@@ -112,7 +112,7 @@ def _report_context(request, debate) -> dict:
     thesis_chart = charts.stacked_bars(
         [
             (
-                t.number + ". " + t.text[:24] + ("…" if len(t.text) > 24 else ""),
+                t.number + ". " + t.text[:20] + ("…" if len(t.text) > 20 else ""),
                 [
                     ("agree", t.tally.agree),
                     ("disagree", t.tally.disagree),

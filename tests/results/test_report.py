@@ -102,7 +102,7 @@ def test_report_includes_the_opinion_map_once_an_analysis_exists(client, klass):
     assert [g["size"] for g in response.context["groups"]] == [1, 1]
 
 
-def test_pdf_is_rendered_with_local_files_only(client, klass, monkeypatch):
+def test_pdf_is_rendered_with_local_files_only(client, klass, monkeypatch, caplog):
     fetched = []
     real = pdf.static_file
 
@@ -123,6 +123,10 @@ def test_pdf_is_rendered_with_local_files_only(client, klass, monkeypatch):
     )
     paths = sorted(u.split("testserver", 1)[1] for u in fetched)
     assert "/static/css/report.css" in paths and "/static/css/app.css" in paths
+    refused = [
+        r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")
+    ]
+    assert [m for m in refused if "not a local static file" in m] == []
 
 
 def test_fetcher_serves_static_files_and_refuses_the_network():
