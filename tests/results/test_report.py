@@ -208,3 +208,17 @@ def test_private_classes_are_not_found_by_strangers(client, url):
 
     assert client.get(f"/d/{klass.debate.slug}/{url}").status_code == 404
     assert Membership.objects.filter(debate=klass.debate).count() == 2
+
+
+def test_members_page_links_the_results_and_only_the_owner_sees_erase(client, klass):
+    slug = klass.debate.slug
+    client.force_login(klass.teacher)
+    owner_page = client.get(f"/d/{slug}/members/").content.decode()
+    client.force_login(MembershipFactory(debate=klass.debate, role="moderator").user)
+    moderator_page = client.get(f"/d/{slug}/members/").content.decode()
+
+    for url in ("report/", "report.pdf", "summary/", "class/results.csv"):
+        assert f'href="/d/{slug}/{url}"' in owner_page
+        assert f'href="/d/{slug}/{url}"' in moderator_page
+    assert f'href="/d/{slug}/class/erase/"' in owner_page
+    assert f'href="/d/{slug}/class/erase/"' not in moderator_page
