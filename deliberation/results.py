@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 
 from claims.models import Annotation, Claim
@@ -89,6 +89,23 @@ def pupil_results(debate: Debate) -> list[PupilRow]:
             )
         )
     return rows
+
+
+def class_guest_count(debate: Debate) -> int:
+    """Guest accounts of the class (the debate and its small-group copies)
+    that erasing it would delete (staff accounts never are)."""
+    return (
+        Membership.objects.filter(
+            Q(debate=debate) | Q(debate__parent=debate),
+            guest=True,
+            user__is_staff=False,
+            user__is_superuser=False,
+        )
+        .exclude(user_id=debate.owner_id)
+        .values("user_id")
+        .distinct()
+        .count()
+    )
 
 
 def totals(rows: list[PupilRow]) -> dict[str, int]:

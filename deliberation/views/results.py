@@ -13,7 +13,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from deliberation import charts, results
-from deliberation.models import Membership
 from deliberation.pdf import PDFUnavailable, html_to_pdf
 from deliberation.services import privacy
 from deliberation.views.analysis import analysis_context
@@ -269,7 +268,7 @@ def class_erase(request, slug):
                 f"{'kept, by a former participant' if kept else 'deleted'}.",
             )
             return redirect("debate_detail", slug=debate.slug)
-    guests = Membership.objects.filter(debate=debate, guest=True).count()
+    guests = results.class_guest_count(debate)
     return render(
         request,
         "deliberation/class_erase.html",
