@@ -61,3 +61,15 @@ def apply_scheduled_phases() -> int:
     from deliberation.services.classroom import scheduled_phases_apply
 
     return scheduled_phases_apply()
+
+
+# Purging is idempotent (a debate already purged is no longer found), so a
+# redelivered or repeated run is harmless: acknowledge late.
+
+
+@shared_task(name="deliberation.purge_expired", acks_late=True)
+def purge_expired() -> dict:
+    """Purge closed debates past their retention period (Celery beat)."""
+    from deliberation.services.privacy import purge_expired as purge
+
+    return purge()

@@ -4,6 +4,7 @@ from deliberation.views import analysis as analysis_views
 from deliberation.views import annotations as annotation_views
 from deliberation.views import classroom, membership, moderation, voting
 from deliberation.views import debates as views
+from deliberation.views import results as result_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -143,6 +144,26 @@ urlpatterns = [
         "d/<slug:slug>/members/<int:pk>/moderate/",
         moderation.member_moderate,
         name="member_moderate",
+    ),
+    # Results, reports and erasure (deliberation/views/results.py)
+    path(
+        "d/<slug:slug>/class/results.csv",
+        result_views.class_results_csv,
+        name="class_results_csv",
+    ),
+    path("d/<slug:slug>/class/erase/", result_views.class_erase, name="class_erase"),
+    path("d/<slug:slug>/report/", result_views.report, name="debate_report"),
+    path("d/<slug:slug>/report.pdf", result_views.report_pdf, name="debate_report_pdf"),
+    path("d/<slug:slug>/summary/", result_views.summary, name="debate_summary"),
+    path(
+        "d/<slug:slug>/summary.csv",
+        result_views.summary_csv,
+        name="debate_summary_csv",
+    ),
+    path(
+        "d/<slug:slug>/summary.md",
+        result_views.summary_markdown,
+        name="debate_summary_md",
     ),
     path("notifications/", moderation.notifications, name="notifications"),
     path(
