@@ -22,8 +22,10 @@ from deliberation.selectors import (
     claims_shown_to,
     debate_for_viewer,
     debate_list_for,
+    near_duplicates_of,
     perspective_for,
     perspectives_of,
+    suggestion_min_score,
     tallies_for,
 )
 from deliberation.views import annotations as annotation_views
@@ -122,7 +124,28 @@ def _perspective(request, debate):
         return perspective_for(debate=debate, user=request.user, key="everyone")
 
 
-def _render_map(request, debate, focus, *, theses, ancestors, form=None, status=200):
+def _similar_hint(debate, focus) -> dict:
+    """What static/js/similar.js needs to list claims like a draft."""
+    return {
+        "url": reverse("api-debate-similar", kwargs={"slug": debate.slug}),
+        "min": f"{suggestion_min_score():.2f}",
+        "exclude": str(focus.pk),  # the claim answered is no duplicate
+        "claim-url": reverse("claim_detail", kwargs={"slug": debate.slug, "pk": 0}),
+        "box": "similar-hint",
+    }
+
+
+def _render_map(
+    request,
+    debate,
+    focus,
+    *,
+    theses,
+    ancestors,
+    form=None,
+    status=200,
+    near_duplicates=(),
+):
     offsets = {
         stance: _int(request.GET.get(f"{stance}_offset")) for stance in ("pro", "con")
     }
@@ -161,7 +184,8 @@ def _render_map(request, debate, focus, *, theses, ancestors, form=None, status=
         "can_edit": request.user.has_perm("deliberation.change_claim", focus),
         "can_vote": request.user.has_perm("deliberation.vote_claim", focus),
         "impact_choices": Impact.SCALE,
-        "form": form or ClaimAddForm(),
+        "form": form or ClaimAddForm(similar_hint=_similar_hint(debate, focus)),
+        "near_duplicates": near_duplicates,
     }
     context.update(annotation_views.claim_discussion_context(request, debate, focus))
     return render(request, "deliberation/debate_detail.html", context, status=status)
@@ -180,12 +204,34 @@ def _int(value) -> int:
 def claim_add(request, slug, pk):
     debate = _debate_or_404(request, slug)
     parent, theses, ancestors = claim_in_tree_or_404(request, debate, pk)
-    form = ClaimAddForm(request.POST)
+    hint = _similar_hint(debate, parent)
+    form = ClaimAddForm(request.POST, similar_hint=hint)
     if form.is_valid():
-        try:
-            claim = services.claim_contribute(
-                user=request.user, parent=parent, **form.cleaned_data
+        data = dict(form.cleaned_data)
+        near = []
+        if not data.pop("similar_seen"):
+            near = [
+                (claim, score)
+                for claim, score in near_duplicates_of(debate=debate, text=data["text"])
+                if claim.pk != parent.pk
+            ]
+        if near:
+            # Asked once: the form comes back with the claims like it, and
+            # its next submit posts whatever they say.
+            again = request.POST.copy()
+            again["similar_seen"] = "True"
+            form = ClaimAddForm(again, similar_hint=hint)
+            return _render_map(
+                request,
+                debate,
+                parent,
+                theses=theses,
+                ancestors=ancestors,
+                form=form,
+                near_duplicates=near,
             )
+        try:
+            claim = services.claim_contribute(user=request.user, parent=parent, **data)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
