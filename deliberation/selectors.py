@@ -582,6 +582,15 @@ def flags_on_items_of(user, debate: Debate) -> QuerySet[Flag]:
     )
 
 
+def member_sides(debate: Debate) -> dict[int, str]:
+    """User id -> side, for members given a side (classroom debates)."""
+    return dict(
+        Membership.objects.filter(debate=debate)
+        .exclude(side="")
+        .values_list("user_id", "side")
+    )
+
+
 # --- Duplicate suggestions ----------------------------------------------------------
 
 _similarity_backends: dict = {}
