@@ -107,18 +107,19 @@ def duplicate_pairs(
 ) -> list[tuple[Hashable, Hashable, float]]:
     """Likely duplicates among ``candidates``: ``(id_a, id_b, score)`` with
     ``a`` before ``b`` in candidate order, best first (ties in candidate
-    order). Each candidate contributes its ``per_claim`` nearest others
-    scoring at least ``min_score`` (the backend's duplicate threshold by
-    default).
+    order). Each candidate pairs with at most ``per_claim`` of the candidates
+    after it, its nearest ones scoring at least ``min_score`` (the backend's
+    duplicate threshold by default).
 
-    Rows are compared a block at a time (a block × n similarity slab, top-k
-    by argpartition): memory stays at block × n and no Python loop runs over
-    pairs, so 2,000 claims take well under a second with TF-IDF."""
+    Rows are compared a block at a time with the rows from the block on (the
+    upper triangle of the similarity matrix, so each pair is scored once),
+    top-k by argpartition: memory stays at block × n and no Python loop runs
+    over pairs; 2,000 claims take about half a second with TF-IDF."""
     backend = backend or TfidfBackend()
     if min_score is None:
         min_score = backend.duplicate_min_score
     n = len(candidates)
-    if n < 2:
+    if n < 2 or per_claim < 1:
         return []
     encoded = backend.encode([body for _, body in candidates])
     if encoded is None:
@@ -126,27 +127,24 @@ def duplicate_pairs(
     matrix = encoded[0]
     if sparse.issparse(matrix):
         matrix = matrix.tocsr()
-    k = min(per_claim, n - 1)
     rows, cols, scores = [], [], []
-    for start in range(0, n, block):
+    for start in range(0, n - 1, block):
         stop = min(start + block, n)
-        slab = _dense(matrix[start:stop] @ matrix.T).astype(np.float64, copy=False)
+        slab = _dense(matrix[start:stop] @ matrix[start:].T).astype(
+            np.float64, copy=False
+        )
         local = np.arange(stop - start)
-        slab[local, local + start] = -np.inf  # a claim is not its own duplicate
+        # Only later candidates: the diagonal and below are out.
+        slab[local[:, None] >= np.arange(slab.shape[1])[None, :]] = -np.inf
+        k = min(per_claim, slab.shape[1] - 1)
         top = np.argpartition(-slab, k - 1, axis=1)[:, :k]
         best = np.take_along_axis(slab, top, axis=1)
         keep = best >= min_score
         rows.append(np.broadcast_to((local + start)[:, None], top.shape)[keep])
-        cols.append(top[keep])
+        cols.append(top[keep] + start)
         scores.append(best[keep])
-    a, b, s = np.concatenate(rows), np.concatenate(cols), np.concatenate(scores)
-    if not len(a):
-        return []
-    first, second = np.minimum(a, b), np.maximum(a, b)
-    # A pair found from both ends is kept once.
-    _, unique = np.unique(first * n + second, return_index=True)
-    first, second, s = first[unique], second[unique], s[unique]
-    s = np.round(s, 4)
+    first, second = np.concatenate(rows), np.concatenate(cols)
+    s = np.round(np.concatenate(scores), 4)
     order = np.lexsort((second, first, -s))
     return [
         (candidates[first[i]][0], candidates[second[i]][0], float(s[i])) for i in order

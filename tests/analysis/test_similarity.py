@@ -39,14 +39,17 @@ def test_min_score_and_per_claim_bound_the_pairs():
     everything = duplicate_pairs(TEXTS, min_score=0.0, per_claim=7)
     assert len(everything) == 8 * 7 // 2  # every pair once
     one_each = duplicate_pairs(TEXTS, min_score=0.0, per_claim=1)
-    # Each claim's single nearest; a pair found from both ends counts once.
+    # Each claim's single nearest among the claims after it.
     assert [(a, b) for a, b, _ in one_each] == [
         (10, 13),
         (11, 15),
         (12, 16),
-        (12, 14),
+        (15, 16),
+        (14, 15),
+        (13, 15),
         (16, 17),
     ]
+    assert [a for a, _, _ in sorted(one_each)] == [10, 11, 12, 13, 14, 15, 16]
 
 
 def test_nothing_to_compare():
@@ -62,10 +65,10 @@ def _brute_force(candidates, *, min_score, per_claim):
     n = len(candidates)
     found = {}
     for i in range(n):
-        others = sorted((j for j in range(n) if j != i), key=lambda j: -scores[i, j])
-        for j in others[:per_claim]:
+        later = sorted(range(i + 1, n), key=lambda j: -scores[i, j])
+        for j in later[:per_claim]:
             if scores[i, j] >= min_score:
-                found[(min(i, j), max(i, j))] = round(float(scores[i, j]), 4)
+                found[(i, j)] = round(float(scores[i, j]), 4)
     return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
 
 

@@ -311,3 +311,27 @@ def test_embeddings_setting_without_the_extra_fails_the_system_check(
     assert [e.id for e in similarity_backend_check(None)] == ["deliberation.E001"]
     monkeypatch.setattr(embeddings, "available", lambda: True)
     assert similarity_backend_check(None) == []
+
+
+def test_compared_claims_are_exactly_what_a_reader_sees():
+    from django.contrib.auth.models import AnonymousUser
+
+    debate = DebateFactory()
+    thesis = make_claim(debate, text="Thesis text.")
+    shown = make_claim(debate, thesis, text="Shown pro.")
+    hidden = make_claim(debate, thesis, text="Hidden pro.", status=Claim.Status.HIDDEN)
+    make_claim(debate, hidden, text="Visible under a hidden claim.")
+    pending = make_claim(debate, shown, text="Pending.", status=Claim.Status.PENDING)
+    make_claim(debate, pending, text="Visible under a pending claim.")
+    deep = make_claim(debate, shown, stance="con", text="Deep con.")
+    make_claim(debate, deep, text="Deeper pro.")
+    hidden_thesis = make_claim(debate, text="Hidden thesis.", status="hidden")
+    make_claim(debate, hidden_thesis, text="Under a hidden thesis.")
+    expected = list(
+        selectors.claims_shown_to(AnonymousUser(), debate)
+        .filter(link_to=None)
+        .order_by("path")
+        .values_list("pk", flat=True)
+    )
+    assert list(selectors._comparable_claims(debate)) == expected
+    assert len(expected) == 4
