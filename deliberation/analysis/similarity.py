@@ -107,14 +107,16 @@ def duplicate_pairs(
 ) -> list[tuple[Hashable, Hashable, float]]:
     """Likely duplicates among ``candidates``: ``(id_a, id_b, score)`` with
     ``a`` before ``b`` in candidate order, best first (ties in candidate
-    order). Each candidate pairs with at most ``per_claim`` of the candidates
-    after it, its nearest ones scoring at least ``min_score`` (the backend's
-    duplicate threshold by default).
+    order). A pair is listed when it scores at least ``min_score`` (the
+    backend's duplicate threshold by default) and is among the
+    ``per_claim`` nearest earlier, or nearest later, candidates of one of
+    its two claims.
 
     Rows are compared a block at a time with the rows from the block on (the
-    upper triangle of the similarity matrix, so each pair is scored once),
-    top-k by argpartition: memory stays at block × n and no Python loop runs
-    over pairs; 2,000 claims take about half a second with TF-IDF."""
+    upper triangle of the similarity matrix: each pair is scored once), with
+    top-k by argpartition along rows (nearest later) and along columns
+    (nearest earlier, kept in a running n × k table across blocks). Memory
+    stays at block × n and no Python loop runs over pairs."""
     backend = backend or TfidfBackend()
     if min_score is None:
         min_score = backend.duplicate_min_score
@@ -127,24 +129,48 @@ def duplicate_pairs(
     matrix = encoded[0]
     if sparse.issparse(matrix):
         matrix = matrix.tocsr()
+    k = min(per_claim, n - 1)
+    earlier_score = np.full((n, k), -np.inf)  # per claim: its nearest earlier
+    earlier_index = np.zeros((n, k), dtype=np.int64)
     rows, cols, scores = [], [], []
     for start in range(0, n - 1, block):
         stop = min(start + block, n)
         slab = _dense(matrix[start:stop] @ matrix[start:].T).astype(
             np.float64, copy=False
         )
-        local = np.arange(stop - start)
+        height, width = slab.shape
+        local = np.arange(height)
         # Only later candidates: the diagonal and below are out.
-        slab[local[:, None] >= np.arange(slab.shape[1])[None, :]] = -np.inf
-        k = min(per_claim, slab.shape[1] - 1)
-        top = np.argpartition(-slab, k - 1, axis=1)[:, :k]
+        slab[local[:, None] >= np.arange(width)[None, :]] = -np.inf
+        # Nearest later, row by row.
+        k_row = min(k, width - 1)
+        top = np.argpartition(-slab, k_row - 1, axis=1)[:, :k_row]
         best = np.take_along_axis(slab, top, axis=1)
         keep = best >= min_score
         rows.append(np.broadcast_to((local + start)[:, None], top.shape)[keep])
         cols.append(top[keep] + start)
         scores.append(best[keep])
+        # Nearest earlier, column by column: this block's best rows merged
+        # into the running table.
+        k_col = min(k, height)
+        top = np.argpartition(-slab, k_col - 1, axis=0)[:k_col]
+        columns = np.arange(start, n)
+        merged_score = np.hstack(
+            [earlier_score[columns], np.take_along_axis(slab, top, axis=0).T]
+        )
+        merged_index = np.hstack([earlier_index[columns], top.T + start])
+        pick = np.argpartition(-merged_score, k - 1, axis=1)[:, :k]
+        earlier_score[columns] = np.take_along_axis(merged_score, pick, axis=1)
+        earlier_index[columns] = np.take_along_axis(merged_index, pick, axis=1)
+    keep = earlier_score >= min_score
+    rows.append(earlier_index[keep])
+    cols.append(np.broadcast_to(np.arange(n)[:, None], keep.shape)[keep])
+    scores.append(earlier_score[keep])
     first, second = np.concatenate(rows), np.concatenate(cols)
     s = np.round(np.concatenate(scores), 4)
+    # A pair found from both of its claims is listed once.
+    _, unique = np.unique(first * n + second, return_index=True)
+    first, second, s = first[unique], second[unique], s[unique]
     order = np.lexsort((second, first, -s))
     return [
         (candidates[first[i]][0], candidates[second[i]][0], float(s[i])) for i in order

@@ -39,17 +39,14 @@ def test_min_score_and_per_claim_bound_the_pairs():
     everything = duplicate_pairs(TEXTS, min_score=0.0, per_claim=7)
     assert len(everything) == 8 * 7 // 2  # every pair once
     one_each = duplicate_pairs(TEXTS, min_score=0.0, per_claim=1)
-    # Each claim's single nearest among the claims after it.
-    assert [(a, b) for a, b, _ in one_each] == [
-        (10, 13),
-        (11, 15),
-        (12, 16),
-        (15, 16),
-        (14, 15),
-        (13, 15),
-        (16, 17),
+    # Each claim's single nearest before it and single nearest after it.
+    ids = [c for c, _ in TEXTS]
+    assert [(a, b, s) for a, b, s in one_each] == [
+        (ids[i], ids[j], s)
+        for (i, j), s in _brute_force(TEXTS, min_score=0.0, per_claim=1)
     ]
-    assert [a for a, _, _ in sorted(one_each)] == [10, 11, 12, 13, 14, 15, 16]
+    assert len(one_each) == 10
+    assert one_each[:3] == duplicate_pairs(TEXTS)
 
 
 def test_nothing_to_compare():
@@ -66,40 +63,26 @@ def _brute_force(candidates, *, min_score, per_claim):
     found = {}
     for i in range(n):
         later = sorted(range(i + 1, n), key=lambda j: -scores[i, j])
-        for j in later[:per_claim]:
+        earlier = sorted(range(i), key=lambda j: -scores[i, j])
+        for j in later[:per_claim] + earlier[:per_claim]:
             if scores[i, j] >= min_score:
-                found[(i, j)] = round(float(scores[i, j]), 4)
+                found[(min(i, j), max(i, j))] = round(float(scores[i, j]), 4)
     return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def test_blocked_top_k_equals_every_pair_scored():
     rng = random.Random(7)
-    words = [
-        "cameras",
-        "police",
-        "data",
-        "phone",
-        "warrant",
-        "crime",
-        "public",
-        "privacy",
-        "law",
-        "city",
-    ]
+    stems = ["camer", "polic", "dat", "phon", "warrant", "crim", "publ", "priva"]
+    endings = ["a", "es", "ing", "ity", "ed", "al", "s", "ous"]
+    words = [stem + end for stem in stems for end in endings]  # 64 related words
     candidates = [
-        (n, " ".join(rng.choice(words) for _ in range(rng.randint(3, 7))))
+        (n, " ".join(rng.choice(words) for _ in range(rng.randint(4, 9))))
         for n in range(300)
     ]
-    found = duplicate_pairs(candidates, min_score=0.7, per_claim=3, block=32)
-    expected = _brute_force(candidates, min_score=0.7, per_claim=3)
-    assert len(found) > 50
-    # Ties at the k-th place may pick either claim: compare the scores and the
-    # pairs that are unambiguous.
-    assert sorted(s for _, _, s in found) == pytest.approx(
-        sorted(s for _, s in expected), abs=1e-4
-    )
-    strict = {pair for pair, s in expected if s >= 0.99}
-    assert strict <= {(a, b) for a, b, _ in found}
+    found = duplicate_pairs(candidates, min_score=0.55, per_claim=3, block=32)
+    expected = _brute_force(candidates, min_score=0.55, per_claim=3)
+    assert len(found) > 100
+    assert [((a, b), s) for a, b, s in found] == expected
 
 
 class FakeModel:
