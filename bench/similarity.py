@@ -177,8 +177,8 @@ def run() -> str:
         f"| `GET /api/v1/debates/{{slug}}/similar/?text=` (a draft) | "
         f"{similar:.3f} s |\n\n"
         f"Top-k / loop: **{pure / loop:.3f}x**; the top-k finds "
-        f"{100 * agree:.0f} % of the loop's pairs (5 nearest earlier and later per claim) "
-        f"and "
-        f"{100 * recall:.0f} % of the planted rephrasings. Page at {SIZE:,} claims: "
+        f"{100 * agree:.0f} % of the loop's pairs (it keeps the 5 nearest earlier "
+        f"and later per claim) and {100 * recall:.0f} % of the planted "
+        f"rephrasings. Page at {SIZE:,} claims: "
         f"goal ≤ {GOAL_SECONDS:.0f} s: **{verdict}**."
     )
