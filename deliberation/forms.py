@@ -23,15 +23,9 @@ class ClaimAddForm(forms.Form):
     # True once the writer has been shown claims like theirs (by the page
     # after a first submit, or by static/js/similar.js while typing): the
     # next submit posts without asking again.
-    similar_seen = forms.BooleanField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, similar_hint: dict | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if similar_hint:  # data-* attributes for static/js/similar.js
-            self.fields["text"].widget.attrs.update(
-                {f"data-similar-{key}": value for key, value in similar_hint.items()}
-            )
-        self.fields["similar_seen"].widget.attrs["data-similar-seen"] = ""
+    similar_seen = forms.BooleanField(
+        required=False, widget=forms.HiddenInput(attrs={"data-similar-seen": ""})
+    )
 
 
 class ClaimEditForm(forms.Form):

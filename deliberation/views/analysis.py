@@ -80,9 +80,9 @@ def claims_on_map(
     the claim only) scaled as Pol.is draws its comments: by one factor that
     puts the farthest of them at the edge of the participant cloud, so
     directions and relative distances are kept."""
-    shown = sorted(
+    shown = sorted(  # stable: equal extremity keeps the snapshot's order
         (s for s in claim_stats if s["claim"] in texts),
-        key=lambda s: (-s["extremity"], str(s["claim"])),
+        key=lambda s: -round(s["extremity"], 9),  # float noise is no difference
     )[:MAP_CLAIMS]
     reach = max((math.hypot(p["x"], p["y"]) for p in projections), default=0.0)
     farthest = max((math.hypot(s["x"], s["y"]) for s in shown), default=0.0)
@@ -109,7 +109,12 @@ def _frame(xys: list[tuple[float, float]]):
     return lambda x, y: (PAD + (x - left) * scale, PAD + (y - top) * scale)
 
 
-def _points(projections: list[dict], claims: list[dict] = ()) -> list[dict]:
+def _points(
+    projections: list[dict], claims: list[dict] = ()
+) -> tuple[list[dict], list[dict]]:
+    """SVG marks of the participants, and of the claims: claims that land
+    within a few pixels of each other share one star and one label
+    ("C2, C5"), so no label hides another."""
     place = _frame([(p["x"], p["y"]) for p in [*projections, *claims]])
     points = []
     for p in projections:
@@ -121,14 +126,28 @@ def _points(projections: list[dict], claims: list[dict] = ()) -> list[dict]:
             colour, kind = MARKS[p["group"] % len(MARKS)]
             element, attrs = _shape(kind, x, y)
         points.append({"element": element, "attrs": attrs, "fill": colour})
+    stars: list[dict] = []
     for c in claims:
         x, y = place(c["x"], c["y"])
-        c["star"] = _star(x, y)
-        # The label sits right of the star, or left of it near the right edge.
-        c["label_x"] = f"{x + 8:.1f}" if x < SIZE - 40 else f"{x - 8:.1f}"
-        c["label_anchor"] = "start" if x < SIZE - 40 else "end"
-        c["label_y"] = f"{y + 4:.1f}"
-    return points
+        near = next((s for s in stars if math.hypot(s["x"] - x, s["y"] - y) < 6), None)
+        if near is not None:
+            near["labels"].append(c["label"])
+            continue
+        right = x < SIZE - 60  # the label goes left of a star near the right edge
+        stars.append(
+            {
+                "x": x,
+                "y": y,
+                "points": _star(x, y),
+                "labels": [c["label"]],
+                "label_x": f"{x + 8:.1f}" if right else f"{x - 8:.1f}",
+                "label_y": f"{y + 4:.1f}",
+                "anchor": "start" if right else "end",
+            }
+        )
+    for star in stars:
+        star["label"] = ", ".join(star["labels"])
+    return points, stars
 
 
 def _nearest_group(claim: dict, projections: list[dict]) -> int | None:
@@ -249,13 +268,14 @@ def analysis_context(debate, snapshot: Snapshot) -> dict:
     )
     projections = data.get("participant_projections", [])
     mapped = claims_on_map(data.get("claim_stats", []), texts, projections)
-    points = _points(projections, mapped)
+    points, stars = _points(projections, mapped)
     for claim in mapped:
         claim["nearest_group"] = _nearest_group(claim, projections)
     return {
         "groups": groups,
         "points": points,
         "map_claims": mapped,
+        "claim_stars": stars,
         "size": SIZE,
         "unclustered": sum(1 for p in projections if p["group"] is None),
         "consensus_agree": consensus.get("agree", []),

@@ -25,7 +25,6 @@ from deliberation.selectors import (
     near_duplicates_of,
     perspective_for,
     perspectives_of,
-    suggestion_min_score,
     tallies_for,
 )
 from deliberation.views import annotations as annotation_views
@@ -124,17 +123,6 @@ def _perspective(request, debate):
         return perspective_for(debate=debate, user=request.user, key="everyone")
 
 
-def _similar_hint(debate, focus) -> dict:
-    """What static/js/similar.js needs to list claims like a draft."""
-    return {
-        "url": reverse("api-debate-similar", kwargs={"slug": debate.slug}),
-        "min": f"{suggestion_min_score():.2f}",
-        "exclude": str(focus.pk),  # the claim answered is no duplicate
-        "claim-url": reverse("claim_detail", kwargs={"slug": debate.slug, "pk": 0}),
-        "box": "similar-hint",
-    }
-
-
 def _render_map(
     request,
     debate,
@@ -184,7 +172,7 @@ def _render_map(
         "can_edit": request.user.has_perm("deliberation.change_claim", focus),
         "can_vote": request.user.has_perm("deliberation.vote_claim", focus),
         "impact_choices": Impact.SCALE,
-        "form": form or ClaimAddForm(similar_hint=_similar_hint(debate, focus)),
+        "form": form or ClaimAddForm(),
         "near_duplicates": near_duplicates,
     }
     context.update(annotation_views.claim_discussion_context(request, debate, focus))
@@ -204,8 +192,7 @@ def _int(value) -> int:
 def claim_add(request, slug, pk):
     debate = _debate_or_404(request, slug)
     parent, theses, ancestors = claim_in_tree_or_404(request, debate, pk)
-    hint = _similar_hint(debate, parent)
-    form = ClaimAddForm(request.POST, similar_hint=hint)
+    form = ClaimAddForm(request.POST)
     if form.is_valid():
         data = dict(form.cleaned_data)
         near = []
@@ -220,7 +207,7 @@ def claim_add(request, slug, pk):
             # its next submit posts whatever they say.
             again = request.POST.copy()
             again["similar_seen"] = "True"
-            form = ClaimAddForm(again, similar_hint=hint)
+            form = ClaimAddForm(again)
             return _render_map(
                 request,
                 debate,

@@ -9,7 +9,7 @@ function claimLink(template, id) {
   return template.replace(/\/0\/$/, `/${id}/`);
 }
 
-function render(box, field, rows) {
+function render(box, host, field, rows) {
   box.replaceChildren();
   const seen = field.form && field.form.querySelector("[data-similar-seen]");
   if (!rows.length) {
@@ -23,7 +23,7 @@ function render(box, field, rows) {
   for (const row of rows) {
     const item = document.createElement("li");
     const link = document.createElement("a");
-    link.href = claimLink(field.dataset.similarClaimUrl, row.id);
+    link.href = claimLink(host.dataset.similarClaimUrl, row.id);
     link.textContent = row.text;
     const score = document.createElement("span");
     score.className = "meta";
@@ -37,11 +37,12 @@ function render(box, field, rows) {
   if (seen) seen.value = "True";
 }
 
-function watch(field) {
-  const box = document.getElementById(field.dataset.similarBox);
-  if (!box) return;
-  const minScore = Number(field.dataset.similarMin || 0);
-  const exclude = field.dataset.similarExclude;
+function watch(host) {
+  const field = host.querySelector("textarea");
+  const box = document.getElementById(host.dataset.similarBox);
+  if (!field || !box) return;
+  const minScore = Number(host.dataset.similarMin || 0);
+  const exclude = host.dataset.similarExclude;
   let timer = null;
   let controller = null;
   let last = "";
@@ -53,12 +54,12 @@ function watch(field) {
       last = text;
       if (controller) controller.abort();
       if (text.length < MIN_LENGTH) {
-        render(box, field, []);
+        render(box, host, field, []);
         return;
       }
       controller = new AbortController();
       try {
-        const url = `${field.dataset.similarUrl}?text=${encodeURIComponent(text.slice(0, 2000))}`;
+        const url = `${host.dataset.similarUrl}?text=${encodeURIComponent(text.slice(0, 2000))}`;
         const response = await fetch(url, {
           headers: { Accept: "application/json" },
           credentials: "same-origin",
@@ -66,12 +67,12 @@ function watch(field) {
         });
         if (!response.ok) return;
         const rows = await response.json();
-        render(box, field, rows.filter((r) => r.score >= minScore && String(r.id) !== exclude));
+        render(box, host, field, rows.filter((r) => r.score >= minScore && String(r.id) !== exclude));
       } catch (error) {
-        if (error.name !== "AbortError") render(box, field, []);
+        if (error.name !== "AbortError") render(box, host, field, []);
       }
     }, WAIT_MS);
   });
 }
 
-for (const field of document.querySelectorAll("textarea[data-similar-url]")) watch(field);
+for (const host of document.querySelectorAll("[data-similar-url]")) watch(host);

@@ -9,7 +9,13 @@ from deliberation import selectors
 from deliberation.models import ModerationAction, Vote
 from deliberation.selectors import duplicate_pairs, similar_claims
 from tests.api.helpers import client_for
-from tests.factories import DebateFactory, MembershipFactory, UserFactory, make_claim
+from tests.factories import (
+    DebateFactory,
+    MembershipFactory,
+    UserFactory,
+    make_claim,
+    make_source,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -199,6 +205,21 @@ def test_the_form_carries_the_hint_for_the_script(client, scene):
     assert f'data-similar-exclude="{c["thesis"].pk}"' in html
     assert "js/similar.js" in html
     assert 'id="similar-hint"' in html
+
+
+def test_the_evidence_form_hints_too(client, scene):
+    debate, moderator, participant, c = scene
+    source = make_source(debate)
+    client.force_login(participant)
+    html = client.get(reverse("source_detail", args=[debate.slug, source.key]))
+    html = html.content.decode()
+    assert (
+        f'data-similar-url="/api/v1/debates/{debate.slug}/similar/" '
+        'data-similar-min="0.35" '
+        f'data-similar-claim-url="/d/{debate.slug}/claims/0/" '
+        'data-similar-box="similar-hint-evidence" data-similar-exclude=""'
+    ) in html
+    assert 'id="similar-hint-evidence"' in html and "js/similar.js" in html
 
 
 def test_a_near_duplicate_comes_back_once_then_posts(client, scene):

@@ -1,6 +1,8 @@
 """The analysis page: claims placed on the opinion map (with a table), and
 in classroom mode the groups compared with the members' assigned sides."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -37,9 +39,17 @@ def test_the_map_places_visible_claims_as_labelled_stars(client):
     debate, claims, hidden, users = two_camps()
     snapshot = analysis_run(debate=debate)
     html = client.get(reverse("debate_analysis", args=[debate.slug])).content.decode()
-    assert html.count('<g class="map-claim">') == 9  # the hidden claim is not
-    assert ">C9</text>" in html and ">C10<" not in html
+    # Claims 1-3 (and 4-7) have the same votes, so the same place: one star
+    # each. Claim 0 is placed apart: with two camps the second component is
+    # arbitrary.
+    assert html.count('<g class="map-claim">') == 4  # the hidden claim is not
+    for label in (">C1</text>", ">C2, C3, C4</text>", ">C5, C6, C7, C8</text>"):
+        assert label in html, re.findall(r">(C[^<]*)</text>", html)
+    assert ">C9</text>" in html and "C10" not in html
     assert HIDDEN_TEXT not in html
+    for n, claim in enumerate(claims, 1):
+        assert f'<th scope="row">C{n}</th><td><a href="' in html
+        assert f'/claims/{claim.pk}/">{claim.text}</a></td>' in html
     assert "Claims on the map (outlined stars)" in html
     camp_a = next(
         g["id"] + 1 for g in snapshot.result["groups"] if users[0].pk in g["members"]
