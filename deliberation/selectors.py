@@ -600,11 +600,15 @@ def similarity_backend():
     """The backend SIMILARITY_BACKEND names (auto: sentence embeddings when the
     optional extra is installed, else TF-IDF), made once per process so a
     model loads once."""
+    from django.core.cache import cache
+
     from deliberation.analysis.similarity import make_backend
 
     name = settings.SIMILARITY_BACKEND
     if name not in _similarity_backends:
-        _similarity_backends[name] = make_backend(name)
+        # Embedding vectors are kept in the cache (Redis in production) for
+        # every process: encoding is the slow part.
+        _similarity_backends[name] = make_backend(name, store=cache)
     return _similarity_backends[name]
 
 

