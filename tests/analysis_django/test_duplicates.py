@@ -159,13 +159,15 @@ def test_the_page_and_the_merge_are_for_moderators_only(client, scene):
     assert not ModerationAction.objects.exists()
 
 
-def test_api_lists_pairs_for_moderators_only(scene):
+def test_api_lists_pairs_for_moderators_only(scene, django_assert_num_queries):
     debate, moderator, participant, c = scene
     url = f"/api/v1/debates/{debate.slug}/duplicates/"
     assert client_for(participant).get(url).status_code == 403
     assert client_for(UserFactory()).get(url).status_code == 403
     api = client_for(moderator)
-    rows = api.get(url).json()
+    api.get(url)
+    with django_assert_num_queries(5):  # session, user, debate, membership, claims
+        rows = api.get(url).json()
     siblings = next(r for r in rows if r["first"]["id"] == c["cameras"].pk)
     assert siblings == {
         "first": {
