@@ -187,6 +187,12 @@ CELERY_BEAT_SCHEDULE = {
 ANALYSIS_MIN_INTERVAL = env.int("ANALYSIS_MIN_INTERVAL", default=30)
 ANALYSIS_AFTER_VOTES = env.bool("ANALYSIS_AFTER_VOTES", default=True)
 
+# Duplicate suggestions: "auto" uses sentence embeddings when the optional
+# extra is installed (pip install '.[embeddings]'), TF-IDF otherwise.
+SIMILARITY_BACKEND = env.str("SIMILARITY_BACKEND", default="auto")
+if SIMILARITY_BACKEND not in ("auto", "tfidf", "embeddings"):
+    raise ImproperlyConfigured("SIMILARITY_BACKEND must be auto, tfidf or embeddings.")
+
 # --- Auth -------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [

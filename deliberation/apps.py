@@ -1,4 +1,23 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.core import checks
+
+
+def similarity_backend_check(app_configs, **kwargs):
+    """SIMILARITY_BACKEND=embeddings without its extra fails at start-up,
+    not on the first draft someone types."""
+    from deliberation.analysis import embeddings
+
+    if settings.SIMILARITY_BACKEND == "embeddings" and not embeddings.available():
+        return [
+            checks.Error(
+                "SIMILARITY_BACKEND=embeddings but the embeddings extra is not "
+                "installed.",
+                hint="pip install '.[embeddings]', or set SIMILARITY_BACKEND=auto.",
+                id="deliberation.E001",
+            )
+        ]
+    return []
 
 
 class DeliberationConfig(AppConfig):
@@ -6,6 +25,7 @@ class DeliberationConfig(AppConfig):
     verbose_name = "Deliberation"
 
     def ready(self):
+        checks.register(similarity_backend_check)
         from django.contrib.auth.signals import user_logged_in
 
         from deliberation.services.notifications import warm_unread_count

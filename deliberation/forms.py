@@ -20,6 +20,12 @@ class ClaimAddForm(forms.Form):
         label="Explanation (optional)",
         help_text="Markdown: *emphasis*, [links](https://example.org), lists.",
     )
+    # True once the writer has been shown claims like theirs (by the page
+    # after a first submit, or by static/js/similar.js while typing): the
+    # next submit posts without asking again.
+    similar_seen = forms.BooleanField(
+        required=False, widget=forms.HiddenInput(attrs={"data-similar-seen": ""})
+    )
 
 
 class ClaimEditForm(forms.Form):

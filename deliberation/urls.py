@@ -135,6 +135,11 @@ urlpatterns = [
     ),
     path("d/<slug:slug>/moderation/", moderation.queue, name="moderation_queue"),
     path(
+        "d/<slug:slug>/moderation/duplicates/",
+        moderation.duplicates,
+        name="moderation_duplicates",
+    ),
+    path(
         "d/<slug:slug>/moderation/log/",
         moderation.moderation_log,
         name="moderation_log",

@@ -75,6 +75,13 @@ def no_analysis_after_votes(settings):
 
 
 @pytest.fixture(autouse=True)
+def tfidf_similarity(settings):
+    # Tests assert TF-IDF's exact scores whether or not the embeddings extra
+    # is installed; tests/analysis_django/test_similarity_backends.py switches.
+    settings.SIMILARITY_BACKEND = "tfidf"
+
+
+@pytest.fixture(autouse=True)
 def fresh_local_cache():
     # SQLite reuses ids after a rolled-back test, so per-user counters kept in
     # local memory would carry over to the next test's users. (Redis runs are

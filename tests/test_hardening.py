@@ -40,8 +40,12 @@ def test_adding_claims_too_fast_gets_429_and_stores_nothing(client, settings):
     client.force_login(UserFactory())
     url = f"/d/{debate.slug}/claims/{thesis.pk}/add/"
 
+    # "Claim 1" is nearly "Claim 0": say the duplicate hint was seen, or the
+    # form would ask about it first (tests/analysis_django/test_duplicates.py).
     codes = [
-        client.post(url, {"stance": "pro", "text": f"Claim {i}"}).status_code
+        client.post(
+            url, {"stance": "pro", "text": f"Claim {i}", "similar_seen": "True"}
+        ).status_code
         for i in range(3)
     ]
 

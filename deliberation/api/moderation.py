@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from claims.models import Claim
 from deliberation import services
 from deliberation.api.annotations import annotation_or_404, comment_or_404
+from deliberation.api.serializers import SimilarClaimSerializer
 from deliberation.api.views import (
     BAD_REQUEST,
     FORBIDDEN,
@@ -27,6 +28,7 @@ from deliberation.api.views import (
 )
 from deliberation.models import Flag, Membership, ModerationAction, Notification
 from deliberation.selectors import (
+    duplicate_pairs,
     flags_on_items_of,
     moderation_log_for,
     moderation_queue,
@@ -223,6 +225,52 @@ class NotificationsReadSerializer(serializers.Serializer):
     )
 
 
+class DuplicatesQuerySerializer(serializers.Serializer):
+    min_score = serializers.FloatField(
+        required=False,
+        min_value=0.0,
+        max_value=1.0,
+        help_text="Lowest similarity listed; the server's threshold for likely "
+        "duplicates by default (0.6 with TF-IDF).",
+    )
+    limit = serializers.IntegerField(
+        required=False, default=100, min_value=1, max_value=500
+    )
+
+
+class DuplicateClaimSerializer(SimilarClaimSerializer):
+    score = None  # the pair has the score
+
+
+class MergeChoiceSerializer(serializers.Serializer):
+    duplicate = serializers.IntegerField(help_text="The claim merged away.")
+    kept = serializers.IntegerField(help_text="The claim kept.")
+
+
+class DuplicatePairSerializer(serializers.Serializer):
+    first = DuplicateClaimSerializer(help_text="Earlier in the tree.")
+    second = DuplicateClaimSerializer()
+    score = serializers.FloatField(help_text="Cosine similarity, at most 1.")
+    merges = MergeChoiceSerializer(
+        many=True,
+        help_text="The merges allowed (a thesis is never merged away, nor a claim "
+        "into its own branch): post one to /claims/{duplicate}/moderate/ with "
+        'action "merge" and kept.',
+    )
+
+    def to_representation(self, pair):
+        return super().to_representation(
+            {
+                "first": pair.first,
+                "second": pair.second,
+                "score": pair.score,
+                "merges": [
+                    {"duplicate": dup.pk, "kept": kept.pk} for dup, kept in pair.merges
+                ],
+            }
+        )
+
+
 class CountSerializer(serializers.Serializer):
     changed = serializers.IntegerField()
 
@@ -333,6 +381,29 @@ class QueueView(ApiView):
         debate = debate_or_404(request.user, slug)
         _check_moderator(request.user, debate)
         return Response(QueueItemSerializer(moderation_queue(debate), many=True).data)
+
+
+class DuplicatesView(ApiView):
+    @extend_schema(
+        summary="Likely duplicate claims",
+        description="Moderators only. Pairs of the debate's visible claims that "
+        "likely say the same, most alike first, with the merges a moderator may "
+        "choose between.",
+        parameters=[DuplicatesQuerySerializer],
+        responses={
+            200: DuplicatePairSerializer(many=True),
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request, slug):
+        debate = debate_or_404(request.user, slug)
+        _check_moderator(request.user, debate)
+        query = DuplicatesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        pairs = duplicate_pairs(debate, **query.validated_data)
+        return Response(DuplicatePairSerializer(pairs, many=True).data)
 
 
 class _ModerateView(ApiView):

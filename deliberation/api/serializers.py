@@ -434,5 +434,6 @@ class SimilarClaimSerializer(serializers.Serializer):
     depth = serializers.IntegerField()
     stance = serializers.CharField(help_text='"pro", "con" or "" for a thesis.')
     score = serializers.FloatField(
-        help_text="Cosine similarity of TF-IDF character n-grams, 0 to 1."
+        help_text="Cosine similarity, at most 1: of TF-IDF character n-grams, or "
+        "of sentence embeddings where the server's SIMILARITY_BACKEND uses them."
     )

@@ -119,6 +119,11 @@ urlpatterns = [
         name="api-debate-queue",
     ),
     path(
+        "debates/<slug:slug>/duplicates/",
+        moderation.DuplicatesView.as_view(),
+        name="api-debate-duplicates",
+    ),
+    path(
         "debates/<slug:slug>/my-flags/",
         moderation.MyFlagsView.as_view(),
         name="api-debate-my-flags",

@@ -279,8 +279,9 @@ class DebateSimilarView(ApiView):
     @extend_schema(
         summary="Claims like a draft",
         description="Up to five visible claims of the debate most like the draft "
-        "``text`` (TF-IDF over character n-grams), best first: offer them before "
-        "someone adds a duplicate.",
+        "``text`` (TF-IDF over character n-grams, or sentence embeddings when the "
+        "server has them), best first: offer them before someone adds a "
+        "duplicate.",
         parameters=[
             OpenApiParameter(
                 "text", str, required=True, description="The draft claim text."

@@ -2,14 +2,17 @@
 consensus and common ground. Built from the latest finished Snapshot; hidden
 claims are never shown."""
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from deliberation.analysis.sides import compare_with_sides
 from deliberation.models import Snapshot
-from deliberation.selectors import claims_shown_to
+from deliberation.selectors import claims_shown_to, member_sides
 from deliberation.services.analysis import (
     analysis_start,
     latest_snapshot,
@@ -53,15 +56,69 @@ def _shape(kind: str, x: float, y: float, r: float = 4.0) -> tuple[str, str]:
     return "polygon", f'points="{pts}"'
 
 
-def _points(projections: list[dict]) -> list[dict]:
-    xs = [p["x"] for p in projections] or [0.0]
-    ys = [p["y"] for p in projections] or [0.0]
+MAP_CLAIMS = 30  # the most extreme visible claims are placed on the map
+CLAIM_COLOUR = "#222222"
+
+
+def _star(x: float, y: float, r: float = 6.0) -> str:
+    """Points of a five-pointed star: claims are stars, never a group's shape."""
+    corners = []
+    for i in range(10):
+        radius = r if i % 2 == 0 else r * 0.45
+        angle = math.pi / 2 + i * math.pi / 5
+        corners.append(
+            f"{x + radius * math.cos(angle):.1f},{y - radius * math.sin(angle):.1f}"
+        )
+    return " ".join(corners)
+
+
+def claims_on_map(
+    claim_stats: list[dict], texts: dict, projections: list[dict]
+) -> list[dict]:
+    """The ``MAP_CLAIMS`` most extreme visible claims, labelled C1, C2, ... in
+    that order, at their projection (a virtual participant who agreed with
+    the claim only) scaled as Pol.is draws its comments: by one factor that
+    puts the farthest of them at the edge of the participant cloud, so
+    directions and relative distances are kept."""
+    shown = sorted(  # stable: equal extremity keeps the snapshot's order
+        (s for s in claim_stats if s["claim"] in texts),
+        key=lambda s: -round(s["extremity"], 9),  # float noise is no difference
+    )[:MAP_CLAIMS]
+    reach = max((math.hypot(p["x"], p["y"]) for p in projections), default=0.0)
+    farthest = max((math.hypot(s["x"], s["y"]) for s in shown), default=0.0)
+    scale = reach / farthest if reach and farthest else 1.0
+    return [
+        {
+            "claim": s["claim"],
+            "label": f"C{n}",
+            "text": texts[s["claim"]],
+            "x": s["x"] * scale,
+            "y": s["y"] * scale,
+        }
+        for n, s in enumerate(shown, 1)
+    ]
+
+
+def _frame(xys: list[tuple[float, float]]):
+    """Map coordinates to the SVG square (one scale for both axes)."""
+    xs = [x for x, _ in xys] or [0.0]
+    ys = [y for _, y in xys] or [0.0]
     span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
     scale = (SIZE - 2 * PAD) / span
+    left, top = min(xs), min(ys)
+    return lambda x, y: (PAD + (x - left) * scale, PAD + (y - top) * scale)
+
+
+def _points(
+    projections: list[dict], claims: list[dict] = ()
+) -> tuple[list[dict], list[dict]]:
+    """SVG marks of the participants, and of the claims: claims that land
+    within a few pixels of each other share one star and one label
+    ("C2, C5"), so no label hides another."""
+    place = _frame([(p["x"], p["y"]) for p in [*projections, *claims]])
     points = []
     for p in projections:
-        x = PAD + (p["x"] - min(xs)) * scale
-        y = PAD + (p["y"] - min(ys)) * scale
+        x, y = place(p["x"], p["y"])
         if p["group"] is None:
             element, attrs = "circle", f'cx="{x:.1f}" cy="{y:.1f}" r="2.0"'
             colour = "#999999"
@@ -69,11 +126,80 @@ def _points(projections: list[dict]) -> list[dict]:
             colour, kind = MARKS[p["group"] % len(MARKS)]
             element, attrs = _shape(kind, x, y)
         points.append({"element": element, "attrs": attrs, "fill": colour})
-    return points
+    stars: list[dict] = []
+    for c in claims:
+        x, y = place(c["x"], c["y"])
+        near = next((s for s in stars if math.hypot(s["x"] - x, s["y"] - y) < 6), None)
+        if near is not None:
+            near["labels"].append(c["label"])
+            continue
+        right = x < SIZE - 60  # the label goes left of a star near the right edge
+        stars.append(
+            {
+                "x": x,
+                "y": y,
+                "points": _star(x, y),
+                "labels": [c["label"]],
+                "label_x": f"{x + 8:.1f}" if right else f"{x - 8:.1f}",
+                "label_y": f"{y + 4:.1f}",
+                "anchor": "start" if right else "end",
+            }
+        )
+    for star in stars:
+        star["label"] = ", ".join(star["labels"])
+    return points, stars
+
+
+def _nearest_group(claim: dict, projections: list[dict]) -> int | None:
+    """The group whose members' centre is nearest the claim's place."""
+    sums: dict[int, list[float]] = {}
+    for p in projections:
+        if p["group"] is not None:
+            acc = sums.setdefault(p["group"], [0.0, 0.0, 0])
+            acc[0] += p["x"]
+            acc[1] += p["y"]
+            acc[2] += 1
+    best = min(
+        sums.items(),
+        key=lambda kv: math.hypot(
+            kv[1][0] / kv[1][2] - claim["x"], kv[1][1] / kv[1][2] - claim["y"]
+        ),
+        default=None,
+    )
+    return None if best is None else best[0] + 1
 
 
 def _percent(part: int, whole: int) -> int | None:
     return round(100 * part / whole) if whole else None
+
+
+def sides_context(debate, data: dict) -> dict:
+    """Classroom debates: opinion groups against the sides members were given."""
+    if debate.mode != debate.Mode.CLASSROOM:
+        return {}
+    side_of = member_sides(debate)
+    if not side_of:
+        return {}
+    group_of = {m: g["id"] for g in data.get("groups", []) for m in g["members"]}
+    comparison = compare_with_sides(group_of, side_of)
+    if not comparison.compared:
+        return {}
+    return {
+        "sides": {
+            "names": comparison.sides,
+            "rows": [
+                {
+                    "number": g + 1,
+                    "counts": [comparison.count(g, s) for s in comparison.sides],
+                }
+                for g in comparison.groups
+            ],
+            "compared": comparison.compared,
+            "with_their_side": comparison.with_their_side,
+            "ari": comparison.ari,
+            "ungrouped": sum(1 for m in side_of if m not in group_of),
+        }
+    }
 
 
 def analysis_context(debate, snapshot: Snapshot) -> dict:
@@ -141,9 +267,15 @@ def analysis_context(debate, snapshot: Snapshot) -> dict:
         key=lambda s: -s["extremity"],
     )
     projections = data.get("participant_projections", [])
+    mapped = claims_on_map(data.get("claim_stats", []), texts, projections)
+    points, stars = _points(projections, mapped)
+    for claim in mapped:
+        claim["nearest_group"] = _nearest_group(claim, projections)
     return {
         "groups": groups,
-        "points": _points(projections),
+        "points": points,
+        "map_claims": mapped,
+        "claim_stars": stars,
         "size": SIZE,
         "unclustered": sum(1 for p in projections if p["group"] is None),
         "consensus_agree": consensus.get("agree", []),
@@ -151,6 +283,7 @@ def analysis_context(debate, snapshot: Snapshot) -> dict:
         "common_ground": listed(data.get("common_ground", [])),
         "divisive": listed([s["claim"] for s in divisive]),
         "result": data,
+        **sides_context(debate, data),
     }
 
 

@@ -23,6 +23,7 @@ from deliberation.selectors import (
     claims_shown_to,
     debate_for_viewer,
     debate_list_for,
+    near_duplicates_of,
     perspective_for,
     perspectives_of,
     tallies_for,
@@ -123,7 +124,17 @@ def _perspective(request, debate):
         return perspective_for(debate=debate, user=request.user, key="everyone")
 
 
-def _render_map(request, debate, focus, *, theses, ancestors, form=None, status=200):
+def _render_map(
+    request,
+    debate,
+    focus,
+    *,
+    theses,
+    ancestors,
+    form=None,
+    status=200,
+    near_duplicates=(),
+):
     offsets = {
         stance: _int(request.GET.get(f"{stance}_offset")) for stance in ("pro", "con")
     }
@@ -163,6 +174,7 @@ def _render_map(request, debate, focus, *, theses, ancestors, form=None, status=
         "can_vote": request.user.has_perm("deliberation.vote_claim", focus),
         "impact_choices": Impact.SCALE,
         "form": form or ClaimAddForm(),
+        "near_duplicates": near_duplicates,
     }
     context.update(annotation_views.claim_discussion_context(request, debate, focus))
     return render(request, "deliberation/debate_detail.html", context, status=status)
@@ -183,10 +195,31 @@ def claim_add(request, slug, pk):
     parent, theses, ancestors = claim_in_tree_or_404(request, debate, pk)
     form = ClaimAddForm(request.POST)
     if form.is_valid():
-        try:
-            claim = services.claim_contribute(
-                user=request.user, parent=parent, **form.cleaned_data
+        data = dict(form.cleaned_data)
+        near = []
+        if not data.pop("similar_seen"):
+            near = [
+                (claim, score)
+                for claim, score in near_duplicates_of(debate=debate, text=data["text"])
+                if claim.pk != parent.pk
+            ]
+        if near:
+            # Asked once: the form comes back with the claims like it, and
+            # its next submit posts whatever they say.
+            again = request.POST.copy()
+            again["similar_seen"] = "True"
+            form = ClaimAddForm(again)
+            return _render_map(
+                request,
+                debate,
+                parent,
+                theses=theses,
+                ancestors=ancestors,
+                form=form,
+                near_duplicates=near,
             )
+        try:
+            claim = services.claim_contribute(user=request.user, parent=parent, **data)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:

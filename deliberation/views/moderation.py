@@ -26,10 +26,12 @@ from deliberation.forms import (
 )
 from deliberation.models import Flag, Membership, Notification
 from deliberation.selectors import (
+    duplicate_pairs,
     flags_on_items_of,
     moderation_log_for,
     moderation_queue,
     pending_claims,
+    similarity_backend,
 )
 from deliberation.views import annotations as annotation_views
 from deliberation.views import debates as debate_views
@@ -149,6 +151,23 @@ def queue(request, slug):
 
 
 @login_required
+def duplicates(request, slug):
+    """Likely duplicate pairs of visible claims, each with the merges the
+    moderator may choose (posted to item_moderate, action merge)."""
+    debate = debate_views._debate_or_404(request, slug)
+    _check_moderator(request, debate)
+    return render(
+        request,
+        "deliberation/moderation_duplicates.html",
+        {
+            "debate": debate,
+            "pairs": duplicate_pairs(debate),
+            "min_score": similarity_backend().duplicate_min_score,
+        },
+    )
+
+
+@login_required
 def item_moderate(request, slug, kind, pk):
     """GET: the actions a moderator can take on the item; POST: take one."""
     debate = debate_views._debate_or_404(request, slug)
@@ -171,6 +190,8 @@ def item_moderate(request, slug, kind, pk):
             target = request.POST.get("next", "")
             if target == "queue":
                 return redirect("moderation_queue", slug=slug)
+            if target == "duplicates":
+                return redirect("moderation_duplicates", slug=slug)
             return redirect(_item_url(debate, _reloaded(item)))
     return render(
         request,
