@@ -478,9 +478,19 @@ def claim_reanchor(*, claim: Claim) -> Counter:
 
 # --- Import ------------------------------------------------------------------
 
+DEBATE_QUESTION_MAX = 300  # deliberation.Debate.question
+
 
 def document_validate(document: DebateDocument) -> None:
     """Raise FormatError (with the place) for anything the import would refuse."""
+    if not document.question.strip():
+        raise FormatError("the debate has no question or title", location="question")
+    if len(document.question) > DEBATE_QUESTION_MAX:
+        raise FormatError(
+            f"the question has {len(document.question)} characters "
+            f"(at most {DEBATE_QUESTION_MAX})",
+            location="question",
+        )
     source_texts = {}
     for i, source in enumerate(document.sources):
         if source.key in source_texts:
@@ -560,7 +570,7 @@ def document_import(*, debate, document: DebateDocument, author=None) -> list[Cl
             text=doc.text,
             explanation=doc.explanation,
             author=author,
-            key=doc.key,
+            key=doc.key[:80],
         )
         rows.append((doc, claim))
         for position, child in enumerate(doc.children, start=1):

@@ -50,3 +50,15 @@ def analyze_debate(debate_id: int, snapshot_id: int | None = None) -> dict:
     snapshot = Snapshot.objects.filter(pk=snapshot_id, debate=debate).first()
     snapshot = analysis_run(debate=debate, snapshot=snapshot)
     return {"snapshot": snapshot.pk, "status": snapshot.status}
+
+
+# An import is one transaction that creates a new debate: a redelivery after a
+# crash would import twice, so acknowledge early (the default).
+
+
+@shared_task(name="deliberation.import_debate_file")
+def import_debate_file(job_id: str) -> dict:
+    """Import an uploaded file into a new debate, recording progress."""
+    from deliberation.services.interchange import import_job_run
+
+    return import_job_run(job_id)
