@@ -3,12 +3,19 @@ from django.urls import path
 from deliberation.views import analysis as analysis_views
 from deliberation.views import annotations as annotation_views
 from deliberation.views import debates as views
-from deliberation.views import membership, moderation, voting
+from deliberation.views import interchange, membership, moderation, voting
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("join/", membership.join, name="join"),
+    path("import/", interchange.debate_import_page, name="debate_import"),
+    path("import/<str:job>/", interchange.debate_import_job, name="debate_import_job"),
+    path(
+        "d/<slug:slug>/export/<str:format>/",
+        interchange.debate_download,
+        name="debate_download",
+    ),
     path("invite/<str:token>/", membership.invite, name="invite"),
     path(
         "d/<slug:slug>/invitation/reset/",

@@ -60,13 +60,22 @@ def write_aif(
         edge(node_of[shown], scheme)
         edge(scheme, node_of[parent_key])
 
+    links = []
+
     def walk(claim):
         for child in claim.children:
+            if child.link_key:
+                links.append((child, claim.key))
+                continue
             relate(child, claim.key)
             walk(child)
 
     for thesis in document.theses:
         walk(thesis)
+    # After every claim's own place: a reader takes a claim's first relation
+    # as its place in the tree, and later ones as links.
+    for child, parent_key in links:
+        relate(child, parent_key)
     for claim in claims:
         who = authors.get(claim.key)
         if claim.link_key or not who:

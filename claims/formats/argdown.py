@@ -170,10 +170,11 @@ def parse_argdown(text: str) -> DebateDocument:
                     "a relation needs an element above it", location=f"line {number}"
                 )
             above = stack[-1][1]
+            defined = bool(match["colon"] and match["text"].strip())
             if rel in ("+", "<+"):
-                relations.append(GraphRelation(key, above, "pro"))
+                relations.append(GraphRelation(key, above, "pro", defined))
             elif rel in ("-", "<-"):
-                relations.append(GraphRelation(key, above, "con"))
+                relations.append(GraphRelation(key, above, "con", defined))
             elif rel == "+>":
                 relations.append(GraphRelation(above, key, "pro"))
             elif rel == "->":

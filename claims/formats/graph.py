@@ -29,6 +29,7 @@ class GraphRelation:
     child: str  # the supporting / attacking node
     parent: str  # the node it supports or attacks
     stance: str  # "pro" or "con"
+    primary: bool = False  # where the claim is defined (its place in a tree)
 
 
 def check_text(text: str, location: str) -> str:
@@ -66,6 +67,9 @@ def graph_to_document(
     children: dict[str, list[tuple[str, str]]] = {key: [] for key in order}
     has_parent = set()
     seen_relations = set()
+    # A claim's home: the relation flagged primary, else its first one.
+    home: dict[str, tuple[str, str]] = {}
+    primary: set[str] = set()
     for relation in relations:
         child, parent = resolve(relation.child), resolve(relation.parent)
         if child == parent or (child, parent, relation.stance) in seen_relations:
@@ -73,6 +77,10 @@ def graph_to_document(
         seen_relations.add((child, parent, relation.stance))
         children[parent].append((child, relation.stance))
         has_parent.add(child)
+        if child not in home or (relation.primary and child not in primary):
+            home[child] = (parent, relation.stance)
+        if relation.primary:
+            primary.add(child)
 
     placed: dict[str, DocClaim] = {}
     theses: list[DocClaim] = []
@@ -103,7 +111,8 @@ def graph_to_document(
                         f"claims nested deeper than {MAX_DEPTH} levels",
                         location=by_key[child_key].location,
                     )
-                if child_key in placed:
+                homed = home.get(child_key, (key, stance)) == (key, stance)
+                if child_key in placed or not homed:
                     link_count += 1
                     parent.children.append(
                         DocClaim(

@@ -247,6 +247,14 @@ def _document(title: str, raws: list[_Raw], notes: dict[str, _Footnote]):
         claim.link_key = target.key
     if not theses:
         raise FormatError("no thesis found", location=f"line {raws[0].line}")
+
+    # Places follow the numbers, not the order of the lines.
+    def place(claim: DocClaim) -> int:
+        return int(claim.key.rsplit(".", 1)[-1])
+
+    theses.sort(key=place)
+    for claim in by_path.values():
+        claim.children.sort(key=place)
     question = question_root.text if question_root else title
     if not question:
         question = theses[0].text
