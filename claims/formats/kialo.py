@@ -191,7 +191,7 @@ def _document(title: str, raws: list[_Raw], notes: dict[str, _Footnote]):
         if path in by_path:
             raise FormatError(f"claim {path}. appears twice", location=where)
         depth = path.count(".") + 1
-        if depth > MAX_DEPTH + 1:
+        if depth > MAX_DEPTH + (1 if question_root else 0):
             raise FormatError(
                 f"claims nested deeper than {MAX_DEPTH} levels", location=where
             )

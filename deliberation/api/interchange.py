@@ -101,6 +101,10 @@ class DebateImportView(ApiView):
 
 
 class DebateExportView(ApiView):
+    # ``?format=`` names the file format here, not a DRF renderer.
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(
         summary="Export a debate",
         description="The debate as the requester may see it, as a file: "

@@ -24,8 +24,13 @@ def shape(document: DebateDocument, *, citations: bool = True, sources=None):
         cited = ()
         if citations:
             cited = tuple(
-                (by_key[c.source_key].url or by_key[c.source_key].title, _norm(c.quote))
-                for c in claim.citations
+                sorted(
+                    (
+                        by_key[c.source_key].url or by_key[c.source_key].title,
+                        _norm(c.quote),
+                    )
+                    for c in claim.citations
+                )
             )
         rows.append(
             (
