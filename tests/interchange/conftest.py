@@ -52,3 +52,15 @@ def argdown_cli() -> Path:
         if done.returncode != 0 or not binary.exists():
             _missing(f"npm ci in tools/argdown failed: {done.stderr[-500:]}")
     return binary
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in process (as without a broker), also on PostgreSQL
+    and Redis. tests/integration/test_import_worker.py uses a real worker."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before

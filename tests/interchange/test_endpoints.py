@@ -283,7 +283,9 @@ def test_upload_page_small_file_imports_at_once(db):
     assert debate.claims.count() == 6
 
 
-def test_upload_page_large_file_goes_through_the_task_with_progress(db, settings):
+def test_upload_page_large_file_goes_through_the_task_with_progress(
+    db, settings, eager_tasks
+):
     settings.INTERCHANGE_INLINE_MAX_BYTES = 10
     user = UserFactory()
     client = client_for(user)
