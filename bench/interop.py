@@ -18,7 +18,7 @@ from claims.formats.kialo import parse_kialo
 from deliberation.services.interchange import debate_import_file
 
 CLAIMS = 5000
-RUNS = 5
+RUNS = 7
 GOAL = 1.0
 
 

@@ -491,6 +491,7 @@ def document_validate(document: DebateDocument) -> None:
             f"(at most {DEBATE_QUESTION_MAX})",
             location="question",
         )
+    _check_storable(document)
     source_texts = {}
     for i, source in enumerate(document.sources):
         if source.key in source_texts:
@@ -534,6 +535,52 @@ def document_validate(document: DebateDocument) -> None:
                 raise FormatError(
                     "a link must point at a claim, not a link", location=claim.key
                 )
+
+
+def _unstorable(value: str) -> str:
+    """Why a database cannot keep ``value`` as text, or ""."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an unpaired surrogate (not valid Unicode)"
+    return ""
+
+
+def _check_storable(document: DebateDocument) -> None:
+    """PostgreSQL refuses NUL characters and broken Unicode in text: say so
+    instead of failing at the INSERT."""
+    fields = []
+    for i, source in enumerate(document.sources):
+        fields += [
+            (f"sources[{i}].{name}", value)
+            for name, value in (
+                ("key", source.key),
+                ("title", source.title),
+                ("text", source.text),
+                ("url", source.url),
+                ("publisher", source.publisher),
+                ("licence_note", source.licence_note),
+                *(("authors", a) for a in source.authors),
+            )
+        ]
+    for claim in document.claims():
+        fields += [
+            (f"claim {claim.key!r}", value)
+            for value in (
+                claim.key,
+                claim.text,
+                claim.explanation,
+                *(c.quote for c in claim.citations),
+            )
+        ]
+    # The question last: it is often a claim's text too, better named there.
+    fields += [("question", document.question), ("description", document.description)]
+    for where, value in fields:
+        problem = _unstorable(value)
+        if problem:
+            raise FormatError(f"the text {problem}", location=where)
 
 
 @transaction.atomic

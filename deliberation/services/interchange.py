@@ -66,6 +66,9 @@ def parse_document(text: str, format: str) -> DebateDocument:
             f"unknown format {format!r}: use one of {', '.join(PARSERS)}",
             location="format",
         )
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise FormatError("the file contains a NUL character", location=f"line {line}")
     document = parser(text)
     count = sum(1 for _ in document.claims())
     if count > import_max_claims():
@@ -150,6 +153,14 @@ def annotations_import(*, user, debate: Debate, text: str, request=None) -> list
             f"not valid JSON: {exc.msg}", location=f"line {exc.lineno}"
         ) from exc
     items = _items(data)
+    # PostgreSQL keeps neither NUL characters nor unpaired surrogates.
+    flat = "\n".join(_strings(data))
+    if "\x00" in flat:
+        raise FormatError("the file contains a NUL character", location="$")
+    try:
+        flat.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise FormatError("the file is not valid Unicode", location="$") from exc
     if len(items) > ANNOTATIONS_MAX:
         raise FormatError(
             f"{len(items):,} annotations; the limit is {ANNOTATIONS_MAX:,}",
@@ -170,6 +181,20 @@ def annotations_import(*, user, debate: Debate, text: str, request=None) -> list
         except ValidationError as exc:
             raise FormatError(" ".join(_messages(exc)), location=where) from exc
     return created
+
+
+def _strings(data):
+    """Every string (keys too) in parsed JSON."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
 
 
 def _messages(exc: ValidationError) -> list[str]:

@@ -64,3 +64,18 @@ def eager_tasks():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def annotation_target(db):
+    """(owner, debate, source URL, claim URL) for annotation imports."""
+    from claims.services import claim_create, source_create
+    from deliberation.services import debate_create
+    from tests.factories import UserFactory
+
+    owner = UserFactory()
+    debate = debate_create(owner=owner, question="Fuzzed annotations?")
+    source = source_create(debate=debate, key="s", title="S", text="A passage here.")
+    claim = claim_create(debate=debate, parent=None, text="A passage of a claim.")
+    base = "http://localhost:8000/api/v1"
+    return owner, debate, f"{base}/sources/{source.pk}/", f"{base}/claims/{claim.pk}/"

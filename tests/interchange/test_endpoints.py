@@ -335,3 +335,49 @@ def test_debate_page_has_the_download_menu_and_downloads_work(demo):
         assert client.get(url).status_code == 200
     bad = reverse("debate_download", kwargs={"slug": SLUG, "format": "docx"})
     assert client.get(bad).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("format", "content", "location"),
+    [
+        ("kialo", b"Discussion Title: T\n\n1. A\x00B\n", "line 3"),
+        (
+            "aif",
+            b'{"nodes": [{"nodeID": "1", "type": "I", "text": "a\\u0000b"}], '
+            b'"edges": []}',
+            "claim '1'",
+        ),
+        (
+            "aif",
+            b'{"nodes": [{"nodeID": "1", "type": "I", "text": "a\\ud800b"}], '
+            b'"edges": []}',
+            "claim '1'",
+        ),
+        ("argdown", b"[A]: \xff\xfe\n", "line 1"),
+    ],
+)
+def test_api_import_text_a_database_cannot_keep_is_400(db, format, content, location):
+    upload = SimpleUploadedFile("f", content)
+    response = client_for(UserFactory()).post(
+        reverse("api-debate-import"), {"format": format, "file": upload}
+    )
+    assert response.status_code == 400
+    assert response.json()["location"] == location
+    assert Debate.objects.count() == 0
+
+
+def test_annotations_import_with_a_nul_is_400(db):
+    owner = UserFactory()
+    debate = DebateFactory(owner=owner)
+    upload = SimpleUploadedFile(
+        "a.jsonld", b'[{"type": "Annotation", "bodyValue": "\\u0000"}]'
+    )
+    response = client_for(owner).post(
+        reverse("api-debate-annotations-import", kwargs={"slug": debate.slug}),
+        {"file": upload},
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "location": "$",
+        "reason": "the file contains a NUL character",
+    }

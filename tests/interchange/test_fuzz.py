@@ -139,3 +139,81 @@ def test_samples_parse():
         ("minimal_aif.json", parse_aif),
     ]:
         assert parser(sample(name)).theses
+
+
+# --- W3C annotations (needs the database: targets are a debate's texts) ---------
+
+SELECTOR = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["TextQuoteSelector", "TextPositionSelector", "X", 3]),
+    },
+    optional={
+        "exact": st.sampled_from(["passage", "", "absent", 5, None]),
+        "start": st.sampled_from([0, 4, -1, "x", None, True]),
+        "end": st.sampled_from([7, 100, None, "y"]),
+        "prefix": JSON,
+    },
+)
+ANNOTATION = st.fixed_dictionaries(
+    {"type": st.sampled_from(["Annotation", "Other", None])},
+    optional={
+        "target": st.one_of(
+            JSON,
+            st.fixed_dictionaries(
+                {"source": st.sampled_from(["SOURCE", "CLAIM", "http://x/y", 7])},
+                optional={"selector": st.one_of(SELECTOR, st.lists(SELECTOR))},
+            ),
+        ),
+        "body": st.one_of(
+            JSON,
+            st.lists(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "purpose": st.sampled_from(
+                            ["commenting", "tagging", "linking", "x", None]
+                        ),
+                        "value": st.one_of(st.text(max_size=8), JSON),
+                        "source": st.sampled_from(["CLAIM", "http://x/", 3]),
+                    },
+                ),
+                max_size=3,
+            ),
+        ),
+        "motivation": JSON,
+        "audience": JSON,
+        "bodyValue": JSON,
+    },
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.one_of(
+        JSON,
+        st.lists(ANNOTATION, max_size=3),
+        st.builds(
+            lambda items: {"type": "AnnotationPage", "items": items},
+            st.lists(ANNOTATION, max_size=3),
+        ),
+    )
+)
+def test_annotations_import_arbitrary_json(annotation_target, data):
+    from deliberation.services.interchange import annotations_import
+
+    user, debate, source_url, claim_url = annotation_target
+    text = (
+        json.dumps(data)
+        .replace('"SOURCE"', json.dumps(source_url))
+        .replace('"CLAIM"', json.dumps(claim_url))
+    )
+    try:
+        created = annotations_import(user=user, debate=debate, text=text)
+    except FormatError as error:
+        assert error.message
+        return
+    assert isinstance(created, list)
