@@ -3,6 +3,7 @@ a given person may see it. The claims are those ``claims_shown_to`` them, the
 annotations those ``annotations_shown_to`` them; authors' names only when
 ``authors_hidden_from`` allows."""
 
+import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -160,6 +161,9 @@ def debate_document_for(*, debate: Debate, user) -> DebateDocument:
 
 def _author_names(debate: Debate, user, claims: list[Claim]) -> dict[int, str]:
     if authors_hidden_from(user, debate):
+        # Everyone sees their own name; nobody else's.
+        if not user.is_authenticated:
+            return {}
         return {c.pk: c.author.username for c in claims if c.author_id == user.pk}
     pseudonyms = dict(
         Membership.objects.filter(debate=debate)
@@ -243,8 +247,6 @@ def debate_export(
     *, debate: Debate, user, format: str, generation: str = "newer", request=None
 ) -> str:
     """The debate in ``format`` (EXPORT_FORMATS) as ``user`` may see it."""
-    import json
-
     if format == "annotations":
         data = annotation_collection(debate=debate, user=user, request=request)
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"

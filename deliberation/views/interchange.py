@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django_ratelimit.decorators import ratelimit
 
 from claims.formats.document import FormatError
 from deliberation.exports import EXPORT_FORMATS, debate_export, export_filename
@@ -28,6 +29,9 @@ class ImportForm(forms.Form):
 
 
 @login_required
+@ratelimit(
+    key="user", rate=lambda group, request: settings.RATE_LIMIT_CLAIMS, method="POST"
+)
 def debate_import_page(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     error = None

@@ -381,3 +381,71 @@ def test_annotations_import_with_a_nul_is_400(db):
         "location": "$",
         "reason": "the file contains a NUL character",
     }
+
+
+def test_csv_shows_pseudonyms_and_tallies_but_not_in_anonymous_debates(db):
+    from deliberation.models import Membership, Vote
+
+    owner, author, voter = UserFactory(), UserFactory(), UserFactory()
+    debate = DebateFactory(owner=owner)
+    Membership.objects.create(debate=debate, user=author, pseudonym="Blue Heron")
+    thesis = make_claim(debate, text="=SUM(A1) is not a formula here.", author=author)
+    pro = make_claim(debate, parent=thesis, text="A pro.", author=owner)
+    make_claim(debate, parent=thesis, stance="con", link_to=pro)
+    Vote.objects.create(claim=thesis, user=voter, stance="agree")
+    Vote.objects.create(claim=thesis, user=owner, stance="disagree")
+    url = reverse("api-debate-export", kwargs={"slug": debate.slug}) + "?format=csv"
+    lines = client_for(None).get(url).content.decode().splitlines()
+    assert lines[1:] == [
+        "1,thesis,'=SUM(A1) is not a formula here.,Blue Heron,,1,1,0,0,",
+        f"1.1,pro,A pro.,{owner.username},,0,0,0,0,",
+        "1.2,con,A pro.,,1.1,0,0,0,0,",
+    ]
+    debate.anonymity = True
+    debate.save()
+    lines = client_for(None).get(url).content.decode().splitlines()
+    assert [line.split(",")[3] for line in lines[1:]] == ["", "", ""]
+
+
+def test_cli_annotations_export_and_import_into_a_debate(db, tmp_path):
+    owner, other = UserFactory(), UserFactory()
+    debate = DebateFactory(owner=owner)
+    source = make_source(debate, text="Cameras were installed in 2011.")
+    services.annotation_add(
+        user=owner, debate=debate, source=source, quote="installed", body="When?"
+    )
+    target = tmp_path / "a.jsonld"
+    call_command(
+        "export_debate",
+        debate.slug,
+        "--format",
+        "annotations",
+        "-o",
+        str(target),
+        stderr=StringIO(),
+    )
+    out = StringIO()
+    call_command(
+        "import_debate",
+        str(target),
+        "--format",
+        "annotations",
+        "--into",
+        debate.slug,
+        "--owner",
+        other.username,
+        stdout=out,
+        stderr=StringIO(),
+    )
+    assert out.getvalue().strip().splitlines()[-1] == debate.slug
+    copy = Annotation.objects.get(creator=other)
+    assert (copy.source, copy.exact, copy.body) == (source, "installed", "When?")
+
+
+def test_cli_unknown_format_and_missing_file(db, tmp_path):
+    with pytest.raises(CommandError, match="Unknown format 'docx'"):
+        call_command("import_debate", "x", "--format", "docx")
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_debate", str(tmp_path / "none.txt"), "--format", "kialo")
+    with pytest.raises(CommandError, match="No debate 'nope'"):
+        call_command("export_debate", "nope", "--format", "kialo")

@@ -301,3 +301,32 @@ def test_aif_errors_name_the_json_path(text, location, reason):
         parse_aif(text)
     assert caught.value.location == location
     assert reason in caught.value.message
+
+
+# --- Round trips of the samples -------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["kialo_newer.txt", "kialo_older.txt"])
+@pytest.mark.parametrize("generation", ["newer", "older"])
+def test_kialo_samples_round_trip(name, generation):
+    document = parse_kialo(sample(name))
+    again = parse_kialo(write_kialo(document, generation=generation))
+    assert again.question == document.question
+    assert shape(again) == shape(document)
+    assert [(s.url, s.text) for s in again.sources] == [
+        (s.url, s.text) for s in document.sources
+    ]
+
+
+def test_argdown_sample_round_trip():
+    document = parse_argdown(sample("debate.argdown"))
+    again = parse_argdown(write_argdown(document))
+    assert again.question == document.question
+    assert shape(again) == shape(document)
+
+
+def test_aif_sample_round_trip():
+    document = parse_aif(sample("minimal_aif.json"))
+    again = parse_aif(write_aif(document))
+    assert relations(again) == relations(document)
+    assert len(relations(again)) == 3
