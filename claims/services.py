@@ -608,18 +608,25 @@ def document_import(*, debate, document: DebateDocument, author=None) -> list[Cl
     last_root = Claim.objects.get_last_root_node()
     next_root = Claim._str2int(last_root.path) + 1 if last_root else 1
 
+    # Positional arguments in field order: Model.__init__'s fast path, which
+    # matters for imports of thousands of claims (bench/interop.py).
+    names = [f.attname for f in Claim._meta.concrete_fields]
+    defaults = {f.attname: f.get_default() for f in Claim._meta.concrete_fields}
+
     def place(doc: DocClaim, path: str, depth: int):
-        claim = Claim(
-            debate_id=debate.pk,  # ids, not objects: cheaper for thousands
-            path=path,
-            depth=depth,
-            numchild=len(doc.children),
-            stance=doc.stance if depth > 1 else "",
-            text=doc.text,
-            explanation=doc.explanation,
-            author_id=author_id,
-            key=doc.key[:80],
-        )
+        values = {
+            **defaults,
+            "debate_id": debate.pk,
+            "path": path,
+            "depth": depth,
+            "numchild": len(doc.children),
+            "stance": doc.stance if depth > 1 else "",
+            "text": doc.text,
+            "explanation": doc.explanation,
+            "author_id": author_id,
+            "key": doc.key[:80],
+        }
+        claim = Claim(*[values[name] for name in names])
         rows.append((doc, claim))
         for position, child in enumerate(doc.children, start=1):
             place(child, Claim._get_path(path, depth + 1, position), depth + 1)
