@@ -518,6 +518,8 @@ def document_validate(document: DebateDocument) -> None:
                 raise FormatError(
                     f"unknown source {citation.source_key!r}", location=where
                 )
+            if not citation.quote.strip():
+                raise FormatError("a citation quotes nothing", location=where)
             if citation.quote not in source_texts[citation.source_key]:
                 raise FormatError(
                     f"quote not found in source {citation.source_key!r}: "

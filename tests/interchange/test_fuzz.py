@@ -217,3 +217,53 @@ def test_annotations_import_arbitrary_json(annotation_target, data):
         assert error.message
         return
     assert isinstance(created, list)
+
+
+# --- The whole import (parse and write) never fails otherwise ---------------------
+
+DB_FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+@DB_FUZZ
+@given(
+    st.one_of(
+        st.tuples(
+            st.just("kialo"),
+            st.lists(
+                st.sampled_from([*KIALO_BITS, "\x00", "é", "x" * 300]), max_size=40
+            ).map("".join),
+        ),
+        st.tuples(
+            st.just("argdown"),
+            st.lists(st.sampled_from([*ARGDOWN_BITS, "\x00"]), max_size=40).map(
+                "".join
+            ),
+        ),
+        st.tuples(
+            st.just("aif"),
+            st.builds(
+                lambda nodes, edges: json.dumps({"nodes": nodes, "edges": edges}),
+                st.lists(NODE, max_size=6),
+                st.lists(EDGE, max_size=8),
+            ),
+        ),
+    )
+)
+def test_whole_import_yields_a_debate_or_a_format_error(annotation_target, case):
+    from deliberation.models import Debate
+    from deliberation.services.interchange import debate_import_file
+
+    owner = annotation_target[0]
+    format, text = case
+    before = Debate.objects.count()
+    try:
+        debate = debate_import_file(owner=owner, text=text, format=format)
+    except FormatError as error:
+        assert error.message
+        assert Debate.objects.count() == before
+        return
+    assert debate.claims.count() >= 1
