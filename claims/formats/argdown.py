@@ -119,6 +119,7 @@ def parse_argdown(text: str) -> DebateDocument:
     first_line: dict[str, int] = {}
     stack: list[tuple[int, str | None]] = []  # (indentation, element key)
     skip_below: int | None = None
+    text_owner: str | None = None  # whose text an indented plain line continues
     for number, line in enumerate(lines[start:], start=start + 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("//"):
@@ -131,17 +132,20 @@ def parse_argdown(text: str) -> DebateDocument:
         if stripped.startswith("#") and not stripped.startswith("#("):
             if not question and stripped.lstrip("#").strip():
                 question = _clean_text(stripped.lstrip("#"))
-            stack = []
+            stack, text_owner = [], None
             continue
         if re.match(r"^\(\d+\)|^-{2,}|^={2,}", stripped):
             # A premise-conclusion structure: outside the subset we import.
             skip_below = indent
-            stack = []
+            stack, text_owner = [], None
             continue
         match = _ELEMENT.match(stripped)
         if match is None:
             if stack and indent > stack[-1][0]:
-                continue  # continued text of the element above
+                if text_owner is not None:  # the element's text goes on
+                    node = nodes[text_owner]
+                    node.text = f"{node.text} {_clean_text(stripped)}".strip()
+                continue
             raise FormatError(
                 "expected a statement [Title]: text or an argument <Title>: text",
                 location=f"line {number}",
@@ -161,6 +165,7 @@ def parse_argdown(text: str) -> DebateDocument:
                         location=f"line {number}",
                     )
                 nodes[key] = GraphNode(key=key, text=body, location=f"line {number}")
+        text_owner = key if match["colon"] and key in nodes else None
         while stack and stack[-1][0] >= indent:
             stack.pop()
         rel = match["rel"]

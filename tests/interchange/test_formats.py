@@ -330,3 +330,14 @@ def test_aif_sample_round_trip():
     again = parse_aif(write_aif(document))
     assert relations(again) == relations(document)
     assert len(relations(again)) == 3
+
+
+def test_argdown_text_can_go_on_over_indented_lines():
+    document = parse_argdown(
+        "[A]: Cities should ban\n    cars from the centre.\n    + <B>: Cleaner\n"
+        "        air for all.\n"
+    )
+    assert [(n, s, t) for n, s, t, _, _ in shape(document)] == [
+        ("1", "", "Cities should ban cars from the centre."),
+        ("1.1", "pro", "Cleaner air for all."),
+    ]
