@@ -21,15 +21,19 @@ from deliberation.services.interchange import (
     import_max_bytes,
 )
 
-FORMAT_ERROR = OpenApiResponse(
-    description="The file cannot be imported: ``{location, reason}``, where "
-    "``location`` is a line (``line 12``) or a JSON path (``$.nodes[3]``)."
-)
-
 
 class FormatErrorSerializer(serializers.Serializer):
-    location = serializers.CharField()
+    location = serializers.CharField(
+        help_text="Where: ``line 12``, a JSON path such as ``$.nodes[3]``, "
+        "``file`` or ``format``."
+    )
     reason = serializers.CharField()
+
+
+FORMAT_ERROR = OpenApiResponse(
+    response=FormatErrorSerializer,
+    description="The file cannot be imported (nothing was): where and why.",
+)
 
 
 def format_error_response(error: FormatError) -> Response:
@@ -138,6 +142,7 @@ class DebateExportView(ApiView):
             (200, "text/plain"): OpenApiTypes.STR,
             (200, "application/json"): OpenApiTypes.OBJECT,
             (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/ld+json"): OpenApiTypes.OBJECT,
             400: FORMAT_ERROR,
             404: NOT_FOUND,
         },
