@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from claims.anchoring import Anchor, AnchorError, anchor_quote
@@ -579,6 +579,8 @@ def _check_storable(document: DebateDocument) -> None:
         ]
     # The question last: it is often a claim's text too, better named there.
     fields += [("question", document.question), ("description", document.description)]
+    if not _unstorable("".join(value for _, value in fields)):
+        return  # the usual case, checked at once
     for where, value in fields:
         problem = _unstorable(value)
         if problem:
@@ -586,9 +588,12 @@ def _check_storable(document: DebateDocument) -> None:
 
 
 @transaction.atomic
-def document_import(*, debate, document: DebateDocument, author=None) -> list[Claim]:
+def document_import(
+    *, debate, document: DebateDocument, author=None
+) -> QuerySet[Claim]:
     """Write a parsed document into ``debate`` in one transaction: sources, the
-    claim trees (paths computed here, inserted in bulk), links and citations."""
+    claim trees (paths computed here, inserted in bulk), links and citations.
+    Returns the new claims in tree order (a queryset: read only if needed)."""
     document_validate(document)
     sources = {
         doc.key: source_create(
@@ -605,58 +610,55 @@ def document_import(*, debate, document: DebateDocument, author=None) -> list[Cl
         )
         for doc in document.sources
     }
-    rows: list[tuple[DocClaim, Claim]] = []
     author_id = getattr(author, "pk", None)
     last_root = Claim.objects.get_last_root_node()
     next_root = Claim._str2int(last_root.path) + 1 if last_root else 1
-
-    # Positional arguments in field order: Model.__init__'s fast path, which
-    # matters for imports of thousands of claims (bench/interop.py).
-    names = [f.attname for f in Claim._meta.concrete_fields]
-    defaults = {f.attname: f.get_default() for f in Claim._meta.concrete_fields}
+    rows: list[tuple[DocClaim, dict]] = []  # each claim's column values
 
     def place(doc: DocClaim, path: str, depth: int):
-        values = {
-            **defaults,
-            "debate_id": debate.pk,
-            "path": path,
-            "depth": depth,
-            "numchild": len(doc.children),
-            "stance": doc.stance if depth > 1 else "",
-            "text": doc.text,
-            "explanation": doc.explanation,
-            "author_id": author_id,
-            "key": doc.key[:80],
-        }
-        claim = Claim(*[values[name] for name in names])
-        rows.append((doc, claim))
+        rows.append(
+            (
+                doc,
+                {
+                    "debate_id": debate.pk,
+                    "path": path,
+                    "depth": depth,
+                    "numchild": len(doc.children),
+                    "stance": doc.stance if depth > 1 else "",
+                    "text": doc.text,
+                    "explanation": doc.explanation,
+                    "author_id": author_id,
+                    "key": doc.key[:80],
+                },
+            )
+        )
         for position, child in enumerate(doc.children, start=1):
             place(child, Claim._get_path(path, depth + 1, position), depth + 1)
 
     for offset, thesis in enumerate(document.theses):
         place(thesis, Claim._get_path(None, 1, next_root + offset), 1)
-    _insert_claims([claim for _, claim in rows], debate=debate)
-    by_key = {doc.key: claim for doc, claim in rows}
+    ids = _insert_claims([values for _, values in rows], debate=debate)
+    by_key = {doc.key: ids[values["path"]] for doc, values in rows}
 
-    links = []
-    for doc, _ in rows:
-        if doc.link_key:
-            stored = by_key[doc.key]
-            stored.link_to = by_key[doc.link_key]
-            links.append(stored)
-    Claim.objects.bulk_update(links, ["link_to"], batch_size=1000)
-
+    Claim.objects.bulk_update(
+        [
+            Claim(pk=by_key[doc.key], link_to_id=by_key[doc.link_key])
+            for doc, _ in rows
+            if doc.link_key
+        ],
+        ["link_to"],
+        batch_size=1000,
+    )
     revisions = {src.key: src.revisions.get(number=1) for src in sources.values()}
     _first_revisions(debate=debate, author=author, note="imported")
     citations = []
     for doc, _ in rows:
-        stored = by_key[doc.key]
         for cited in doc.citations:
             source = sources[cited.source_key]
             anchor = anchor_quote(source.text, cited.quote)
             citations.append(
                 Citation(
-                    claim=stored,
+                    claim_id=by_key[doc.key],
                     source=source,
                     source_revision=revisions[cited.source_key],
                     exact=anchor.exact,
@@ -668,44 +670,37 @@ def document_import(*, debate, document: DebateDocument, author=None) -> list[Cl
                 )
             )
     Citation.objects.bulk_create(citations, batch_size=1000)
-    return [by_key[doc.key] for doc, _ in rows]
+    return Claim.objects.filter(pk__in=by_key.values()).order_by("path")
 
 
-def _insert_claims(claims: list[Claim], *, debate) -> None:
-    """Insert new claims and give them their ids. On PostgreSQL through COPY:
-    a large import spends most of its time in bulk_create's per-value
-    preparation otherwise (bench/interop.py)."""
-    if connection.vendor != "postgresql":
-        Claim.objects.bulk_create(claims, batch_size=1000)
-        if all(claim.pk for claim in claims):
-            return
-    else:
-        now = timezone.now()
-        fields = [f for f in Claim._meta.concrete_fields if not f.primary_key]
-        stamped = [
-            f.attname
-            for f in fields
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        ]
+def _insert_claims(rows: list[dict], *, debate) -> dict[str, int]:
+    """Insert new claims (their column values, defaults aside) and return
+    their ids by path. On PostgreSQL through COPY, without model instances:
+    building and preparing thousands of them is most of a large import's time
+    otherwise (bench/interop.py)."""
+    fields = [f for f in Claim._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    defaults = {
+        f.attname: now
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        else f.get_default()
+        for f in fields
+    }
+    names = [f.attname for f in fields]
+    if connection.vendor == "postgresql":
         qn = connection.ops.quote_name
         columns = ", ".join(qn(f.column) for f in fields)
-        names = [f.attname for f in fields]
-        with connection.cursor() as cursor:
-            sql = f"COPY {qn(Claim._meta.db_table)} ({columns}) FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
-                for claim in claims:
-                    for name in stamped:
-                        setattr(claim, name, now)
-                    # Plain values (text, numbers, booleans, times, ids).
-                    copy.write_row([getattr(claim, name) for name in names])
-    ids = dict(
-        Claim.objects.filter(debate=debate)
-        .values_list("path", "pk")
-        .iterator(chunk_size=5000)
-    )
-    for claim in claims:
-        claim.pk = ids[claim.path]
-        claim._state.adding, claim._state.db = False, "default"
+        sql = f"COPY {qn(Claim._meta.db_table)} ({columns}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for values in rows:
+                # Plain values (text, numbers, booleans, times, ids).
+                row = {**defaults, **values}
+                copy.write_row([row[name] for name in names])
+    else:
+        Claim.objects.bulk_create(
+            [Claim(**{**defaults, **values}) for values in rows], batch_size=1000
+        )
+    return dict(Claim.objects.filter(debate=debate).values_list("path", "pk"))
 
 
 def _first_revisions(*, debate, author, note: str) -> None:

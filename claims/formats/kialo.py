@@ -297,8 +297,9 @@ def _clean(body: str, where: str, quote_of, sources) -> tuple[str, list]:
                 citations.append(citation)
             return ""
 
-        body = _MARKER.sub(cite, body)
-    text = _ESCAPED.sub(r"\1", body)
+        if "[" in body:
+            body = _MARKER.sub(cite, body)
+    text = _ESCAPED.sub(r"\1", body) if "\\" in body else body
     return check_text(text, where), citations
 
 
