@@ -52,6 +52,15 @@ def test_argdown_cli_parses_our_export_and_keeps_claims_and_relations(
         if c.stance
     )
     assert kinds == stances
+    texts = sorted(
+        member["text"].strip()  # Argdown keeps the space before {metadata}
+        for element in [*data["statements"].values(), *data["arguments"].values()]
+        for member in element["members"]
+        if member.get("text")
+    )
+    assert texts == sorted(
+        " ".join(c.text.split()) for c in document.claims() if not c.link_key
+    )
 
 
 def test_argdown_cli_rejects_broken_argdown(argdown_cli, tmp_path):
