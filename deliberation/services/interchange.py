@@ -264,6 +264,15 @@ def import_job_run(job_id: str) -> dict:
         state = _job_update(
             job_id, status="failed", progress=100, message=str(error), slug=""
         )
+    except Exception:
+        # The page must not wait for ever; the worker logs the error.
+        _job_update(
+            job_id,
+            status="failed",
+            progress=100,
+            message="The import failed on the server; nothing was imported.",
+        )
+        raise
     else:
         state = _job_update(
             job_id,

@@ -449,3 +449,22 @@ def test_cli_unknown_format_and_missing_file(db, tmp_path):
         call_command("import_debate", str(tmp_path / "none.txt"), "--format", "kialo")
     with pytest.raises(CommandError, match="No debate 'nope'"):
         call_command("export_debate", "nope", "--format", "kialo")
+
+
+def test_large_bad_file_fails_in_the_task_and_the_page_says_why(
+    db, settings, eager_tasks
+):
+    settings.INTERCHANGE_INLINE_MAX_BYTES = 10
+    user = UserFactory()
+    client = client_for(user)
+    upload = SimpleUploadedFile("k.txt", b"Discussion Title: T\n\n1. A\n1.1. B\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("django.db.transaction.on_commit", lambda fn, **kw: fn())
+        response = client.post(
+            reverse("debate_import"), {"format": "kialo", "file": upload}
+        )
+    page = client.get(response["Location"]).content.decode()
+    assert "Nothing was imported." in page
+    assert "line 4: claim 1.1. needs a Pro: or Con: label" in page
+    assert '<meta http-equiv="refresh"' not in page
+    assert Debate.objects.count() == 0
