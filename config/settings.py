@@ -170,8 +170,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 CELERY_TIMEZONE = "UTC"
+# Periodic work for `celery -A config beat` (one beat process per deployment).
 # Tests give their worker a queue of its own so no other worker takes its tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="counterpoint")
+# Celery beat (run exactly one `celery -A config beat`).
+CELERY_BEAT_SCHEDULE = {
+    "apply-scheduled-phases": {
+        "task": "deliberation.apply_scheduled_phases",
+        "schedule": 5.0,  # seconds: a scheduled phase opens within 5 s
+    },
+    # Debates past "purge N days after closing"; idempotent, so hourly is plenty.
+    "purge-expired-debates": {"task": "deliberation.purge_expired", "schedule": 3600.0},
+}
 
 # Opinion analysis: after votes, at most one run per debate per this many seconds.
 ANALYSIS_MIN_INTERVAL = env.int("ANALYSIS_MIN_INTERVAL", default=30)

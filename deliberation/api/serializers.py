@@ -240,6 +240,7 @@ class DebateSerializer(serializers.ModelSerializer):
             "voting_enabled",
             "premoderation",
             "anonymity",
+            "phase",
             "theses",
             "created",
             "updated",
