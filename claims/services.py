@@ -5,8 +5,8 @@ from collections import Counter
 from dataclasses import asdict
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from claims.anchoring import Anchor, AnchorError, anchor_quote
@@ -478,9 +478,20 @@ def claim_reanchor(*, claim: Claim) -> Counter:
 
 # --- Import ------------------------------------------------------------------
 
+DEBATE_QUESTION_MAX = 300  # deliberation.Debate.question
+
 
 def document_validate(document: DebateDocument) -> None:
     """Raise FormatError (with the place) for anything the import would refuse."""
+    if not document.question.strip():
+        raise FormatError("the debate has no question or title", location="question")
+    if len(document.question) > DEBATE_QUESTION_MAX:
+        raise FormatError(
+            f"the question has {len(document.question)} characters "
+            f"(at most {DEBATE_QUESTION_MAX})",
+            location="question",
+        )
+    _check_storable(document)
     source_texts = {}
     for i, source in enumerate(document.sources):
         if source.key in source_texts:
@@ -507,6 +518,8 @@ def document_validate(document: DebateDocument) -> None:
                 raise FormatError(
                     f"unknown source {citation.source_key!r}", location=where
                 )
+            if not citation.quote.strip():
+                raise FormatError("a citation quotes nothing", location=where)
             if citation.quote not in source_texts[citation.source_key]:
                 raise FormatError(
                     f"quote not found in source {citation.source_key!r}: "
@@ -526,10 +539,61 @@ def document_validate(document: DebateDocument) -> None:
                 )
 
 
+def _unstorable(value: str) -> str:
+    """Why a database cannot keep ``value`` as text, or ""."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an unpaired surrogate (not valid Unicode)"
+    return ""
+
+
+def _check_storable(document: DebateDocument) -> None:
+    """PostgreSQL refuses NUL characters and broken Unicode in text: say so
+    instead of failing at the INSERT."""
+    fields = []
+    for i, source in enumerate(document.sources):
+        fields += [
+            (f"sources[{i}].{name}", value)
+            for name, value in (
+                ("key", source.key),
+                ("title", source.title),
+                ("text", source.text),
+                ("url", source.url),
+                ("publisher", source.publisher),
+                ("licence_note", source.licence_note),
+                *(("authors", a) for a in source.authors),
+            )
+        ]
+    for claim in document.claims():
+        fields += [
+            (f"claim {claim.key!r}", value)
+            for value in (
+                claim.key,
+                claim.text,
+                claim.explanation,
+                *(c.quote for c in claim.citations),
+            )
+        ]
+    # The question last: it is often a claim's text too, better named there.
+    fields += [("question", document.question), ("description", document.description)]
+    if not _unstorable("".join(value for _, value in fields)):
+        return  # the usual case, checked at once
+    for where, value in fields:
+        problem = _unstorable(value)
+        if problem:
+            raise FormatError(f"the text {problem}", location=where)
+
+
 @transaction.atomic
-def document_import(*, debate, document: DebateDocument, author=None) -> list[Claim]:
+def document_import(
+    *, debate, document: DebateDocument, author=None
+) -> QuerySet[Claim]:
     """Write a parsed document into ``debate`` in one transaction: sources, the
-    claim trees (paths computed here, inserted in bulk), links and citations."""
+    claim trees (paths computed here, inserted in bulk), links and citations.
+    Returns the new claims in tree order (a queryset: read only if needed)."""
     document_validate(document)
     sources = {
         doc.key: source_create(
@@ -546,60 +610,55 @@ def document_import(*, debate, document: DebateDocument, author=None) -> list[Cl
         )
         for doc in document.sources
     }
-    rows: list[tuple[DocClaim, Claim]] = []
+    author_id = getattr(author, "pk", None)
     last_root = Claim.objects.get_last_root_node()
     next_root = Claim._str2int(last_root.path) + 1 if last_root else 1
+    rows: list[tuple[DocClaim, dict]] = []  # each claim's column values
 
     def place(doc: DocClaim, path: str, depth: int):
-        claim = Claim(
-            debate=debate,
-            path=path,
-            depth=depth,
-            numchild=len(doc.children),
-            stance=doc.stance if depth > 1 else "",
-            text=doc.text,
-            explanation=doc.explanation,
-            author=author,
-            key=doc.key,
+        rows.append(
+            (
+                doc,
+                {
+                    "debate_id": debate.pk,
+                    "path": path,
+                    "depth": depth,
+                    "numchild": len(doc.children),
+                    "stance": doc.stance if depth > 1 else "",
+                    "text": doc.text,
+                    "explanation": doc.explanation,
+                    "author_id": author_id,
+                    "key": doc.key[:80],
+                },
+            )
         )
-        rows.append((doc, claim))
         for position, child in enumerate(doc.children, start=1):
             place(child, Claim._get_path(path, depth + 1, position), depth + 1)
 
     for offset, thesis in enumerate(document.theses):
         place(thesis, Claim._get_path(None, 1, next_root + offset), 1)
-    Claim.objects.bulk_create([claim for _, claim in rows], batch_size=1000)
-    claims = {claim.path: claim for claim in Claim.objects.filter(debate=debate)}
-    by_key = {doc.key: claims[claim.path] for doc, claim in rows}
+    ids = _insert_claims([values for _, values in rows], debate=debate)
+    by_key = {doc.key: ids[values["path"]] for doc, values in rows}
 
-    links = []
-    for doc, _ in rows:
-        if doc.link_key:
-            stored = by_key[doc.key]
-            stored.link_to = by_key[doc.link_key]
-            links.append(stored)
-    Claim.objects.bulk_update(links, ["link_to"], batch_size=1000)
-
+    Claim.objects.bulk_update(
+        [
+            Claim(pk=by_key[doc.key], link_to_id=by_key[doc.link_key])
+            for doc, _ in rows
+            if doc.link_key
+        ],
+        ["link_to"],
+        batch_size=1000,
+    )
     revisions = {src.key: src.revisions.get(number=1) for src in sources.values()}
-    citations, claim_revisions = [], []
+    _first_revisions(debate=debate, author=author, note="imported")
+    citations = []
     for doc, _ in rows:
-        stored = by_key[doc.key]
-        claim_revisions.append(
-            ClaimRevision(
-                claim=stored,
-                number=1,
-                author=author,
-                text_after=stored.text,
-                explanation_after=stored.explanation,
-                note="imported",
-            )
-        )
         for cited in doc.citations:
             source = sources[cited.source_key]
             anchor = anchor_quote(source.text, cited.quote)
             citations.append(
                 Citation(
-                    claim=stored,
+                    claim_id=by_key[doc.key],
                     source=source,
                     source_revision=revisions[cited.source_key],
                     exact=anchor.exact,
@@ -610,6 +669,71 @@ def document_import(*, debate, document: DebateDocument, author=None) -> list[Cl
                     created_by=author,
                 )
             )
-    ClaimRevision.objects.bulk_create(claim_revisions, batch_size=1000)
     Citation.objects.bulk_create(citations, batch_size=1000)
-    return [by_key[doc.key] for doc, _ in rows]
+    return Claim.objects.filter(pk__in=by_key.values()).order_by("path")
+
+
+def _insert_claims(rows: list[dict], *, debate) -> dict[str, int]:
+    """Insert new claims (their column values, defaults aside) and return
+    their ids by path. On PostgreSQL through COPY, without model instances:
+    building and preparing thousands of them is most of a large import's time
+    otherwise (bench/interop.py)."""
+    fields = [f for f in Claim._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    defaults = {
+        f.attname: now
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        else f.get_default()
+        for f in fields
+    }
+    names = [f.attname for f in fields]
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(f.column) for f in fields)
+        sql = f"COPY {qn(Claim._meta.db_table)} ({columns}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for values in rows:
+                # Plain values (text, numbers, booleans, times, ids).
+                row = {**defaults, **values}
+                copy.write_row([row[name] for name in names])
+    else:
+        Claim.objects.bulk_create(
+            [Claim(**{**defaults, **values}) for values in rows], batch_size=1000
+        )
+    return dict(Claim.objects.filter(debate=debate).values_list("path", "pk"))
+
+
+def _first_revisions(*, debate, author, note: str) -> None:
+    """Revision 1 of every claim of a freshly imported debate, in one
+    INSERT … SELECT: building thousands of model instances costs more than
+    the database takes to write them."""
+    revision, claim = ClaimRevision._meta, Claim._meta
+    qn = connection.ops.quote_name
+
+    def col(meta, name):
+        return qn(meta.get_field(name).column)
+
+    targets = ", ".join(
+        col(revision, name)
+        for name in (
+            "claim",
+            "number",
+            "author",
+            "text_before",
+            "text_after",
+            "explanation_before",
+            "explanation_after",
+            "note",
+            "created",
+        )
+    )
+    sql = (
+        f"INSERT INTO {qn(revision.db_table)} ({targets}) "
+        f"SELECT {qn(claim.pk.column)}, 1, %s, '', {col(claim, 'text')}, "
+        f"'', {col(claim, 'explanation')}, %s, %s "
+        f"FROM {qn(claim.db_table)} WHERE {col(claim, 'debate')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [getattr(author, "pk", None), note, timezone.now(), debate.pk]
+        )

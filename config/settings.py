@@ -192,6 +192,15 @@ ANALYSIS_AFTER_VOTES = env.bool("ANALYSIS_AFTER_VOTES", default=True)
 SIMILARITY_BACKEND = env.str("SIMILARITY_BACKEND", default="auto")
 if SIMILARITY_BACKEND not in ("auto", "tfidf", "embeddings"):
     raise ImproperlyConfigured("SIMILARITY_BACKEND must be auto, tfidf or embeddings.")
+# Interchange (import/export of Kialo, Argdown, AIF, W3C annotations, CSV).
+INTERCHANGE_IMPORT_MAX_BYTES = env.int(
+    "INTERCHANGE_IMPORT_MAX_BYTES", default=10_000_000
+)
+INTERCHANGE_IMPORT_MAX_CLAIMS = env.int("INTERCHANGE_IMPORT_MAX_CLAIMS", default=20_000)
+# Uploads larger than this import in a background task whose progress is shown.
+INTERCHANGE_INLINE_MAX_BYTES = env.int("INTERCHANGE_INLINE_MAX_BYTES", default=200_000)
+# Base of absolute URLs written outside a request (annotation exports from the CLI).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 # --- Auth -------------------------------------------------------------------
 

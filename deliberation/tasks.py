@@ -73,3 +73,15 @@ def purge_expired() -> dict:
     from deliberation.services.privacy import purge_expired as purge
 
     return purge()
+
+
+# An import is one transaction that creates a new debate: a redelivery after a
+# crash would import twice, so acknowledge early (the default).
+
+
+@shared_task(name="deliberation.import_debate_file")
+def import_debate_file(job_id: str) -> dict:
+    """Import an uploaded file into a new debate, recording progress."""
+    from deliberation.services.interchange import import_job_run
+
+    return import_job_run(job_id)

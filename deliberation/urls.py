@@ -2,7 +2,7 @@ from django.urls import path
 
 from deliberation.views import analysis as analysis_views
 from deliberation.views import annotations as annotation_views
-from deliberation.views import classroom, membership, moderation, voting
+from deliberation.views import classroom, interchange, membership, moderation, voting
 from deliberation.views import debates as views
 from deliberation.views import results as result_views
 
@@ -32,6 +32,13 @@ urlpatterns = [
     path("d/<slug:slug>/class/joining/", classroom.joining, name="class_joining"),
     path("d/<slug:slug>/class/roster/", classroom.roster, name="class_roster"),
     path("d/<slug:slug>/class/groups/", classroom.group_copies, name="class_groups"),
+    path("import/", interchange.debate_import_page, name="debate_import"),
+    path("import/<str:job>/", interchange.debate_import_job, name="debate_import_job"),
+    path(
+        "d/<slug:slug>/export/<str:format>/",
+        interchange.debate_download,
+        name="debate_download",
+    ),
     path("invite/<str:token>/", membership.invite, name="invite"),
     path(
         "d/<slug:slug>/invitation/reset/",

@@ -43,9 +43,13 @@ class DocClaim:
     link_key: str = ""  # a link claim shows the claim with this key
 
     def walk(self):
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """This claim and everything below it, depth first, in order. (A
+        loop, not nested generators: each would pass every claim up.)"""
+        stack = [self]
+        while stack:
+            claim = stack.pop()
+            yield claim
+            stack.extend(reversed(claim.children))
 
 
 @dataclass

@@ -2,11 +2,34 @@
 
 from django.urls import path
 
-from deliberation.api import annotations, membership, moderation, views, voting
+from deliberation.api import (
+    annotations,
+    interchange,
+    membership,
+    moderation,
+    views,
+    voting,
+)
 
 urlpatterns = [
     path("join/", membership.JoinView.as_view(), name="api-join"),
     path("debates/", views.DebateListView.as_view(), name="api-debate-list"),
+    # Interchange (before debates/<slug>/, which "import" would otherwise match)
+    path(
+        "debates/import/",
+        interchange.DebateImportView.as_view(),
+        name="api-debate-import",
+    ),
+    path(
+        "debates/<slug:slug>/export/",
+        interchange.DebateExportView.as_view(),
+        name="api-debate-export",
+    ),
+    path(
+        "debates/<slug:slug>/annotations/import/",
+        interchange.AnnotationsImportView.as_view(),
+        name="api-debate-annotations-import",
+    ),
     path(
         "debates/<slug:slug>/",
         views.DebateDetailView.as_view(),

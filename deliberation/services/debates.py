@@ -70,6 +70,7 @@ def debate_import(
     *, owner, document: DebateDocument, visibility: str = Debate.Visibility.PUBLIC
 ) -> Debate:
     """A new debate from a parsed document, all or nothing."""
+    claim_services.document_validate(document)  # before writing anything
     debate = debate_create(
         owner=owner,
         question=document.question,

@@ -106,5 +106,6 @@ def test_a_broken_file_is_reported_with_its_line_and_nothing_is_written(tmp_path
 
 
 def test_an_unknown_format_is_a_clear_error(tmp_path):
-    with pytest.raises(CommandError, match="Unknown format 'kialo'.*polis"):
-        run("import_debate", str(tmp_path), "--format", "kialo")
+    # (Kialo, Argdown and AIF are formats now: tests/interchange.)
+    with pytest.raises(CommandError, match="Unknown format 'docx'.*polis"):
+        run("import_debate", str(tmp_path), "--format", "docx")

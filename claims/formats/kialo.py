@@ -1,0 +1,408 @@
+"""Kialo's plain-text export, both generations (FORMATS.md).
+
+Older: ``Discussion Title: T``, a blank line, then one claim per line
+(``1.1. Pro: text``). Newer: ``Discussion Name:`` and the title on the next line,
+then per claim a header ``1.1. Pro:`` and its text on the following lines,
+indented, with a closing ``Sources:`` section that footnote markers ``[n]`` in
+claim text refer to. ``-> See 1.2.`` is a link to the claim at that path.
+
+``parse_kialo`` reads either (CRLF too, labels in any case); ``write_kialo``
+writes the newer form by default, or the older one (which ``arguebuf`` reads).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.text import slugify
+
+from claims.formats.document import (
+    DebateDocument,
+    DocCitation,
+    DocClaim,
+    DocSource,
+    FormatError,
+)
+from claims.formats.graph import MAX_DEPTH, check_text
+
+LABELS = ("thesis", "pro", "con", "question")
+_PATH = r"((?:\d+\.)+)"
+# Older generation: path, optional label, text on the same line.
+_OLDER_LINE = re.compile(
+    rf"^\s*{_PATH}\s+(?:(thesis|pro|con|question)\s*:\s*)?(.*)$", re.IGNORECASE
+)
+# Newer generation: a header line with the label (text may follow).
+_HEADER = re.compile(
+    rf"^\s*{_PATH}\s+(thesis|pro|con|question)\s*:\s*(.*)$", re.IGNORECASE
+)
+_SEE = re.compile(r"^->\s*See\s+((?:\d+\.)*\d+\.?)\s*$", re.IGNORECASE)
+_MARKER = re.compile(r"\s*(?<!\\)\[(\d+)\](?!\()")
+_SOURCE_LINE = re.compile(r"^\[(\d+)\]\s*(.*)$")
+_LINK = re.compile(r"\[[^\]\n]*\]\([^)\s]*\)")
+_ESCAPED = re.compile(r"\\([\[\]()])")
+_is_url = URLValidator(schemes=["http", "https"])
+
+
+@dataclass
+class _Raw:
+    path: str  # "1.2.3"
+    label: str
+    line: int
+    lines: list[str] = field(default_factory=list)
+
+
+def _normalise_path(path: str) -> str:
+    return path.strip().rstrip(".")
+
+
+def parse_kialo(text: str) -> DebateDocument:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        raise FormatError("the file is empty", location="line 1")
+    head = lines[first].strip()
+    if head.lower().startswith("discussion title:"):
+        title = head.split(":", 1)[1].strip()
+        raws, end = _older_claims(lines, first + 1)
+    elif head.lower().startswith("discussion name:"):
+        title = head.split(":", 1)[1].strip()
+        start = first + 1
+        if not title:
+            while start < len(lines) and not lines[start].strip():
+                start += 1
+            title = lines[start].strip() if start < len(lines) else ""
+            start += 1
+        raws, end = _newer_claims(lines, start)
+    else:
+        raise FormatError(
+            "expected 'Discussion Title: …' or 'Discussion Name:' first",
+            location=f"line {first + 1}",
+        )
+    sources = _sources(lines, end)
+    return _document(title, raws, sources)
+
+
+def _older_claims(lines, start) -> tuple[list[_Raw], int]:
+    raws: list[_Raw] = []
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if line.strip().lower() == "sources:":
+            return raws, i + 1
+        match = _OLDER_LINE.match(line)
+        if match:
+            raws.append(_Raw(match[1], (match[2] or "").lower(), i + 1, [match[3]]))
+        elif raws:
+            raws[-1].lines.append(line)  # a claim's text spans lines
+        elif line.strip():
+            raise FormatError(
+                "expected a claim such as '1. …' or '1.1. Pro: …'",
+                location=f"line {i + 1}",
+            )
+    return raws, len(lines)
+
+
+def _newer_claims(lines, start) -> tuple[list[_Raw], int]:
+    raws: list[_Raw] = []
+    for i in range(start, len(lines)):
+        line = lines[i]
+        # Sources: closes the claims; lines there can look like claims.
+        if line.strip().lower() == "sources:" and not line[:1].isspace():
+            return raws, i + 1
+        match = _HEADER.match(line)
+        if match:
+            raws.append(_Raw(match[1], match[2].lower(), i + 1, [match[3]]))
+        elif raws:
+            raws[-1].lines.append(line)
+        elif line.strip():
+            raise FormatError(
+                "expected a claim header such as '1. Thesis:'",
+                location=f"line {i + 1}",
+            )
+    return raws, len(lines)
+
+
+@dataclass
+class _Footnote:
+    ref: str
+    excerpt: list[str]
+    line: int
+
+
+def _sources(lines, start) -> dict[str, _Footnote]:
+    notes: dict[str, _Footnote] = {}
+    last = None
+    for i in range(start, len(lines)):
+        line = lines[i].strip()
+        if not line:
+            continue
+        match = _SOURCE_LINE.match(line)
+        if match:
+            ref, excerpt = match[2].strip(), ""
+            quoted = re.match(r'^(.*?)\s+"(.*)"$', ref)
+            if quoted:
+                ref, excerpt = quoted[1], quoted[2]
+            if not ref:
+                raise FormatError(
+                    f"footnote [{match[1]}] names no source", location=f"line {i + 1}"
+                )
+            last = notes[match[1]] = _Footnote(ref, [excerpt] if excerpt else [], i + 1)
+        elif last is not None:
+            last.excerpt.append(line.lstrip(">").strip().strip('"'))
+        else:
+            raise FormatError(
+                "expected '[n] URL' in the Sources section", location=f"line {i + 1}"
+            )
+    return notes
+
+
+def _document(title: str, raws: list[_Raw], notes: dict[str, _Footnote]):
+    if not raws:
+        raise FormatError("no claims found", location="line 1")
+    # One source per distinct URL (or title); its text holds every excerpt.
+    sources: dict[str, DocSource] = {}
+    quote_of: dict[str, tuple[str, str]] = {}
+    for number, note in notes.items():
+        source = sources.get(note.ref)
+        excerpt = " ".join(part for part in note.excerpt if part).strip()
+        if source is None:
+            try:
+                _is_url(note.ref)
+                url = note.ref if len(note.ref) <= 1000 else ""
+            except ValidationError:
+                url = ""
+            key = _free_key(note.ref, {s.key for s in sources.values()})
+            source = sources[note.ref] = DocSource(
+                key=key, title=note.ref[:300], text="", url=url
+            )
+        if excerpt and excerpt not in source.text:
+            source.text = f"{source.text}\n\n{excerpt}".strip()
+        quote_of[number] = (note.ref, excerpt)
+    for source in sources.values():
+        source.text = source.text or source.title
+
+    by_path: dict[str, DocClaim] = {}
+    links: list[tuple[DocClaim, str, int]] = []
+    theses: list[DocClaim] = []
+    question_root: DocClaim | None = None
+    for raw in raws:
+        path = _normalise_path(raw.path)
+        where = f"line {raw.line}"
+        if path in by_path:
+            raise FormatError(f"claim {path}. appears twice", location=where)
+        depth = path.count(".") + 1
+        if depth > MAX_DEPTH + (1 if question_root else 0):
+            raise FormatError(
+                f"claims nested deeper than {MAX_DEPTH} levels", location=where
+            )
+        body = _text_of(raw.lines)
+        parent_path = path.rsplit(".", 1)[0] if "." in path else ""
+        parent = by_path.get(parent_path) if parent_path else None
+        if parent_path and parent is None:
+            raise FormatError(
+                f"claim {path}. comes before its parent {parent_path}.", location=where
+            )
+        is_thesis = parent is None or parent is question_root
+        if parent is None and raw.label == "question":
+            if theses or question_root is not None:
+                raise FormatError("a Question must be the first claim", location=where)
+            question_root = DocClaim(key=path, text=_clean(body, where, {}, [])[0])
+            by_path[path] = question_root
+            continue
+        if not is_thesis and raw.label not in ("pro", "con"):
+            raise FormatError(
+                f"claim {path}. needs a Pro: or Con: label", location=where
+            )
+        see = _SEE.match(body)
+        if see:
+            if is_thesis:
+                raise FormatError("a thesis cannot be a link", location=where)
+            claim = DocClaim(key=path, stance=raw.label)
+            links.append((claim, _normalise_path(see[1]), raw.line))
+        else:
+            text, citations = _clean(body, where, quote_of, sources)
+            claim = DocClaim(
+                key=path,
+                text=text,
+                stance="" if is_thesis else raw.label,
+                citations=citations,
+            )
+        by_path[path] = claim
+        if is_thesis:
+            theses.append(claim)
+        else:
+            parent.children.append(claim)
+    for claim, target_path, line in links:
+        target, seen = by_path.get(target_path), {claim.key}
+        while target is not None and target.link_key:
+            if target.key in seen:
+                target = None
+                break
+            seen.add(target.key)
+            target = by_path.get(target.link_key)
+        if target is None or target is question_root:
+            raise FormatError(
+                f"'-> See {target_path}.' points at no claim", location=f"line {line}"
+            )
+        claim.link_key = target.key
+    if not theses:
+        raise FormatError("no thesis found", location=f"line {raws[0].line}")
+
+    # Places follow the numbers, not the order of the lines.
+    def place(claim: DocClaim) -> int:
+        return int(claim.key.rsplit(".", 1)[-1])
+
+    theses.sort(key=place)
+    for claim in by_path.values():
+        claim.children.sort(key=place)
+    question = question_root.text if question_root else title
+    if not question:
+        question = theses[0].text
+    return DebateDocument(
+        question=question, sources=list(sources.values()), theses=theses
+    )
+
+
+def _free_key(ref: str, taken: set[str]) -> str:
+    bare = re.sub(r"^\w+://(www\.)?", "", ref)
+    base = slugify(re.sub(r"[^\w]+", "-", bare))[:60].strip("-") or "source"
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}-{n}", n + 1
+    return key
+
+
+def _text_of(lines: list[str]) -> str:
+    parts = [line.strip() for line in lines]
+    while parts and not parts[-1]:
+        parts.pop()
+    while parts and not parts[0]:
+        parts.pop(0)
+    return "\n".join(parts)
+
+
+def _clean(body: str, where: str, quote_of, sources) -> tuple[str, list]:
+    """Footnote markers become citations; escaped brackets lose the backslash."""
+    citations = []
+    if quote_of:
+
+        def cite(match):
+            found = quote_of.get(match[1])
+            if found is None:
+                return match[0]  # not a footnote we know: keep it as text
+            ref, excerpt = found
+            source = sources[ref]
+            citation = DocCitation(source_key=source.key, quote=excerpt or source.text)
+            if citation not in citations:
+                citations.append(citation)
+            return ""
+
+        if "[" in body:
+            body = _MARKER.sub(cite, body)
+    text = _ESCAPED.sub(r"\1", body) if "\\" in body else body
+    return check_text(text, where), citations
+
+
+# --- Writing ---------------------------------------------------------------------
+
+
+def _escape(text: str) -> str:
+    """Escape brackets as Kialo does, but keep Markdown links."""
+    out, last = [], 0
+    for match in _LINK.finditer(text):
+        out.append(re.sub(r"([\[\]()])", r"\\\1", text[last : match.start()]))
+        out.append(match[0])
+        last = match.end()
+    out.append(re.sub(r"([\[\]()])", r"\\\1", text[last:]))
+    return "".join(out)
+
+
+def write_kialo(document: DebateDocument, *, generation: str = "newer") -> str:
+    """The document as Kialo text (``generation``: "newer" or "older")."""
+    if generation not in ("newer", "older"):
+        raise ValueError(f"unknown Kialo generation {generation!r}")
+    newer = generation == "newer"
+    sources = {source.key: source for source in document.sources}
+    footnotes: dict[tuple[str, str], int] = {}
+    paths: dict[str, str] = {}
+    out: list[str] = []
+    if newer:
+        out += ["Discussion Name:", document.question, ""]
+    else:
+        out += [f"Discussion Title: {document.question}", ""]
+
+    several = len(document.theses) != 1
+    if several:
+        out += _entry("1", "Question", document.question, 0, newer)
+    prefix = "1." if several else ""
+
+    def number(claim: DocClaim, path: str, depth: int):
+        paths[claim.key] = path
+        for position, child in enumerate(claim.children, start=1):
+            number(child, f"{path}.{position}", depth + 1)
+
+    for rank, thesis in enumerate(document.theses, start=1):
+        number(thesis, f"{prefix}{rank}" if several else "1", 1)
+
+    def text_of(claim: DocClaim) -> str:
+        if claim.link_key:
+            return f"-> See {paths[claim.link_key]}."
+        text = _escape(claim.text)
+        if not newer:
+            text = " ".join(text.split())
+        for citation in claim.citations:
+            key = (citation.source_key, citation.quote)
+            if key not in footnotes:
+                footnotes[key] = len(footnotes) + 1
+            text += f" [{footnotes[key]}]"
+        return text
+
+    later: list[tuple[DocClaim, int]] = []
+
+    def emit(claim: DocClaim, depth: int):
+        if claim.link_key and not newer:
+            # One-pass readers (arguebuf) need a link's target above it.
+            later.append((claim, depth))
+            return
+        label = claim.stance.capitalize() if claim.stance else "Thesis"
+        out.extend(_entry(paths[claim.key], label, text_of(claim), depth, newer))
+        for child in claim.children:
+            emit(child, depth + 1)
+
+    for thesis in document.theses:
+        emit(thesis, 1 if several else 0)
+    for claim, depth in later:
+        out.extend(
+            _entry(
+                paths[claim.key],
+                claim.stance.capitalize(),
+                text_of(claim),
+                depth,
+                newer,
+            )
+        )
+    if footnotes:
+        if out and out[-1] != "":
+            out.append("")
+        out.append("Sources:")
+        for (key, quote), n in footnotes.items():
+            source = sources.get(key)
+            ref = (source.url or source.title) if source else key
+            excerpt = " ".join(quote.split())
+            if source is not None and excerpt == " ".join(source.text.split()) == ref:
+                excerpt = ""  # the source is its reference alone
+            out.append(f'[{n}] {ref} "{excerpt}"' if excerpt else f"[{n}] {ref}")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _entry(path: str, label: str, text: str, depth: int, newer: bool) -> list[str]:
+    if not newer:
+        if label in ("Pro", "Con"):
+            return [f"{path}. {label}: {text}"]
+        if label == "Thesis" and path == "1":
+            return [f"{path}. {text}"]
+        return [f"{path}. {label}: {text}"]
+    indent = "  " * depth
+    lines = [f"{indent}{path}. {label}:"]
+    lines += [f"{indent}{line}" for line in text.split("\n")]
+    return [*lines, ""]

@@ -1,0 +1,215 @@
+"""API for interchange: import a debate from a file, export one in a format,
+import annotations into a debate. Bad files are 400 with ``location`` (a line
+or JSON path) and ``reason``; nothing is half-imported (one transaction)."""
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from claims.formats.document import FormatError
+from deliberation.api.views import FORBIDDEN, NOT_FOUND, ApiView, debate_or_404
+from deliberation.exports import EXPORT_FORMATS, debate_export, export_filename
+from deliberation.services.interchange import (
+    IMPORT_FORMATS,
+    annotations_import,
+    debate_import_file,
+    decode_upload,
+    import_max_bytes,
+)
+
+
+class FormatErrorSerializer(serializers.Serializer):
+    location = serializers.CharField(
+        help_text="Where: ``line 12``, a JSON path such as ``$.nodes[3]``, "
+        "``file`` or ``format``."
+    )
+    reason = serializers.CharField()
+
+
+FORMAT_ERROR = OpenApiResponse(
+    response=FormatErrorSerializer,
+    description="The file cannot be imported (nothing was): where and why.",
+)
+
+
+def format_error_response(error: FormatError) -> Response:
+    return Response(
+        {"location": error.location, "reason": error.message},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def _upload(request) -> str:
+    upload = request.FILES.get("file")
+    if upload is not None and upload.size > import_max_bytes():
+        raise FormatError(
+            f"the file has {upload.size:,} bytes; the limit is "
+            f"{import_max_bytes():,} bytes",
+            location="file",
+        )
+    if upload is None:
+        raise FormatError(
+            "attach the file as 'file' (multipart/form-data)", location="file"
+        )
+    return decode_upload(upload.read())
+
+
+class DebateImportSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=list(IMPORT_FORMATS))
+    file = serializers.FileField()
+
+
+class DebateImportedSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    question = serializers.CharField()
+    claims = serializers.IntegerField()
+    sources = serializers.IntegerField()
+
+
+class DebateImportView(ApiView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "claims"
+
+    @extend_schema(
+        summary="Import a debate from a file",
+        description="Upload a Kialo text export (either generation), an Argdown "
+        "file or AIF JSON as ``file`` with its ``format``: a new debate owned by "
+        "the requester. Files are at most INTERCHANGE_IMPORT_MAX_BYTES (10 MB by "
+        "default) and INTERCHANGE_IMPORT_MAX_CLAIMS claims.",
+        request={"multipart/form-data": DebateImportSerializer},
+        responses={
+            201: DebateImportedSerializer,
+            400: FORMAT_ERROR,
+            401: FORBIDDEN,
+        },
+    )
+    def post(self, request):
+        format = request.data.get("format")
+        if format not in IMPORT_FORMATS:
+            return format_error_response(
+                FormatError(
+                    f"choose a format: {', '.join(IMPORT_FORMATS)}", location="format"
+                )
+            )
+        try:
+            debate = debate_import_file(
+                owner=request.user, text=_upload(request), format=format
+            )
+        except FormatError as error:
+            return format_error_response(error)
+        data = {
+            "slug": debate.slug,
+            "question": debate.question,
+            "claims": debate.claims.count(),
+            "sources": debate.sources.count(),
+        }
+        return Response(DebateImportedSerializer(data).data, status=201)
+
+
+class DebateExportView(ApiView):
+    # ``?format=`` names the file format here, not a DRF renderer.
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        summary="Export a debate",
+        description="The debate as the requester may see it, as a file: "
+        "``kialo`` (text, newer form; ``generation=older`` for one line per "
+        "claim), ``argdown``, ``aif`` (JSON), ``annotations`` (a W3C "
+        "AnnotationCollection of the annotations the requester may see) or "
+        "``csv`` (claims with number, stance, text, author, tallies).",
+        parameters=[
+            OpenApiParameter(
+                "format",
+                str,
+                required=True,
+                enum=list(EXPORT_FORMATS),
+                description="The file format.",
+            ),
+            OpenApiParameter(
+                "generation",
+                str,
+                enum=["newer", "older"],
+                description="Kialo only; ``newer`` by default.",
+            ),
+        ],
+        responses={
+            (200, "text/plain"): OpenApiTypes.STR,
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/ld+json"): OpenApiTypes.OBJECT,
+            400: FORMAT_ERROR,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request, slug):
+        debate = debate_or_404(request.user, slug)
+        format = request.query_params.get("format", "")
+        generation = request.query_params.get("generation", "newer")
+        if format not in EXPORT_FORMATS:
+            return format_error_response(
+                FormatError(
+                    f"choose a format: {', '.join(EXPORT_FORMATS)}", location="format"
+                )
+            )
+        if generation not in ("newer", "older"):
+            return format_error_response(
+                FormatError("newer or older", location="generation")
+            )
+        text = debate_export(
+            debate=debate,
+            user=request.user,
+            format=format,
+            generation=generation,
+            request=request,
+        )
+        response = HttpResponse(text, content_type=EXPORT_FORMATS[format].media_type)
+        response["Content-Disposition"] = (
+            f'attachment; filename="{export_filename(debate, format)}"'
+        )
+        return response
+
+
+class AnnotationsImportSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="A W3C AnnotationCollection (JSON-LD), as the export writes it."
+    )
+
+
+class AnnotationsImportedSerializer(serializers.Serializer):
+    imported = serializers.IntegerField()
+
+
+class AnnotationsImportView(ApiView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "annotations"
+
+    @extend_schema(
+        summary="Import annotations into a debate",
+        description="Every annotation of an uploaded W3C AnnotationCollection "
+        "(or AnnotationPage, or list) becomes the requester's own in this "
+        "debate. Targets and linked claims are this site's URLs of the "
+        "debate's sources and claims (as the export writes them). All or none.",
+        request={"multipart/form-data": AnnotationsImportSerializer},
+        responses={
+            201: AnnotationsImportedSerializer,
+            400: FORMAT_ERROR,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request, slug):
+        debate = debate_or_404(request.user, slug)
+        try:
+            created = annotations_import(
+                user=request.user, debate=debate, text=_upload(request), request=request
+            )
+        except FormatError as error:
+            return format_error_response(error)
+        return Response({"imported": len(created)}, status=201)

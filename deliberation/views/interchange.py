@@ -1,0 +1,102 @@
+"""Pages for interchange: the upload page (small files import at once, large
+ones in a Celery task whose progress page refreshes until done) and the
+download of a debate in a format (the menu on every debate page)."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django_ratelimit.decorators import ratelimit
+
+from claims.formats.document import FormatError
+from deliberation.exports import EXPORT_FORMATS, debate_export, export_filename
+from deliberation.selectors import debate_for_viewer
+from deliberation.services.interchange import (
+    IMPORT_FORMATS,
+    debate_import_file,
+    decode_upload,
+    import_job_start,
+    import_max_bytes,
+    job_state,
+)
+
+
+class ImportForm(forms.Form):
+    format = forms.ChoiceField(choices=list(IMPORT_FORMATS.items()))
+    file = forms.FileField()
+
+
+@login_required
+@ratelimit(
+    key="user", rate=lambda group, request: settings.RATE_LIMIT_CLAIMS, method="POST"
+)
+def debate_import_page(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        format = form.cleaned_data["format"]
+        try:
+            if upload.size > import_max_bytes():
+                raise FormatError(
+                    f"the file has {upload.size:,} bytes; the limit is "
+                    f"{import_max_bytes():,} bytes",
+                    location="file",
+                )
+            text = decode_upload(upload.read())
+            if upload.size > settings.INTERCHANGE_INLINE_MAX_BYTES:
+                job = import_job_start(owner=request.user, text=text, format=format)
+                return redirect("debate_import_job", job=job)
+            debate = debate_import_file(owner=request.user, text=text, format=format)
+        except FormatError as exc:
+            error = exc
+        else:
+            messages.success(
+                request, f"Imported {debate.claims.count():,} claims into a new debate."
+            )
+            return redirect("debate_detail", slug=debate.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "deliberation/import.html",
+        {
+            "form": form,
+            "error": error,
+            "max_mb": import_max_bytes() / 1_000_000,
+        },
+        status=status,
+    )
+
+
+@login_required
+def debate_import_job(request, job):
+    state = job_state(job)
+    if state is None or state.get("owner_id") != request.user.pk:
+        raise Http404("No such import.")
+    in_progress = state["status"] in ("queued", "running")
+    return render(
+        request,
+        "deliberation/import_job.html",
+        {"job": state, "in_progress": in_progress},
+    )
+
+
+def debate_download(request, slug, format):
+    debate = debate_for_viewer(slug=slug, user=request.user)
+    if debate is None or format not in EXPORT_FORMATS:
+        raise Http404("No such debate or format.")
+    generation = "older" if request.GET.get("generation") == "older" else "newer"
+    text = debate_export(
+        debate=debate,
+        user=request.user,
+        format=format,
+        generation=generation,
+        request=request,
+    )
+    response = HttpResponse(text, content_type=EXPORT_FORMATS[format].media_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{export_filename(debate, format)}"'
+    )
+    return response

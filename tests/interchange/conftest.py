@@ -1,0 +1,81 @@
+"""Fixtures for the interchange tests: the demo debate, the samples and the
+Argdown CLI (npm, pinned in tools/argdown; CI=true makes a missing one fail)."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from claims.formats.document import DebateDocument
+from claims.formats.yaml_debate import parse_yaml_debate
+from tests.conftest import IN_CI
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT.parent / "shared" / "data" / "formats"
+if not SAMPLES.is_dir():
+    SAMPLES = Path("/work/shared/data/formats")
+ARGDOWN_DIR = ROOT / "tools" / "argdown"
+DEMO_YAML = ROOT / "claims" / "demo" / "ai_policing.yaml"
+
+
+def sample(name: str) -> str:
+    return (SAMPLES / name).read_bytes().decode("utf-8")
+
+
+@pytest.fixture(scope="session")
+def demo_document() -> DebateDocument:
+    return parse_yaml_debate(DEMO_YAML.read_text(encoding="utf-8"))
+
+
+def _missing(reason: str):
+    if IN_CI:
+        pytest.fail(f"CI=true and the Argdown CLI is missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def argdown_cli() -> Path:
+    """The pinned @argdown/cli, installed with ``npm ci`` once per run."""
+    npm, node = shutil.which("npm"), shutil.which("node")
+    if not npm or not node:
+        _missing("node and npm are needed to run @argdown/cli (apt-get install npm)")
+    binary = ARGDOWN_DIR / "node_modules" / ".bin" / "argdown"
+    if not binary.exists():
+        done = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=ARGDOWN_DIR,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if done.returncode != 0 or not binary.exists():
+            _missing(f"npm ci in tools/argdown failed: {done.stderr[-500:]}")
+    return binary
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in process (as without a broker), also on PostgreSQL
+    and Redis. tests/integration/test_import_worker.py uses a real worker."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def annotation_target(db):
+    """(owner, debate, source URL, claim URL) for annotation imports."""
+    from claims.services import claim_create, source_create
+    from deliberation.services import debate_create
+    from tests.factories import UserFactory
+
+    owner = UserFactory()
+    debate = debate_create(owner=owner, question="Fuzzed annotations?")
+    source = source_create(debate=debate, key="s", title="S", text="A passage here.")
+    claim = claim_create(debate=debate, parent=None, text="A passage of a claim.")
+    base = "http://localhost:8000/api/v1"
+    return owner, debate, f"{base}/sources/{source.pk}/", f"{base}/claims/{claim.pk}/"
