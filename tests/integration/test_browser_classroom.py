@@ -6,7 +6,6 @@ go to docs/screenshots/ (with REFRESH_SCREENSHOTS=1)."""
 
 import csv
 import io
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +16,7 @@ from playwright.sync_api import expect
 from claims.models import Annotation, Claim, Source
 from deliberation.models import Comment, Debate, Membership, Vote
 from tests.factories import UserFactory
+from tests.integration.browsing import Requests, shot
 from tests.integration.conftest import session_cookie
 
 pytestmark = [
@@ -26,31 +26,6 @@ pytestmark = [
 ]
 
 User = get_user_model()
-ROOT = Path(__file__).resolve().parents[2]
-# Every run takes the screenshots; REFRESH_SCREENSHOTS=1 writes them over the
-# ones in docs/ (otherwise they go to var/, and a test run leaves git clean).
-SHOTS = ROOT / (
-    "docs/screenshots" if os.environ.get("REFRESH_SCREENSHOTS") else "var/screenshots"
-)
-
-
-def shot(page, name, *, full_page=True):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name), full_page=full_page)
-
-
-class Requests:
-    """Every request any page makes, to prove none leaves the origin."""
-
-    def __init__(self):
-        self.urls = []
-
-    def watch(self, context):
-        context.on("request", lambda request: self.urls.append(request.url))
-        return context
-
-    def origins(self):
-        return {urlsplit(url).netloc for url in self.urls}
 
 
 def test_classroom_journey(browser, asgi_server):

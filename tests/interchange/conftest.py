@@ -1,21 +1,18 @@
 """Fixtures for the interchange tests: the demo debate, the samples and the
 Argdown CLI (npm, pinned in tools/argdown; CI=true makes a missing one fail)."""
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from claims.formats.document import DebateDocument
 from claims.formats.yaml_debate import parse_yaml_debate
-from tests.conftest import IN_CI
+from tests.npm_tools import npm_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT.parent / "shared" / "data" / "formats"
 if not SAMPLES.is_dir():
     SAMPLES = Path("/work/shared/data/formats")
-ARGDOWN_DIR = ROOT / "tools" / "argdown"
 DEMO_YAML = ROOT / "claims" / "demo" / "ai_policing.yaml"
 
 
@@ -28,30 +25,10 @@ def demo_document() -> DebateDocument:
     return parse_yaml_debate(DEMO_YAML.read_text(encoding="utf-8"))
 
 
-def _missing(reason: str):
-    if IN_CI:
-        pytest.fail(f"CI=true and the Argdown CLI is missing: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def argdown_cli() -> Path:
     """The pinned @argdown/cli, installed with ``npm ci`` once per run."""
-    npm, node = shutil.which("npm"), shutil.which("node")
-    if not npm or not node:
-        _missing("node and npm are needed to run @argdown/cli (apt-get install npm)")
-    binary = ARGDOWN_DIR / "node_modules" / ".bin" / "argdown"
-    if not binary.exists():
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=ARGDOWN_DIR,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if done.returncode != 0 or not binary.exists():
-            _missing(f"npm ci in tools/argdown failed: {done.stderr[-500:]}")
-    return binary
+    return npm_tool("argdown", "node_modules/.bin/argdown", tool="the Argdown CLI")
 
 
 @pytest.fixture
