@@ -1,10 +1,26 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from deliberation.views import analysis as analysis_views
 from deliberation.views import annotations as annotation_views
 from deliberation.views import classroom, interchange, membership, moderation, voting
 from deliberation.views import debates as views
 from deliberation.views import results as result_views
+
+
+class ItemKindConverter:
+    """The kinds of item people flag and moderators act on; anything else
+    (``members`` among them) is left to the routes below."""
+
+    regex = "claims|annotations|comments"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ItemKindConverter, "item_kind")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -125,12 +141,12 @@ urlpatterns = [
     ),
     # Moderation (deliberation/views/moderation.py)
     path(
-        "d/<slug:slug>/<str:kind>/<int:pk>/flag/",
+        "d/<slug:slug>/<item_kind:kind>/<int:pk>/flag/",
         moderation.item_flag,
         name="item_flag",
     ),
     path(
-        "d/<slug:slug>/<str:kind>/<int:pk>/moderate/",
+        "d/<slug:slug>/<item_kind:kind>/<int:pk>/moderate/",
         moderation.item_moderate,
         name="item_moderate",
     ),

@@ -2,8 +2,11 @@
 console errors, the XSS sentinel and the axe-core accessibility check."""
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from django.db import connections
 
 from tests.npm_tools import npm_tool
 
@@ -97,3 +100,18 @@ def axe_violations(page, script: Path) -> list[dict]:
     refuses: the page must be in a context made with ``bypass_csp=True``."""
     page.add_script_tag(path=str(script))
     return page.evaluate(AXE_RUN)
+
+
+def off_the_loop(build):
+    """``build()`` run in a thread of its own, its database connection closed
+    after. Services publish live events through ``async_to_sync``, which
+    refuses the thread where Playwright's event loop runs."""
+
+    def run():
+        try:
+            return build()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()

@@ -8,7 +8,12 @@ from claims.models import Claim, Source
 from deliberation import services
 from deliberation.services.analysis import analysis_run
 from tests.factories import UserFactory
-from tests.integration.browsing import VIEWPORT, axe_script, axe_violations
+from tests.integration.browsing import (
+    VIEWPORT,
+    axe_script,
+    axe_violations,
+    off_the_loop,
+)
 from tests.integration.conftest import session_cookie
 
 pytestmark = [
@@ -20,6 +25,10 @@ pytestmark = [
 
 @pytest.fixture
 def classroom():
+    return off_the_loop(_classroom)
+
+
+def _classroom():
     teacher = UserFactory(username="a11y-teacher")
     debate = services.class_create(owner=teacher, start="template")
     claims = list(Claim.objects.filter(debate=debate, depth=2).order_by("path"))

@@ -7,7 +7,13 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.throttling import ScopedRateThrottle
 
 from deliberation import services
-from deliberation.models import Comment, Flag, Notification
+from deliberation.models import (
+    Comment,
+    Flag,
+    Membership,
+    ModerationAction,
+    Notification,
+)
 from tests.api.helpers import client_for
 from tests.factories import DebateFactory, MembershipFactory, UserFactory, make_claim
 
@@ -224,3 +230,48 @@ def test_annotations_are_rate_limited(client, scene, settings):
     ]
 
     assert codes[1] == 429
+
+
+def test_members_page_suspends_a_member_with_a_justification(client, scene):
+    # The item routes once caught /members/<pk>/moderate/ as an item of kind
+    # "members" and answered 404, so the page's Suspend button did nothing.
+    debate, moderator, author, thesis, claim = scene
+    membership = Membership.objects.get(debate=debate, user=author)
+    client.force_login(moderator)
+
+    response = client.post(
+        f"/d/{debate.slug}/members/{membership.pk}/moderate/",
+        {"action": "suspend", "days": "7", "reason": "Name-calling after warnings."},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/d/{debate.slug}/members/"
+    membership.refresh_from_db()
+    assert membership.status == "suspended"
+    action = ModerationAction.objects.get(debate=debate, membership=membership)
+    assert (action.action, action.reason) == ("suspend", "Name-calling after warnings.")
+
+
+def test_a_participant_cannot_suspend_from_the_members_route(client, scene):
+    debate, moderator, author, thesis, claim = scene
+    membership = Membership.objects.get(debate=debate, user=moderator)
+    client.force_login(author)
+
+    response = client.post(
+        f"/d/{debate.slug}/members/{membership.pk}/moderate/",
+        {"action": "suspend", "days": "7", "reason": "Name-calling after warnings."},
+    )
+
+    assert response.status_code == 403
+    membership.refresh_from_db()
+    assert membership.status == "active"
+    assert not ModerationAction.objects.filter(debate=debate).exists()
+
+
+def test_an_unknown_kind_of_item_is_not_found(client, scene):
+    debate, moderator, author, thesis, claim = scene
+    client.force_login(moderator)
+
+    response = client.get(f"/d/{debate.slug}/sources/{claim.pk}/moderate/")
+
+    assert response.status_code == 404
