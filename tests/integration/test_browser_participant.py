@@ -164,3 +164,63 @@ def test_participant_journey(browser, asgi_server, debate):
     ]
     assert console.errors == []
     assert requests.origins() == {urlsplit(asgi_server).netloc}
+
+
+FOCUSED_OUTLINE = """() => {
+  const style = getComputedStyle(document.activeElement);
+  return style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+}"""
+
+
+def _tab_to(page, selector: str, *, limit: int = 300):
+    """Press Tab until ``selector`` has the focus, and check it shows."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            assert page.evaluate(FOCUSED_OUTLINE), f"no visible focus on {selector}"
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_keyboard_only_vote_and_annotation(browser, asgi_server, debate):
+    """Tab, Space and Enter (and typing into fields): no mouse, no click()."""
+    debate, thesis, pro, source = debate
+    person = UserFactory(username="keys")
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_cookies([session_cookie(person, asgi_server)])
+    page = context.new_page()
+    d = f"{asgi_server}/d/{debate.slug}"
+
+    page.goto(f"{d}/claims/{thesis.pk}/")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Skip to main content")
+    page.keyboard.press("Enter")  # past the header, to the debate
+    _tab_to(page, f"#claim-{pro.pk} button.vote.agree")
+    page.keyboard.press("Space")
+    expect(page.locator(f"#claim-{pro.pk} button.vote.agree")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    _tab_to(page, f"#claim-{pro.pk} button.vote.disagree")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#claim-{pro.pk} button.vote.disagree")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(page.locator(f"#claim-{pro.pk} [data-field=disagree]")).to_have_text("1")
+    assert list(Vote.objects.values_list("user", "claim", "stance")) == [
+        (person.pk, pro.pk, "disagree")
+    ]
+
+    page.goto(f"{d}/sources/{source.key}/")
+    _tab_to(page, "form[data-annotate-form] textarea[name=quote]")
+    page.keyboard.type(PASSAGE)
+    _tab_to(page, "form[data-annotate-form] textarea[name=body]")
+    page.keyboard.type("Compare with the next paragraph.")
+    _tab_to(page, "form[data-annotate-form] button[type=submit]")
+    page.keyboard.press("Enter")
+    expect(page.locator(".messages")).to_be_visible()
+    annotation = Annotation.objects.get(creator=person)
+    assert (annotation.exact, annotation.body, annotation.source_id) == (
+        PASSAGE,
+        "Compare with the next paragraph.",
+        source.pk,
+    )
