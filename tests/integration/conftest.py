@@ -121,13 +121,11 @@ def asgi_servers(django_db_setup, tmp_path_factory):
         yield [stack.enter_context(daphne(logs / f"daphne-{i}.log")) for i in (1, 2, 3)]
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
-    """A real Celery worker process on the test database and a queue of its own."""
-    require_services()
-    from config.celery import app
+@contextmanager
+def _worker(queue: str):
+    """A real Celery worker process on the test database, consuming ``queue``;
+    ready once it has answered a ping sent there."""
 
-    queue = f"test-{uuid.uuid4().hex[:10]}"
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(settings.DATABASES["default"]),
@@ -157,13 +155,11 @@ def celery_worker(django_db_setup, django_db_blocker):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    previous_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
     try:
         from deliberation.tasks import worker_ping
 
         token = uuid.uuid4().hex
-        worker_ping.delay(token)
+        worker_ping.apply_async((token,), queue=queue)
         if not wait_for(
             lambda: cache.get(f"worker-ping:{token}") == "done", timeout=60
         ):
@@ -173,12 +169,43 @@ def celery_worker(django_db_setup, django_db_blocker):
             )
         yield proc
     finally:
-        app.conf.task_default_queue = previous_queue
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker process on the test database and a queue of its own,
+    which tasks sent from the tests go to."""
+    require_services()
+    from config.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        with _worker(queue) as proc:
+            yield proc
+    finally:
+        app.conf.task_default_queue = previous_queue
+
+
+@pytest.fixture(scope="session")
+def asgi_queue() -> str:
+    """The Celery queue the ``asgi_server`` sends its tasks to: one per run,
+    so that nothing queued by an earlier run is taken for this one's."""
+    return f"asgi-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def asgi_worker(asgi_server, asgi_queue):
+    """A worker for the tasks the pages of ``asgi_server`` start (the
+    analysis a facilitator runs, a large import)."""
+    with _worker(asgi_queue) as proc:
+        yield proc
 
 
 def _free_port() -> int:
@@ -188,7 +215,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def asgi_server(django_db_setup, django_db_blocker):
+def asgi_server(django_db_setup, django_db_blocker, asgi_queue):
     """The app under daphne (HTTP + websockets) on the test database and Redis."""
     require_services()
     import httpx
@@ -200,6 +227,10 @@ def asgi_server(django_db_setup, django_db_blocker):
         "REDIS_URL": settings.REDIS_URL,
         "DEBUG": "true",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CELERY_QUEUE": asgi_queue,
+        # Analyses run when a page asks (a worker takes them: asgi_worker), not
+        # after each vote of a browser test.
+        "ANALYSIS_AFTER_VOTES": "false",
     }
     proc = subprocess.Popen(
         [

@@ -14,9 +14,10 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from claims.models import Annotation, Claim, Source
-from deliberation.models import Comment, Debate, Membership, Vote
+from deliberation import services
+from deliberation.models import Comment, Debate, Membership, Snapshot, Vote
 from tests.factories import UserFactory
-from tests.integration.browsing import Requests, shot
+from tests.integration.browsing import Requests, off_the_loop, shot
 from tests.integration.conftest import session_cookie
 
 pytestmark = [
@@ -161,10 +162,26 @@ def test_classroom_journey(browser, asgi_server):
     assert requests.origins() == {urlsplit(asgi_server).netloc}
 
 
-def test_workshop_journey(browser, asgi_server):
+def _two_camps(debate, claims):
+    """16 more participants, by services: half agree with claims 0-3 and
+    disagree with 4-7, half the opposite; all agree with claim 8. Returns the
+    two camps' user ids."""
+    camps = ([], [])
+    for n in range(16):
+        user = services.guest_join(debate=debate, pseudonym=f"Voter {n + 1}").user
+        for i, claim in enumerate(claims[:8]):
+            stance = "agree" if (i < 4) == (n < 8) else "disagree"
+            services.vote_cast(user=user, claim=claim, stance=stance)
+        services.vote_cast(user=user, claim=claims[8], stance="agree")
+        camps[n >= 8].append(user.pk)
+    return camps
+
+
+def test_workshop_journey(browser, asgi_server, asgi_worker):
     """A facilitator runs a workshop: participants come by invitation link
-    with a pseudonym, comment with an alignment and vote; the facilitator's
-    summary shows the most supported claims and exports them."""
+    with a pseudonym, comment with an alignment and vote; the facilitator runs
+    the analysis and reads the opinion groups, then the summary shows the most
+    supported claims and exports them."""
     requests = Requests()
     facilitator = UserFactory(username="facilitator")
     host = requests.watch(browser.new_context(viewport={"width": 1280, "height": 900}))
@@ -202,6 +219,68 @@ def test_workshop_journey(browser, asgi_server):
             expect(page.locator(".comment").first).to_contain_text("Worth testing")
     assert Vote.objects.filter(claim=claim).count() == 4
     assert Comment.objects.get(debate=debate).alignment == "for"
+
+    # Enough people vote for opinion groups; the facilitator runs the analysis
+    # from the page, which follows the worker until the groups are there.
+    claims = list(
+        Claim.objects.filter(debate=debate, depth=2, link_to=None).order_by("path")
+    )
+    assert claims[0] == claim
+    agreeing, opposed = off_the_loop(lambda: _two_camps(debate, claims))
+    desk.goto(f"{asgi_server}/d/{debate.slug}/")
+    desk.get_by_role("link", name="Opinion groups").click()
+    expect(desk.locator(".empty").first).to_have_text(
+        "No analysis yet. Groups appear once enough people have voted."
+    )
+    desk.get_by_role("button", name="Run the analysis now").click()
+    expect(desk.locator(".messages")).to_contain_text("The analysis is queued")
+    expect(desk.get_by_role("heading", name="Opinion map")).to_be_visible(
+        timeout=30_000
+    )
+    snapshot = Snapshot.objects.get(debate=debate)
+    assert snapshot.status == Snapshot.Status.DONE
+    assert snapshot.result["participants"] == 20
+    # The two camps are two groups (the four delegates join either).
+    found = snapshot.result["groups"]
+    assert len(found) == 2
+    assert sorted(
+        (len(set(g["members"]) & set(agreeing)), len(set(g["members"]) & set(opposed)))
+        for g in found
+    ) == [(0, 8), (8, 0)]
+    rows = desk.locator("table:has(caption:text-is('Groups')) tbody tr")
+    expect(rows).to_have_count(3)  # two groups and those not grouped
+    assert sorted(
+        int(rows.nth(n).locator("td").nth(1).inner_text()) for n in range(2)
+    ) == sorted(len(g["members"]) for g in found)
+    # Each group's representative claims: what it agrees with, what it rejects.
+    texts = [c.text for c in claims]
+    sides = []
+    for n in range(2):
+        table = desk.locator("section.card").nth(n).locator("tbody tr")
+        shown = {
+            table.nth(r).locator("td").nth(0).inner_text(): table.nth(r)
+            .locator("td")
+            .nth(1)
+            .inner_text()
+            for r in range(table.count())
+        }
+        assert shown and set(shown) <= set(texts[:8])
+        camp_a = shown.get(texts[0]) == "agrees" or any(
+            shown.get(t) == "disagrees" for t in texts[4:8]
+        )
+        expected = {
+            t: "agrees" if (i < 4) == camp_a else "disagrees"
+            for i, t in enumerate(texts[:8])
+        }
+        assert shown == {t: expected[t] for t in shown}
+        sides.append(camp_a)
+    assert sorted(sides) == [False, True]
+    consensus = desk.locator("section[aria-labelledby=consensus-h] li")
+    # 16 of 16 agree; shown as Pol.is's smoothed share, (16 + 1) / (16 + 2).
+    expect(consensus.first).to_have_text(f"{claims[8].text} — 94 % agree")
+    common = desk.locator("section[aria-labelledby=common-h] li")
+    expect(common.filter(has_text=claims[8].text)).to_have_count(1)
+    shot(desk, "workshop-analysis.png")
 
     desk.goto(f"{asgi_server}/d/{debate.slug}/summary/")
     supported = desk.locator("section[aria-labelledby=supported-h]")
