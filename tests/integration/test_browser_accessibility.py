@@ -42,7 +42,7 @@ def _classroom():
             stance = "agree" if (n < 3) == (m % 2 == 0) else "disagree"
             services.vote_cast(user=pupil, claim=claim, stance=stance)
     source = Source.objects.filter(debate=debate).order_by("pk").first()
-    services.annotation_add(
+    annotation = services.annotation_add(
         user=pupils[0],
         debate=debate,
         source=source,
@@ -51,11 +51,11 @@ def _classroom():
     )
     services.flag_create(user=pupils[1], item=claims[0], reason="unclear")
     analysis_run(debate=debate)
-    return teacher, debate, claims[0], source
+    return teacher, debate, claims[0], source, annotation
 
 
 def test_main_pages_have_no_serious_violations(browser, asgi_server, classroom):
-    teacher, debate, claim, source = classroom
+    teacher, debate, claim, source, annotation = classroom
     script = axe_script()
     d = f"/d/{debate.slug}"
     as_teacher = [
@@ -64,6 +64,13 @@ def test_main_pages_have_no_serious_violations(browser, asgi_server, classroom):
         "/import/",
         f"{d}/",
         f"{d}/claims/{claim.pk}/",
+        f"{d}/claims/{claim.pk}/history/",
+        f"{d}/claims/{claim.pk}/moderate/",
+        f"{d}/sources/",
+        f"{d}/annotations/{annotation.pk}/",
+        f"{d}/search/?q=camera",
+        f"{d}/flags/mine/",
+        "/notifications/",
         f"{d}/sources/{source.key}/",
         f"{d}/sources/{source.key}/annotate/",
         f"{d}/vote/",
@@ -75,8 +82,15 @@ def test_main_pages_have_no_serious_violations(browser, asgi_server, classroom):
         f"{d}/class/",
         f"{d}/summary/",
         f"{d}/report/",
+        f"{d}/class/erase/",
     ]
-    anonymous = ["/join/", "/accounts/login/", "/accounts/signup/"]
+    anonymous = [
+        "/join/",
+        f"/join/{debate.join_code}/",
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+    ]
     # axe arrives as an inline script, which our CSP refuses (checked below):
     # only this audit context bypasses the policy.
     teacher_context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
