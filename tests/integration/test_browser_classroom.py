@@ -240,7 +240,7 @@ def test_workshop_journey(browser, asgi_server, asgi_worker):
     snapshot = Snapshot.objects.get(debate=debate)
     assert snapshot.status == Snapshot.Status.DONE
     assert snapshot.result["participants"] == 20
-    # The two camps are two groups (the four delegates join either).
+    # The two camps are the two groups.
     found = snapshot.result["groups"]
     assert len(found) == 2
     assert sorted(
