@@ -2,6 +2,8 @@
 or critical violation. The pages show a class built from the template with
 members, flags, annotations, votes and an analysis, as the journeys leave it."""
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from claims.models import Claim, Source
@@ -10,6 +12,7 @@ from deliberation.services.analysis import analysis_run
 from tests.factories import UserFactory
 from tests.integration.browsing import (
     VIEWPORT,
+    Requests,
     axe_script,
     axe_violations,
     off_the_loop,
@@ -93,9 +96,14 @@ def test_main_pages_have_no_serious_violations(browser, asgi_server, classroom):
     ]
     # axe arrives as an inline script, which our CSP refuses (checked below):
     # only this audit context bypasses the policy.
-    teacher_context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
+    requests = Requests()
+    teacher_context = requests.watch(
+        browser.new_context(viewport=VIEWPORT, bypass_csp=True)
+    )
     teacher_context.add_cookies([session_cookie(teacher, asgi_server)])
-    stranger_context = browser.new_context(viewport=VIEWPORT, bypass_csp=True)
+    stranger_context = requests.watch(
+        browser.new_context(viewport=VIEWPORT, bypass_csp=True)
+    )
     found = {}
     visits = ((teacher_context, as_teacher), (stranger_context, anonymous))
     for context, paths in visits:
@@ -107,6 +115,7 @@ def test_main_pages_have_no_serious_violations(browser, asgi_server, classroom):
             if violations:
                 found[path] = violations
     assert found == {}
+    assert requests.origins() == {urlsplit(asgi_server).netloc}
 
 
 def test_the_audit_needs_the_csp_bypass(browser, asgi_server):

@@ -13,7 +13,7 @@ from claims.models import Claim
 from deliberation import services
 from deliberation.models import Comment, Membership, ModerationAction
 from tests.factories import DebateFactory, MembershipFactory, UserFactory, make_claim
-from tests.integration.browsing import VIEWPORT, Requests, off_the_loop, shot
+from tests.integration.browsing import VIEWPORT, Console, Requests, off_the_loop, shot
 from tests.integration.conftest import session_cookie
 
 pytestmark = [
@@ -79,12 +79,14 @@ def _forum():
 def test_moderator_journey(browser, asgi_server, forum):
     debate, thesis = forum["debate"], forum["thesis"]
     vague, spammed, rude = forum["vague"], forum["spammed"], forum["rude"]
-    requests = Requests()
+    requests, console = Requests(), Console()
     context = requests.watch(browser.new_context(viewport=VIEWPORT))
     context.set_default_timeout(10_000)
     context.add_cookies([session_cookie(forum["moderator"], asgi_server)])
-    desk = context.new_page()
-    reader = requests.watch(browser.new_context(viewport=VIEWPORT)).new_page()
+    desk = console.watch(context.new_page())
+    reader = console.watch(
+        requests.watch(browser.new_context(viewport=VIEWPORT)).new_page()
+    )
     d = f"{asgi_server}/d/{debate.slug}"
 
     # The queue: heaviest first, with the reasons and the author's reply.
@@ -210,4 +212,5 @@ def test_moderator_journey(browser, asgi_server, forum):
     shot(desk, "moderation-log.png")
     assert ModerationAction.objects.filter(debate=debate).count() == 7
     assert Comment.objects.get(pk=rude.pk).hidden_at is None
+    assert console.errors == []  # none refused by the content security policy
     assert requests.origins() == {urlsplit(asgi_server).netloc}

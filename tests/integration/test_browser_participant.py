@@ -186,9 +186,10 @@ def test_keyboard_only_vote_and_annotation(browser, asgi_server, debate):
     """Tab, Space and Enter (and typing into fields): no mouse, no click()."""
     debate, thesis, pro, source = debate
     person = UserFactory(username="keys")
-    context = browser.new_context(viewport=VIEWPORT)
+    requests, console = Requests(), Console()
+    context = requests.watch(browser.new_context(viewport=VIEWPORT))
     context.add_cookies([session_cookie(person, asgi_server)])
-    page = context.new_page()
+    page = console.watch(context.new_page())
     d = f"{asgi_server}/d/{debate.slug}"
 
     page.goto(f"{d}/claims/{thesis.pk}/")
@@ -224,3 +225,5 @@ def test_keyboard_only_vote_and_annotation(browser, asgi_server, debate):
         "Compare with the next paragraph.",
         source.pk,
     )
+    assert console.errors == []
+    assert requests.origins() == {urlsplit(asgi_server).netloc}
