@@ -22,6 +22,8 @@ from tests.integration.browsing import (
     XSS_SENTINEL,
     Console,
     Requests,
+    axe_script,
+    axe_violations,
     off_the_loop,
 )
 from tests.integration.conftest import session_cookie
@@ -238,3 +240,5 @@ def test_a_pseudonym_payload_is_refused_on_the_join_page(browser, asgi_server):
     assert page.evaluate("window.__xssCalls") == []
     assert console.dialogs == []
     assert not Membership.objects.filter(debate=debate, guest=True).exists()
+    # The refusal is announced accessibly, too.
+    assert axe_violations(page, axe_script()) == []
