@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database that is away answers 503 with the reason, not 500.
+    "config.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -127,7 +129,9 @@ CHANNEL_LAYER_SOCKET_TIMEOUT = 10
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis' own backend, answering "not cached" while Redis is away:
+            # writes go on (rate limits fail open), see config/cache.py.
+            "BACKEND": "config.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cp"),
             "OPTIONS": REDIS_TIMEOUTS,
@@ -168,10 +172,35 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=270)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+# A message a worker took but never acknowledged (it died) goes back to the
+# queue after this many seconds; tasks declared with acks_late rely on it.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # How often a worker looks for such messages (kombu's default: ~100 s).
+    "unacked_restore_interval": min(10, CELERY_VISIBILITY_TIMEOUT),
+    "unacked_restore_throttle": 1,
+}
 CELERY_TIMEZONE = "UTC"
 # Tests give their worker a queue of its own so no other worker takes its tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="counterpoint")
+
+# Transactional outbox (deliberation/outbox.py): tasks are written with the
+# change that asks for them and sent after commit; beat's sweep sends what a
+# broker outage held back and resends what a lost queue dropped.
+OUTBOX_SWEEP_INTERVAL = env.float("OUTBOX_SWEEP_INTERVAL", default=10)
+OUTBOX_SWEEP_AFTER = env.float("OUTBOX_SWEEP_AFTER", default=5)
+OUTBOX_RESEND_AFTER = env.float("OUTBOX_RESEND_AFTER", default=900)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {
+        "task": "deliberation.outbox_sweep",
+        "schedule": OUTBOX_SWEEP_INTERVAL,
+        # Sweeps held back while no worker ran are not all run at once.
+        "options": {"expires": OUTBOX_SWEEP_INTERVAL},
+    },
+}
 
 # Opinion analysis: after votes, at most one run per debate per this many seconds.
 ANALYSIS_MIN_INTERVAL = env.int("ANALYSIS_MIN_INTERVAL", default=30)

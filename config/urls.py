@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.health import healthz
@@ -19,5 +20,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
+    # The docs page of the current API version, at a stable address.
+    path(
+        "api/docs/",
+        RedirectView.as_view(pattern_name="api_docs"),
+        name="api_docs_latest",
+    ),
     path("", include("deliberation.urls")),
 ]
+
+handler500 = "config.middleware.server_error"

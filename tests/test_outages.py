@@ -1,0 +1,70 @@
+"""What a person gets while a service is away: the cache (Redis) reads as empty
+and writes go on; a database that is away answers 503 with the reason."""
+
+import pytest
+from django.db import OperationalError
+from django.test import Client
+
+from config.cache import FailSoftRedisCache
+from config.middleware import REASON
+
+
+@pytest.fixture
+def unreachable_cache():
+    from tests.integration.conftest import free_port
+
+    # A port nothing listens on: connections are refused at once.
+    return FailSoftRedisCache(
+        f"redis://127.0.0.1:{free_port()}/0",
+        {"OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}},
+    )
+
+
+def test_an_unreachable_redis_reads_as_an_empty_cache(unreachable_cache):
+    cache = unreachable_cache
+    assert cache.get("k", "default") == "default"
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.has_key("k") is False
+    # add says "added": a rate-limit counter counts this as the first request.
+    assert cache.add("k", 0, 60) is True
+    assert cache.incr("k") == 1
+    assert cache.set("k", 1) is None
+    assert cache.set_many({"a": 1}) == []
+    assert cache.delete("k") is False
+    assert cache.delete_many(["a"]) is None
+    assert cache.touch("k") is False
+
+
+@pytest.fixture
+def database_away(monkeypatch):
+    def fail(**kwargs):
+        raise OperationalError("connection to server at 127.0.0.1 failed")
+
+    monkeypatch.setattr("deliberation.views.debates.debate_list_for", fail)
+    monkeypatch.setattr("deliberation.api.views.debate_list_for", fail)
+
+
+def test_a_page_answers_503_with_the_reason(database_away):
+    response = Client(raise_request_exception=False).get("/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert REASON in response.content.decode()
+
+
+def test_the_api_answers_503_with_the_reason_as_json(database_away):
+    response = Client(raise_request_exception=False).get("/api/v1/debates/")
+    assert (response.status_code, response.json()) == (503, {"detail": REASON})
+
+
+def test_other_errors_stay_500(monkeypatch):
+    def fail(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("deliberation.views.debates.debate_list_for", fail)
+    response = Client(raise_request_exception=False).get("/")
+    assert response.status_code == 500
+
+
+def test_the_api_docs_have_a_stable_address(client):
+    response = client.get("/api/docs/")
+    assert (response.status_code, response["Location"]) == (302, "/api/v1/docs/")
