@@ -114,7 +114,8 @@ if IS_POSTGRES:
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": 1,
             "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
-            "timeout": 10,
+            # Seconds a request waits for a connection before answering 503.
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10),
         }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -181,6 +182,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # How often a worker looks for such messages (kombu's default: ~100 s).
     "unacked_restore_interval": min(10, CELERY_VISIBILITY_TIMEOUT),
     "unacked_restore_throttle": 1,
+    # A web process sending a task gives up on an unreachable broker at once
+    # (the outbox keeps the message for the sweep) instead of retrying ~6 s.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
 }
 CELERY_TIMEZONE = "UTC"
 # Tests give their worker a queue of its own so no other worker takes its tasks.
