@@ -307,6 +307,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # Descriptions, examples (config/schema.py).
+        "config.schema.postprocess",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ClaimStanceEnum": "claims.models.Claim.Stance",
         "VoteStanceEnum": "deliberation.models.Vote.Stance",

@@ -105,3 +105,50 @@ def test_a_database_outage_is_a_documented_503(openapi, monkeypatch):
     response = Client(raise_request_exception=False).get("/api/v1/debates/")
     assert response.status_code == 503
     conforms(openapi, "GET", "/api/v1/debates/", response)
+
+
+def operations_of(openapi):
+    return [
+        (f"{method.upper()} {path}", op)
+        for path, item in openapi["paths"].items()
+        for method, op in item.items()
+    ]
+
+
+def test_every_operation_is_described_with_its_request_and_answers(openapi):
+    undescribed, unexplained, bodiless, without_example = [], [], [], []
+    for name, op in operations_of(openapi):
+        if not (op.get("summary") and op.get("description")):
+            undescribed.append(name)
+        for code, response in op["responses"].items():
+            if not response.get("description"):
+                unexplained.append(f"{name} {code}")
+            if code.startswith("2") and code != "204" and not response.get("content"):
+                bodiless.append(f"{name} {code}")
+        for media in op.get("requestBody", {}).get("content", {}).values():
+            if "example" not in media:
+                without_example.append(name)
+    assert (undescribed, unexplained, bodiless, without_example) == ([], [], [], [])
+
+
+def test_request_examples_are_valid_and_hold_no_private_data(openapi):
+    import re
+
+    import jsonschema
+
+    checked = 0
+    for _, op in operations_of(openapi):
+        for media_type, media in op.get("requestBody", {}).get("content", {}).items():
+            if "json" not in media_type:
+                continue  # the same example, as a form
+            schema = {**media["schema"], "components": openapi["components"]}
+            jsonschema.validate(media["example"], schema)
+            checked += 1
+    assert checked >= 25
+    text = json.dumps(openapi)
+    assert re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", text) == []  # e-mail addresses
+    assert re.findall(r"\b[0-9a-f]{40}\b", text) == []  # API tokens
+    assert re.findall(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", text) == []
+    hosts = set(re.findall(r"https?://([\w.-]+)", text))
+    # Only reserved example domains (RFC 2606) and the W3C's context.
+    assert {h for h in hosts if not h.endswith(".example.org")} == {"www.w3.org"}
