@@ -6,6 +6,7 @@ import time
 from collections import Counter
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 from claims.models import Claim
@@ -164,7 +165,14 @@ def analysis_request(debate_id: int) -> Snapshot | None:
     """In the current transaction, queue one run of the debate's analysis
     ANALYSIS_MIN_INTERVAL seconds from now, unless one is queued already: a
     storm of votes makes one run. Returns the queued snapshot when this call
-    queued it. Through the outbox, so a broker that is away delays the run."""
+    queued it. Through the outbox, so a broker that is away delays the run.
+
+    Two brakes: a cache mark keeps to one request per ANALYSIS_MIN_INTERVAL
+    (also where tasks run in process, without a countdown), and the outbox
+    key keeps to one queued run (also while the cache is away)."""
+    interval = settings.ANALYSIS_MIN_INTERVAL
+    if not cache.add(f"analysis-requested:{debate_id}", 1, timeout=interval):
+        return None
     if OutboxMessage.objects.filter(key=_schedule_key(debate_id)).exists():
         return None
     with transaction.atomic():
@@ -174,7 +182,7 @@ def analysis_request(debate_id: int) -> Snapshot | None:
             debate_id,
             snapshot_id=snapshot.pk,
             key=_schedule_key(debate_id),
-            delay=settings.ANALYSIS_MIN_INTERVAL,
+            delay=interval,
         )
         if message is None:  # a concurrent request queued one
             transaction.set_rollback(True)

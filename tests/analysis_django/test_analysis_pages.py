@@ -2,6 +2,7 @@
 the coalesced scheduling of runs after votes."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from claims.models import Claim
@@ -151,6 +152,10 @@ def test_two_requests_within_the_interval_schedule_one_run(
         other = analysis_request(second.pk)
     assert [s.pk for s in Snapshot.objects.order_by("pk")] == [queued.pk, other.pk]
     messages = list(OutboxMessage.objects.order_by("pk"))
+    # Past the interval, a run still queued (not started) is not queued twice.
+    cache.delete(f"analysis-requested:{first.pk}")
+    assert analysis_request(first.pk) is None
+    assert Snapshot.objects.count() == 2
     assert [(a, kw["task_id"], 29 < kw["countdown"] <= 30) for a, kw in calls] == [
         (([first.pk], {"snapshot_id": queued.pk}), f"outbox-{messages[0].pk}", True),
         (([second.pk], {"snapshot_id": other.pk}), f"outbox-{messages[1].pk}", True),

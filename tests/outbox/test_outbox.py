@@ -4,6 +4,7 @@ run in process (the embedded default) or a broker that refuses them."""
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -211,7 +212,12 @@ def test_analysis_after_votes_is_one_run_into_the_queued_snapshot(
     snapshot.refresh_from_db()
     assert Snapshot.objects.filter(debate=debate).count() == 1
     assert snapshot.seconds == seconds
-    # The key was released when the run started: the next vote queues anew.
+    # A vote within ANALYSIS_MIN_INTERVAL queues nothing more...
+    with django_capture_on_commit_callbacks(execute=True):
+        services.vote_cast(user=users[3], claim=claims[0], stance="agree")
+    assert Snapshot.objects.filter(debate=debate).count() == 1
+    # ...after it, the next vote queues a new run (the outbox key was released).
+    cache.delete(f"analysis-requested:{debate.pk}")
     with django_capture_on_commit_callbacks(execute=True):
         services.vote_cast(user=users[2], claim=claims[0], stance="agree")
     assert Snapshot.objects.filter(debate=debate, status="done").count() == 2
