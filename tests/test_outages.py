@@ -1,6 +1,8 @@
 """What a person gets while a service is away: the cache (Redis) reads as empty
 and writes go on; a database that is away answers 503 with the reason."""
 
+import json
+
 import pytest
 from django.db import OperationalError
 from django.test import Client
@@ -68,3 +70,19 @@ def test_other_errors_stay_500(monkeypatch):
 def test_the_api_docs_have_a_stable_address(client):
     response = client.get("/api/docs/")
     assert (response.status_code, response["Location"]) == (302, "/api/v1/docs/")
+
+
+def test_an_outage_raised_outside_a_view_is_still_a_503(rf):
+    from config.middleware import server_error
+
+    request = rf.get("/api/v1/debates/")
+    try:
+        raise OperationalError("the session could not be read")
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 503
+    assert json.loads(response.content) == {"detail": REASON}
+    try:
+        raise RuntimeError("a bug")
+    except RuntimeError:
+        assert server_error(rf.get("/")).status_code == 500
