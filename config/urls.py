@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.health import healthz
+from config.views import api_not_found
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
@@ -26,6 +27,8 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="api_docs"),
         name="api_docs_latest",
     ),
+    # Only addresses ending in a slash: others get APPEND_SLASH's redirect first.
+    re_path(r"^api/(?:.*/)?$", api_not_found),
     path("", include("deliberation.urls")),
 ]
 

@@ -86,3 +86,30 @@ def test_an_outage_raised_outside_a_view_is_still_a_503(rf):
         raise RuntimeError("a bug")
     except RuntimeError:
         assert server_error(rf.get("/")).status_code == 500
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/claims/-5/", "/api/v1/nothing/", "/api/v2/debates/"]
+)
+def test_an_api_address_that_matches_nothing_is_a_json_404(client, path):
+    response = client.get(path)
+    assert (response.status_code, response["Content-Type"]) == (
+        404,
+        "application/json",
+    )
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_an_api_address_without_its_slash_is_still_redirected(client):
+    response = client.get("/api/v1/debates")
+    assert (response.status_code, response["Location"]) == (301, "/api/v1/debates/")
+
+
+@pytest.mark.django_db
+def test_a_post_to_an_api_address_that_matches_nothing_is_a_json_404():
+    from tests.factories import UserFactory
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory())
+    response = client.post("/api/v1/claims/true/moderate/", {"action": "hide"})
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})

@@ -107,6 +107,9 @@ def test_a_database_outage_is_a_documented_503(openapi, monkeypatch):
     conforms(openapi, "GET", "/api/v1/debates/", response)
 
 
+ERRORS = {"401", "403", "404", "429", "503"}  # all {"detail": ...}
+
+
 def operations_of(openapi):
     return [
         (f"{method.upper()} {path}", op)
@@ -123,7 +126,8 @@ def test_every_operation_is_described_with_its_request_and_answers(openapi):
         for code, response in op["responses"].items():
             if not response.get("description"):
                 unexplained.append(f"{name} {code}")
-            if code.startswith("2") and code != "204" and not response.get("content"):
+            has_body = code.startswith("2") and code != "204" or code in ERRORS
+            if has_body and not response.get("content"):
                 bodiless.append(f"{name} {code}")
         for media in op.get("requestBody", {}).get("content", {}).values():
             if "example" not in media:
