@@ -47,8 +47,9 @@ class AutoSchema(openapi.AutoSchema):
                 responses[code] = self._get_response_for_code(
                     response, code, direction=direction
                 )
-        # 403 and 404 come from DRF's exception handler: always ``detail``.
-        for code in ("403", "404"):
+        # Errors views declare without a body come from DRF's exception
+        # handler: always ``detail``.
+        for code in ("401", "403", "404"):
             response = responses.get(code)
             if response is not None and "content" not in response:
                 described = self._get_response_for_code(
