@@ -200,7 +200,15 @@ OUTBOX_SWEEP_INTERVAL = env.float("OUTBOX_SWEEP_INTERVAL", default=10)
 OUTBOX_SWEEP_AFTER = env.float("OUTBOX_SWEEP_AFTER", default=5)
 OUTBOX_RESEND_AFTER = env.float("OUTBOX_RESEND_AFTER", default=900)
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+
+# Periodic work for `celery -A config beat` (run exactly one per deployment).
 CELERY_BEAT_SCHEDULE = {
+    "apply-scheduled-phases": {
+        "task": "deliberation.apply_scheduled_phases",
+        "schedule": 5.0,  # seconds: a scheduled phase opens within 5 s
+    },
+    # Debates past "purge N days after closing"; idempotent, so hourly is plenty.
+    "purge-expired-debates": {"task": "deliberation.purge_expired", "schedule": 3600.0},
     "outbox-sweep": {
         "task": "deliberation.outbox_sweep",
         "schedule": OUTBOX_SWEEP_INTERVAL,

@@ -233,3 +233,101 @@ class MemberModerateForm(forms.Form):
         max_length=300,
         label="Justification (at least 15 characters)",
     )
+
+
+# --- Classroom and workshop ---------------------------------------------------
+
+
+class ClassCreateForm(forms.Form):
+    START_CHOICES = [
+        ("template", "The built-in debate on AI surveillance and policing"),
+        ("copy", "A copy of a debate I can read"),
+        ("blank", "A blank debate"),
+    ]
+    mode = forms.ChoiceField(
+        choices=[("classroom", "Classroom (phases, sides)"), ("workshop", "Workshop")],
+        widget=forms.RadioSelect,
+        initial="classroom",
+        label="Kind of session",
+    )
+    start = forms.ChoiceField(
+        choices=START_CHOICES,
+        widget=forms.RadioSelect,
+        initial="template",
+        label="Start from",
+    )
+    from_debate = forms.SlugField(
+        required=False, label="Debate to copy", help_text="Its address name (slug)."
+    )
+    question = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Question",
+        help_text="Needed for a blank debate; otherwise it replaces the original's.",
+    )
+    anonymity = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Pupils see each other as generated animal names",
+        help_text="You always see their pseudonyms.",
+    )
+
+
+class JoinForm(forms.Form):
+    code = forms.CharField(max_length=20, label="Code")
+    pseudonym = forms.CharField(
+        required=False,
+        max_length=30,
+        label="Pseudonym",
+        help_text="A name for this debate only. Not your real name, no email.",
+    )
+
+
+class RosterForm(forms.Form):
+    pseudonyms = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="Pseudonyms, one per line",
+    )
+    count = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=60,
+        label="…or this many generated names",
+    )
+
+    def clean(self):
+        data = super().clean()
+        data["pseudonyms"] = data.get("pseudonyms", "").splitlines()
+        if not any(p.strip() for p in data["pseudonyms"]) and not data.get("count"):
+            raise forms.ValidationError("Give pseudonyms or a number of accounts.")
+        return data
+
+
+class SidesBalanceForm(forms.Form):
+    teams_per_side = forms.IntegerField(
+        min_value=0, max_value=10, initial=0, label="Teams per side"
+    )
+
+
+class JoiningForm(forms.Form):
+    joining_open = forms.BooleanField(required=False, label="New people may join")
+    expires_in = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=60 * 24 * 30,
+        label="The code expires in (minutes; blank: never)",
+    )
+
+
+class ScheduleForm(forms.Form):
+    """One optional start time per phase ("HH:MM" today, or a full date)."""
+
+    def __init__(self, *args, phase_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in phase_choices:
+            self.fields[value] = forms.DateTimeField(
+                required=False,
+                label=label,
+                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            )

@@ -17,6 +17,18 @@ class Debate(models.Model):
         CLASSROOM = "classroom", "Classroom"
         WORKSHOP = "workshop", "Workshop"
 
+    class Phase(models.TextChoices):
+        """A classroom debate's steps, in order; each enables some features
+        (see ``deliberation.phases``). Blank: no phases, everything open."""
+
+        NONE = "", "No phases"
+        PREPARE = "prepare", "Prepare"
+        OPENING = "opening", "Opening"
+        REBUTTAL = "rebuttal", "Rebuttal"
+        VOTING = "voting", "Voting"
+        REFLECTION = "reflection", "Reflection"
+        CLOSED = "closed", "Closed"
+
     slug = models.SlugField(max_length=100, unique=True)
     question = models.CharField(max_length=300)
     description = models.TextField(blank=True)
@@ -56,6 +68,36 @@ class Debate(models.Model):
         null=True,
         blank=True,
         help_text="Secret part of the invitation link.",
+    )
+    phase = models.CharField(
+        max_length=10, choices=Phase.choices, default=Phase.NONE, blank=True
+    )
+    phase_changed = models.DateTimeField(null=True, blank=True)
+    joining_open = models.BooleanField(
+        default=True, help_text="New people may join with the code or link."
+    )
+    join_code_expires = models.DateTimeField(
+        null=True, blank=True, help_text="The code and link stop working then."
+    )
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the debate entered its closed phase."
+    )
+    retention_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Purge the debate and its guest accounts this many days after "
+        "closing (blank: keep).",
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="group_copies",
+        help_text="The class debate this is a small-group copy of.",
+    )
+    team = models.CharField(
+        max_length=40, blank=True, help_text="The team a small-group copy is for."
     )
     analysis_groups = models.PositiveSmallIntegerField(
         default=0,
@@ -100,6 +142,16 @@ class Membership(models.Model):
         max_length=12, choices=Role.choices, default=Role.PARTICIPANT
     )
     pseudonym = models.CharField(max_length=60, blank=True)
+    animal_name = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="Generated name others see when the debate is anonymous.",
+    )
+    guest = models.BooleanField(
+        default=False,
+        help_text="The account was made for this debate (joined with a pseudonym, "
+        "or from a roster) and is erased with it.",
+    )
     side = models.CharField(
         max_length=40, blank=True, help_text="Side in a classroom debate, e.g. for."
     )
@@ -443,6 +495,9 @@ class ModerationAction(models.Model):
         REMOVE = "remove", "Removed"
         REINSTATE = "reinstate", "Reinstated"
         RESET_INVITATION = "reset_invitation", "Reset the invitation"
+        PHASE = "phase", "Changed the phase"
+        ASSIGN_SIDES = "assign_sides", "Assigned sides"
+        ERASE = "erase", "Erased the class"
 
     debate = models.ForeignKey(
         Debate, on_delete=models.CASCADE, related_name="moderation_actions"
@@ -630,3 +685,27 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.task}{tuple(self.args)} ({self.pk})"
+
+
+class ScheduledPhase(models.Model):
+    """A phase a classroom debate enters by itself at a time (Celery beat
+    applies due rows once: ``applied`` marks them)."""
+
+    debate = models.ForeignKey(
+        Debate, on_delete=models.CASCADE, related_name="scheduled_phases"
+    )
+    phase = models.CharField(max_length=10, choices=Debate.Phase.choices)
+    starts_at = models.DateTimeField()
+    applied = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debate", "phase"], name="scheduled_phase_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["applied", "starts_at"])]
+
+    def __str__(self):
+        return f"{self.debate_id} {self.phase} at {self.starts_at:%Y-%m-%d %H:%M}"

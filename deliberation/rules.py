@@ -6,6 +6,7 @@ for debate-level permissions, a Claim for claim-level ones.
 
 import rules
 
+from deliberation import phases
 from deliberation.models import Debate, Membership
 
 
@@ -114,9 +115,23 @@ def thread_is_open(user, claim):
     return not branch_is_locked(claim)
 
 
+def phase_allows(feature: str):
+    """The debate's phase enables ``feature`` (a debate without phases
+    enables everything)."""
+
+    @rules.predicate(name=f"phase_allows_{feature}")
+    def predicate(user, obj):
+        debate = _debate_of(obj)
+        return debate is None or phases.allows(debate.phase, feature)
+
+    return predicate
+
+
 is_staff = rules.is_staff
 can_view = debate_is_listed_or_unlisted | is_member | is_debate_owner | is_staff
 is_moderator = is_debate_owner | is_debate_moderator | is_staff
+# Phases hold participants back; the teacher and moderators never.
+in_phase = {f: phase_allows(f) | is_moderator for f in phases.FEATURES}
 
 rules.add_perm("deliberation.view_debate", can_view)
 rules.add_perm("deliberation.change_debate", is_debate_owner | is_staff)
@@ -125,14 +140,21 @@ rules.add_perm("deliberation.moderate_debate", is_moderator)
 # participant); observers and suspended members may not.
 rules.add_perm(
     "deliberation.add_claim",
-    rules.is_authenticated & can_view & is_not_suspended & ~is_observer,
+    rules.is_authenticated
+    & can_view
+    & is_not_suspended
+    & ~is_observer
+    & in_phase[phases.CLAIM],
 )
 rules.add_perm(
     "deliberation.change_claim",
-    rules.is_authenticated & can_view & is_not_suspended & (is_author | is_moderator),
+    rules.is_authenticated
+    & can_view
+    & is_not_suspended
+    & ((is_author & in_phase[phases.CLAIM]) | is_moderator),
 )
 rules.add_perm("deliberation.change_source", is_moderator)
-# Object: a Claim. Phases (classroom) will add their own predicate here.
+# Object: a Claim.
 rules.add_perm(
     "deliberation.vote_claim",
     rules.is_authenticated
@@ -141,6 +163,7 @@ rules.add_perm(
     & claim_is_visible
     & is_not_suspended
     & ~is_observer
+    & in_phase[phases.VOTE]
     & thread_is_open,
 )
 # Object: a Claim, the parent of a new pro or con.
@@ -150,6 +173,7 @@ rules.add_perm(
     & can_view
     & is_not_suspended
     & ~is_observer
+    & in_phase[phases.CLAIM]
     & claim_is_visible
     & thread_is_open,
 )
@@ -167,11 +191,14 @@ def is_creator(user, obj):
 
 # Objects: a Debate. Who may add annotations and comments: as for claims.
 can_contribute = rules.is_authenticated & can_view & is_not_suspended & ~is_observer
-rules.add_perm("deliberation.annotate", can_contribute)
-rules.add_perm("deliberation.comment", can_contribute)
+rules.add_perm("deliberation.annotate", can_contribute & in_phase[phases.ANNOTATE])
+rules.add_perm("deliberation.comment", can_contribute & in_phase[phases.COMMENT])
 # Object: a Claim. Comments on a claim also need its thread to be open (who
 # may see a pending or hidden claim, its author and moderators, may discuss it).
-rules.add_perm("deliberation.comment_on_claim", can_contribute & thread_is_open)
+rules.add_perm(
+    "deliberation.comment_on_claim",
+    can_contribute & in_phase[phases.COMMENT] & thread_is_open,
+)
 # Objects: an Annotation, a Comment. Their authors, and the debate's moderators.
 rules.add_perm(
     "deliberation.change_annotation",

@@ -65,3 +65,26 @@ def analyze_debate(debate_id: int, snapshot_id: int | None = None) -> dict:
         return {"snapshot": snapshot.pk, "status": snapshot.status}
     snapshot = analysis_run(debate=debate, snapshot=snapshot)
     return {"snapshot": snapshot.pk, "status": snapshot.status}
+
+
+# Idempotent (each scheduled row is applied once, under a row lock), so beat
+# may run it every few seconds and two workers may race it.
+
+
+@shared_task(name="deliberation.apply_scheduled_phases")
+def apply_scheduled_phases() -> int:
+    from deliberation.services.classroom import scheduled_phases_apply
+
+    return scheduled_phases_apply()
+
+
+# Purging is idempotent (a debate already purged is no longer found), so a
+# redelivered or repeated run is harmless: acknowledge late.
+
+
+@shared_task(name="deliberation.purge_expired", acks_late=True)
+def purge_expired() -> dict:
+    """Purge closed debates past their retention period (Celery beat)."""
+    from deliberation.services.privacy import purge_expired as purge
+
+    return purge()

@@ -2,13 +2,36 @@ from django.urls import path
 
 from deliberation.views import analysis as analysis_views
 from deliberation.views import annotations as annotation_views
+from deliberation.views import classroom, membership, moderation, voting
 from deliberation.views import debates as views
-from deliberation.views import membership, moderation, voting
+from deliberation.views import results as result_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
-    path("join/", membership.join, name="join"),
+    path("join/", classroom.join, name="join"),
+    path("join/<str:code>/", classroom.join, name="join_code"),
+    path("classes/new/", classroom.class_new, name="class_new"),
+    # The teacher's (or facilitator's) class dashboard (views/classroom.py)
+    path("d/<slug:slug>/class/", classroom.dashboard, name="class_dashboard"),
+    path("d/<slug:slug>/class/live/", classroom.dashboard_live, name="class_live"),
+    path("d/<slug:slug>/class/qr.svg", classroom.class_qr, name="class_qr"),
+    path("d/<slug:slug>/class/phase/", classroom.phase_change, name="class_phase"),
+    path("d/<slug:slug>/phase/tick/", classroom.phase_tick, name="phase_tick"),
+    path(
+        "d/<slug:slug>/class/schedule/",
+        classroom.phase_schedule,
+        name="class_schedule",
+    ),
+    path(
+        "d/<slug:slug>/class/sides/balance/",
+        classroom.sides_balance,
+        name="class_sides_balance",
+    ),
+    path("d/<slug:slug>/class/sides/", classroom.sides_edit, name="class_sides"),
+    path("d/<slug:slug>/class/joining/", classroom.joining, name="class_joining"),
+    path("d/<slug:slug>/class/roster/", classroom.roster, name="class_roster"),
+    path("d/<slug:slug>/class/groups/", classroom.group_copies, name="class_groups"),
     path("invite/<str:token>/", membership.invite, name="invite"),
     path(
         "d/<slug:slug>/invitation/reset/",
@@ -121,6 +144,26 @@ urlpatterns = [
         "d/<slug:slug>/members/<int:pk>/moderate/",
         moderation.member_moderate,
         name="member_moderate",
+    ),
+    # Results, reports and erasure (deliberation/views/results.py)
+    path(
+        "d/<slug:slug>/class/results.csv",
+        result_views.class_results_csv,
+        name="class_results_csv",
+    ),
+    path("d/<slug:slug>/class/erase/", result_views.class_erase, name="class_erase"),
+    path("d/<slug:slug>/report/", result_views.report, name="debate_report"),
+    path("d/<slug:slug>/report.pdf", result_views.report_pdf, name="debate_report_pdf"),
+    path("d/<slug:slug>/summary/", result_views.summary, name="debate_summary"),
+    path(
+        "d/<slug:slug>/summary.csv",
+        result_views.summary_csv,
+        name="debate_summary_csv",
+    ),
+    path(
+        "d/<slug:slug>/summary.md",
+        result_views.summary_markdown,
+        name="debate_summary_md",
     ),
     path("notifications/", moderation.notifications, name="notifications"),
     path(

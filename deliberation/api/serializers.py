@@ -247,6 +247,7 @@ class DebateSerializer(serializers.ModelSerializer):
             "voting_enabled",
             "premoderation",
             "anonymity",
+            "phase",
             "theses",
             "created",
             "updated",

@@ -10,6 +10,17 @@ from deliberation.services.annotations import (
     comment_remove,
     evidence_contribute,
 )
+from deliberation.services.classroom import (
+    class_create,
+    group_copies_create,
+    joining_set,
+    phase_schedule_set,
+    phase_set,
+    roster_create,
+    scheduled_phases_apply,
+    sides_balance,
+    sides_set,
+)
 from deliberation.services.debates import (
     citation_add,
     citation_remove,
@@ -22,7 +33,11 @@ from deliberation.services.debates import (
     source_edit,
     thesis_add,
 )
-from deliberation.services.membership import debate_join, invitation_reset
+from deliberation.services.membership import (
+    debate_join,
+    guest_join,
+    invitation_reset,
+)
 from deliberation.services.moderation import (
     claim_approve,
     claim_moderator_edit,
@@ -68,6 +83,16 @@ __all__ = [
     "source_edit",
     "thesis_add",
     "debate_join",
+    "guest_join",
+    "class_create",
+    "group_copies_create",
+    "joining_set",
+    "phase_schedule_set",
+    "phase_set",
+    "roster_create",
+    "scheduled_phases_apply",
+    "sides_balance",
+    "sides_set",
     "invitation_reset",
     "claim_approve",
     "claim_moderator_edit",

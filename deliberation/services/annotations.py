@@ -11,6 +11,7 @@ from django.utils import timezone
 from claims import services as claim_services
 from claims.markdown import render_markdown
 from claims.models import Annotation, Claim, Source
+from deliberation import phases
 from deliberation.events import publish_on_commit
 from deliberation.models import Comment, CommentRevision, Debate, Notification
 from deliberation.selectors import (
@@ -71,7 +72,13 @@ def annotation_add(
     """A person annotates a passage of a source or of a claim they can see,
     joining the debate if needed. Published live only when everyone in the
     debate may see it."""
-    check_perm(user, "deliberation.annotate", debate, "You may not annotate here.")
+    check_perm(
+        user,
+        "deliberation.annotate",
+        debate,
+        "You may not annotate here.",
+        feature=phases.ANNOTATE,
+    )
     _check_claim_visible(user, debate, claim, "claim")
     _check_claim_visible(user, debate, evidence_claim, "evidence_claim")
     join_debate(debate=debate, user=user)
@@ -204,10 +211,20 @@ def comment_add(
     if (claim is None) == (annotation is None):
         raise ValidationError("Comment on exactly one claim or one annotation.")
     debate = (claim or annotation).debate
-    check_perm(user, "deliberation.comment", debate, "You may not comment here.")
+    check_perm(
+        user,
+        "deliberation.comment",
+        debate,
+        "You may not comment here.",
+        feature=phases.COMMENT,
+    )
     if claim is not None:
         check_perm(
-            user, "deliberation.comment_on_claim", claim, "This thread is locked."
+            user,
+            "deliberation.comment_on_claim",
+            claim,
+            "This thread is locked.",
+            feature=phases.COMMENT,
         )
     body = _clean_comment(body, alignment)
     if annotation is not None and annotation.is_deleted:

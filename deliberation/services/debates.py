@@ -9,10 +9,10 @@ from django.utils.text import slugify
 from claims import services as claim_services
 from claims.formats.document import DebateDocument
 from claims.models import Citation, Claim, Source
-from deliberation import outbox
+from deliberation import outbox, phases
 from deliberation.events import publish_on_commit
 from deliberation.models import Debate, Membership, Notification
-from deliberation.services.common import check_perm, join_debate
+from deliberation.services.common import check_claim_phase, check_perm, join_debate
 from deliberation.services.membership import invitation_assign
 from deliberation.services.notifications import excerpt, notify, notify_moderators
 from deliberation.tasks import reanchor_claim, reanchor_source
@@ -89,12 +89,25 @@ def claim_contribute(
 
     Suggesters' claims, and everyone's under pre-moderation, wait as pending."""
     debate = parent.debate
-    check_perm(user, "deliberation.add_claim", debate, "You may not add claims here.")
+    check_perm(
+        user,
+        "deliberation.add_claim",
+        debate,
+        "You may not add claims here.",
+        feature=phases.CLAIM,
+    )
     if parent.status != Claim.Status.VISIBLE:
         raise ValidationError(
             {"parent": "Claims can only be added under visible claims."}
         )
-    check_perm(user, "deliberation.add_claim_under", parent, "This thread is locked.")
+    check_perm(
+        user,
+        "deliberation.add_claim_under",
+        parent,
+        "This thread is locked.",
+        feature=phases.CLAIM,
+    )
+    check_claim_phase(user=user, parent=parent, stance=stance)
     membership = join_debate(debate=debate, user=user)
     waits = debate.premoderation or membership.role == Membership.Role.SUGGESTER
     claim = claim_services.claim_create(

@@ -1,8 +1,16 @@
-"""Joining a debate by code or invitation link, and renewing those."""
+"""Joining a debate by code or invitation link (signed in, or as a guest
+with a pseudonym), and renewing code and link."""
 
+import secrets
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
+from deliberation import names, phases
+from deliberation.events import publish_on_commit
 from deliberation.invitations import new_invite_token, new_join_code, normalise_code
 from deliberation.models import Debate, Membership, ModerationAction
 from deliberation.rules import remember_membership
@@ -46,17 +54,128 @@ def debate_by_token(token: str) -> Debate | None:
     return Debate.objects.filter(invite_token=token).first() if token else None
 
 
+def joining_problem(debate: Debate, now: datetime | None = None) -> str:
+    """Why nobody new may join ``debate`` now, or ""."""
+    now = now or timezone.now()
+    if debate.phase == phases.CLOSED:
+        return "This debate is closed."
+    if not debate.joining_open:
+        return "Joining this debate is closed. Ask your teacher or facilitator."
+    if debate.join_code_expires and debate.join_code_expires <= now:
+        return "This code has expired. Ask your teacher or facilitator for a new one."
+    return ""
+
+
+def _free_username(prefix: str) -> str:
+    User = get_user_model()
+    while True:
+        username = f"{prefix}-{secrets.token_hex(4)}"
+        if not User.objects.filter(username=username).exists():
+            return username
+
+
+def taken_pseudonyms(debate: Debate) -> set[str]:
+    return {
+        names.pseudonym_key(p)
+        for p in Membership.objects.filter(debate=debate).values_list(
+            "pseudonym", flat=True
+        )
+        if p
+    }
+
+
+def guest_create(debate: Debate, pseudonym: str, *, taken: set[str], animals: set[str]):
+    """A guest account and its membership (the caller holds the debate lock)."""
+    problem = names.pseudonym_problem(pseudonym)
+    if problem:
+        raise ValidationError({"pseudonym": problem})
+    if names.pseudonym_key(pseudonym) in taken:
+        raise ValidationError(
+            {"pseudonym": "Someone in this debate already uses this pseudonym."}
+        )
+    # The pseudonym is the guest's name in the page header too.
+    user = get_user_model()(
+        username=_free_username("guest"), first_name=pseudonym.strip()[:150]
+    )
+    user.set_unusable_password()
+    user.save()
+    animal = names.animal_name(animals)
+    membership = Membership.objects.create(
+        debate=debate,
+        user=user,
+        role=Membership.Role.PARTICIPANT,
+        pseudonym=pseudonym.strip(),
+        animal_name=animal,
+        guest=True,
+    )
+    taken.add(names.pseudonym_key(pseudonym))
+    animals.add(animal)
+    return membership
+
+
+def debate_locked(debate: Debate) -> Debate:
+    """Serialise joins per debate so two pupils never get the same pseudonym."""
+    return Debate.objects.select_for_update().get(pk=debate.pk)
+
+
 @transaction.atomic
-def debate_join(*, user, debate: Debate) -> Membership:
-    """Membership for a signed-in person who holds the debate's code or link
-    (the caller found ``debate`` by it). Private debates open to them too.
-    Existing members keep their role; removed members stay out."""
+def guest_join(*, debate: Debate, pseudonym: str) -> Membership:
+    """Someone without an account joins with the code (or link) and a
+    pseudonym: a guest account is made for this debate only (no email, no
+    password; erased with the class)."""
+    debate = debate_locked(debate)
+    problem = joining_problem(debate)
+    if problem:
+        raise ValidationError(problem)
+    animals = set(
+        Membership.objects.filter(debate=debate).values_list("animal_name", flat=True)
+    )
+    membership = guest_create(
+        debate, pseudonym, taken=taken_pseudonyms(debate), animals=animals
+    )
+    publish_members_changed(debate)
+    return membership
+
+
+@transaction.atomic
+def debate_join(*, user, debate: Debate, pseudonym: str = "") -> Membership:
+    """A signed-in person joins with the code or link, optionally under a
+    pseudonym (unique in the debate). Existing members keep their role;
+    removed members stay out."""
     if not user.is_authenticated:
         raise PermissionDenied("Sign in to join a debate.")
-    membership, created = Membership.objects.select_for_update().get_or_create(
-        debate=debate, user=user, defaults={"role": Membership.Role.PARTICIPANT}
+    debate = debate_locked(debate)
+    membership = Membership.objects.filter(debate=debate, user=user).first()
+    if membership is not None:
+        if membership.status == Membership.Status.REMOVED:
+            raise ValidationError("A moderator removed you from this debate.")
+        remember_membership(user, membership)
+        return membership
+    problem = joining_problem(debate)
+    if problem:
+        raise ValidationError(problem)
+    if pseudonym.strip():
+        problem = names.pseudonym_problem(pseudonym)
+        if problem:
+            raise ValidationError({"pseudonym": problem})
+        if names.pseudonym_key(pseudonym) in taken_pseudonyms(debate):
+            raise ValidationError(
+                {"pseudonym": "Someone in this debate already uses this pseudonym."}
+            )
+    animals = set(
+        Membership.objects.filter(debate=debate).values_list("animal_name", flat=True)
     )
-    if not created and membership.status == Membership.Status.REMOVED:
-        raise ValidationError("A moderator removed you from this debate.")
+    membership = Membership.objects.create(
+        debate=debate,
+        user=user,
+        role=Membership.Role.PARTICIPANT,
+        pseudonym=pseudonym.strip(),
+        animal_name=names.animal_name(animals),
+    )
     remember_membership(user, membership)
+    publish_members_changed(debate)
     return membership
+
+
+def publish_members_changed(debate: Debate) -> None:
+    publish_on_commit(debate_id=debate.pk, event="members.changed", payload={})

@@ -267,6 +267,8 @@ def flag_create(*, user, item: Item, reason: str, note: str = "") -> Flag:
         exclude=[user],
     )
     _maybe_auto_hide(item, debate=debate)
+    # No content and no names: dashboards refresh their "flags waiting".
+    publish_on_commit(debate_id=debate.pk, event="flags.changed", payload={})
     return flag
 
 

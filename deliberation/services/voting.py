@@ -8,6 +8,7 @@ from django.db import transaction
 from claims.models import Claim
 from deliberation.events import publish
 from deliberation.models import Impact, Vote
+from deliberation.phases import VOTE
 from deliberation.selectors import tally_of
 from deliberation.services.analysis import analysis_request_after_votes
 from deliberation.services.common import check_perm, join_debate
@@ -25,7 +26,7 @@ def _voted_claim(claim: Claim) -> Claim:
 
 
 def _check_may_vote(user, claim: Claim, *, join: bool = True) -> None:
-    check_perm(user, "deliberation.vote_claim", claim, VOTE_DENIED)
+    check_perm(user, "deliberation.vote_claim", claim, VOTE_DENIED, feature=VOTE)
     if join:
         join_debate(debate=claim.debate_id, user=user)
 

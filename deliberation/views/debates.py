@@ -19,6 +19,7 @@ from deliberation import services
 from deliberation.forms import ClaimAddForm, ClaimEditForm
 from deliberation.models import Debate, Impact
 from deliberation.selectors import (
+    authors_hidden_from,
     claims_shown_to,
     debate_for_viewer,
     debate_list_for,
@@ -208,6 +209,9 @@ def claim_add(request, slug, pk):
 
 
 def _add_errors(form, exc: ValidationError):
+    if not hasattr(exc, "error_dict"):  # a reason that names no field
+        form.add_error(None, exc.messages)
+        return
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
 
@@ -249,7 +253,12 @@ def claim_history(request, slug, pk):
     return render(
         request,
         "deliberation/claim_history.html",
-        {"debate": debate, "claim": claim, "revisions": revisions},
+        {
+            "debate": debate,
+            "claim": claim,
+            "revisions": revisions,
+            "hide_authors": authors_hidden_from(request.user, debate),
+        },
     )
 
 

@@ -1,6 +1,7 @@
 """Joining by code (/join/) or invitation link (/invite/<token>/)."""
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -8,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from deliberation import services
-from deliberation.services.membership import debate_by_code, debate_by_token
+from deliberation.services.membership import debate_by_token
+from deliberation.views.classroom import LOGIN_BACKEND
 from deliberation.views.debates import _debate_or_404
 
 
@@ -22,28 +24,36 @@ def _joined(request, debate):
     return redirect(debate.get_absolute_url())
 
 
-@login_required
-def join(request):
-    """Type the code shown by the teacher or facilitator."""
-    code = request.POST.get("code", "") if request.method == "POST" else ""
-    if request.method == "POST":
-        debate = debate_by_code(code)
-        if debate is not None:
-            return _joined(request, debate)
-        messages.error(request, "No debate has this code. Check it and try again.")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "deliberation/join.html", {"code": code}, status=status)
-
-
-@login_required
 def invite(request, token):
-    """The invitation link: confirm, then join."""
+    """The invitation link: confirm (signed in), or choose a pseudonym and
+    join as a guest (no account needed)."""
     debate = debate_by_token(token)
     if debate is None:
         raise Http404("This invitation link is not valid (any more).")
+    error = ""
     if request.method == "POST":
-        return _joined(request, debate)
-    return render(request, "deliberation/invite.html", {"debate": debate})
+        if request.user.is_authenticated:
+            return _joined(request, debate)
+        try:
+            membership = services.guest_join(
+                debate=debate, pseudonym=request.POST.get("pseudonym", "")
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            login(request, membership.user, backend=LOGIN_BACKEND)
+            messages.success(request, f"You joined “{debate.question}”.")
+            return redirect(debate.get_absolute_url())
+    return render(
+        request,
+        "deliberation/invite.html",
+        {
+            "debate": debate,
+            "error": error,
+            "pseudonym": request.POST.get("pseudonym", ""),
+        },
+        status=400 if error else 200,
+    )
 
 
 @require_POST

@@ -59,16 +59,11 @@ document.addEventListener("submit", async (event) => {
   }
 });
 
-function connect(delay = 1000) {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/ws/debates/${main.dataset.debate}/`);
-  socket.addEventListener("message", (message) => {
-    const data = JSON.parse(message.data);
-    if (data.event === "tally.changed") setTally(data.claim_id, data.tally);
-  });
-  socket.addEventListener("open", () => { delay = 1000; });
-  socket.addEventListener("close", () => setTimeout(() => connect(Math.min(delay * 2, 30000)), delay));
-}
-
+// live.js owns the websocket and passes every event on as a DOM event.
 // Live tallies count everyone; a side or participant view stays as loaded.
-if (main && main.dataset.perspective === "everyone" && "WebSocket" in window) connect();
+document.addEventListener("counterpoint:event", (event) => {
+  const data = event.detail;
+  if (data.event === "tally.changed" && main && main.dataset.perspective === "everyone") {
+    setTally(data.claim_id, data.tally);
+  }
+});

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("deliberation", "0006_analysis_snapshot"),
+        ("deliberation", "0007_classroom"),
     ]
 
     operations = [

@@ -1,0 +1,239 @@
+"""Erasing a class and purging debates past their retention: guest accounts,
+pseudonyms, sessions and login lockouts go; an audit row keeps counts only."""
+
+import logging
+from contextlib import suppress
+from datetime import timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from claims.models import Annotation, Citation, Claim
+from deliberation.models import (
+    Comment,
+    Debate,
+    Membership,
+    ModerationAction,
+    Snapshot,
+)
+from deliberation.services.common import check_perm
+
+log = logging.getLogger(__name__)
+
+KEEP, DELETE = "keep", "delete"
+CONFIRM_WORD = "ERASE"
+
+
+def _class_debate_ids(debate: Debate) -> list[int]:
+    """The debate and its small-group copies: one class."""
+    return [
+        debate.pk,
+        *Debate.objects.filter(parent=debate).values_list("pk", flat=True),
+    ]
+
+
+def _guests(debate_ids: list[int], *, spare=()) -> list:
+    """Accounts made for these debates. Staff, and anyone in ``spare`` (the
+    teacher), are never erased, whatever their membership says."""
+    ids = (
+        Membership.objects.filter(debate_id__in=debate_ids, guest=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    return list(
+        get_user_model()
+        .objects.filter(pk__in=ids, is_staff=False, is_superuser=False)
+        .exclude(pk__in=[u for u in spare if u])
+        .only("pk", "username")
+    )
+
+
+def sessions_delete(user_ids) -> int:
+    """Delete the sessions of these users: database sessions are decoded to
+    find them (a session row does not name its user); the engine's store also
+    drops its cached copy (cached_db)."""
+    wanted = {str(pk) for pk in user_ids}
+    if not wanted:
+        return 0
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = [
+        s.session_key
+        for s in Session.objects.only("session_key", "session_data").iterator()
+        if str(s.get_decoded().get("_auth_user_id", "")) in wanted
+    ]
+    for key in keys:
+        store(session_key=key).delete()
+    Session.objects.filter(session_key__in=keys).delete()
+    return len(keys)
+
+
+def lockouts_reset(usernames) -> int:
+    """Forget failed log-ins of these usernames: through django-axes' own
+    reset (whichever handler is configured), then any rows its models still
+    hold (attempts with their IP address, failure and access logs)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from axes.utils import reset
+
+    usernames = list(usernames)
+    if not usernames:
+        return 0
+    count = 0
+    for username in usernames:
+        # A handler that cannot reset by username alone raises; its rows go below.
+        with suppress(NotImplementedError):
+            count += reset(username=username)
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        rows = model.objects.filter(username__in=usernames)
+        # Without signals: axes' cache handler has no receiver for deleted
+        # rows and raises (rows are left from an earlier database handler).
+        count += rows._raw_delete(rows.db)
+    return count
+
+
+def _erase_people(debate_ids: list[int], *, spare=()) -> dict:
+    """Guest accounts of these debates with their sessions and lockouts; the
+    other members keep their accounts but lose pseudonym, animal name, side
+    and team. Deleting a user cascades to memberships, votes, impacts, flags
+    raised, notifications, e-mail addresses and tokens; claims, annotations
+    and comments they wrote stay with no author (SET_NULL)."""
+    guests = _guests(debate_ids, spare=spare)
+    guest_ids = [u.pk for u in guests]
+    counts = {
+        "guests": len(guests),
+        "sessions": sessions_delete(guest_ids),
+        "lockouts": lockouts_reset(u.username for u in guests),
+    }
+    counts["memberships_cleared"] = (
+        Membership.objects.filter(debate_id__in=debate_ids)
+        .exclude(user_id__in=guest_ids)
+        .update(pseudonym="", animal_name="", side="", team="")
+    )
+    get_user_model().objects.filter(pk__in=guest_ids).delete()
+    return counts
+
+
+def _claims_delete(claims) -> None:
+    """Delete claims with their branches. Annotations on the text of a claim
+    in those branches go first: they hold its revisions (PROTECT)."""
+    branch = Q()
+    for debate_id, path in claims.values_list("debate_id", "path"):
+        branch |= Q(debate_id=debate_id, path__startswith=path)
+    if not branch:
+        return
+    Annotation.objects.filter(claim__in=Claim.objects.filter(branch)).delete()
+    claims.delete()  # treebeard: with their descendants
+
+
+def _debates_delete(debate_ids: list[int]) -> None:
+    """Anchored rows hold the revisions they point at (PROTECT): they go
+    first, then the debates with everything else in them."""
+    Annotation.objects.filter(debate_id__in=debate_ids).delete()
+    Citation.objects.filter(claim__debate_id__in=debate_ids).delete()
+    Debate.objects.filter(pk__in=debate_ids).delete()
+
+
+def class_erase(*, user, debate: Debate, contributions: str, confirm: str) -> dict:
+    """Erase a class in one transaction: its guest accounts (the users
+    themselves), their sessions and login lockouts, every pseudonym, animal
+    name, side and team, and the opinion analyses (positions of people on a
+    map). ``contributions``: "keep" leaves claims, annotations and comments
+    in place by a former participant; "delete" removes what guests wrote (a
+    deleted claim takes its branch with it, a deleted comment its replies).
+    ``confirm`` is the word ERASE or the debate's join code. The audit row
+    holds counts only. Returns the counts."""
+    check_perm(
+        user,
+        "deliberation.change_debate",
+        debate,
+        "Only the debate's owner may erase the class.",
+    )
+    if contributions not in (KEEP, DELETE):
+        raise ValidationError(
+            {"contributions": "Choose whether to keep or delete the contributions."}
+        )
+    typed = (confirm or "").strip()
+    if not typed or (
+        typed.upper() != CONFIRM_WORD and typed.upper() != (debate.join_code or "")
+    ):
+        raise ValidationError(
+            {"confirm": f"Type {CONFIRM_WORD} (or the join code) to confirm."}
+        )
+    with transaction.atomic():
+        debate_ids = _class_debate_ids(debate)
+        guest_ids = [
+            u.pk for u in _guests(debate_ids, spare=(user.pk, debate.owner_id))
+        ]
+        deleted = {"claims": 0, "annotations": 0, "comments": 0}
+        if contributions == DELETE:
+            in_class = {"debate_id__in": debate_ids}
+            deleted["comments"] = Comment.objects.filter(
+                **in_class, author_id__in=guest_ids
+            ).count()
+            Comment.objects.filter(**in_class, author_id__in=guest_ids).delete()
+            annotations = Annotation.objects.filter(
+                **in_class, creator_id__in=guest_ids
+            )
+            deleted["annotations"] = annotations.count()
+            annotations.delete()
+            claims = Claim.objects.filter(**in_class, author_id__in=guest_ids)
+            deleted["claims"] = claims.count()
+            _claims_delete(claims)
+        counts = _erase_people(debate_ids, spare=(user.pk, debate.owner_id))
+        counts["analyses"] = Snapshot.objects.filter(debate_id__in=debate_ids).delete()[
+            0
+        ]
+        Debate.objects.filter(pk__in=debate_ids).update(analysis_groups=0)
+        counts["contributions"] = contributions
+        counts.update({f"{k}_deleted": v for k, v in deleted.items()})
+        ModerationAction.objects.create(
+            debate=debate,
+            actor=user,
+            action=ModerationAction.Action.ERASE,
+            after=counts,
+        )
+    return counts
+
+
+# --- Retention ----------------------------------------------------------------
+
+
+def debates_due(now=None) -> list[Debate]:
+    """Closed debates whose retention period has run out (group copies go with
+    their class debate)."""
+    now = now or timezone.now()
+    candidates = Debate.objects.filter(
+        closed_at__isnull=False, retention_days__isnull=False, parent__isnull=True
+    ).only("pk", "slug", "closed_at", "retention_days", "owner_id")
+    return [
+        d for d in candidates if d.closed_at + timedelta(days=d.retention_days) <= now
+    ]
+
+
+def debate_purge(debate: Debate) -> dict:
+    """Delete a debate, its group copies and its guest accounts with their
+    sessions and lockouts, in one transaction. The debate's own audit rows go
+    with it; the log line keeps counts only."""
+    with transaction.atomic():
+        debate_ids = _class_debate_ids(debate)
+        counts = _erase_people(debate_ids, spare=(debate.owner_id,))
+        _debates_delete(debate_ids)
+    log.info("purged debate %s after retention: %s", debate.pk, counts)
+    return counts
+
+
+def purge_expired(now=None) -> dict:
+    """Purge every debate past its retention. Idempotent: a second run finds
+    nothing left to do."""
+    totals = {"debates": 0, "guests": 0, "sessions": 0}
+    for debate in debates_due(now):
+        counts = debate_purge(debate)
+        totals["debates"] += 1
+        totals["guests"] += counts["guests"]
+        totals["sessions"] += counts["sessions"]
+    return totals

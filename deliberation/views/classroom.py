@@ -1,0 +1,329 @@
+"""Classroom and workshop pages: make a class, join with a code and a
+pseudonym, the teacher's live dashboard (code, QR, sides, phases, roster)."""
+
+from datetime import timedelta
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from deliberation import phases, services
+from deliberation.classroom import class_dashboard
+from deliberation.forms import (
+    ClassCreateForm,
+    JoinForm,
+    JoiningForm,
+    RosterForm,
+    ScheduleForm,
+    SidesBalanceForm,
+)
+from deliberation.models import Debate
+from deliberation.services.membership import debate_by_code
+from deliberation.views.debates import _add_errors, _debate_or_404
+
+PHASE_CHOICES = [(p, Debate.Phase(p).label) for p in phases.ORDER]
+# Guest accounts log in without a password: name the backend explicitly.
+LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _teacher_debate(request, slug) -> Debate:
+    debate = _debate_or_404(request, slug)
+    if not request.user.has_perm("deliberation.moderate_debate", debate):
+        raise PermissionDenied("Only the teacher or a moderator may open this page.")
+    return debate
+
+
+def join_url(request, debate: Debate) -> str:
+    return request.build_absolute_uri(reverse("join_code", args=[debate.join_code]))
+
+
+def qr_svg(url: str) -> str:
+    """The join link as an inline SVG QR code (scales with CSS; no colour but
+    black on white so every phone camera reads it)."""
+    return segno.make(url, error="m").svg_inline(
+        scale=4, border=2, title="QR code of the join link"
+    )
+
+
+# --- Making a class ----------------------------------------------------------
+
+
+@login_required
+def class_new(request):
+    form = ClassCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        source = None
+        if data["start"] == "copy":
+            source = Debate.objects.filter(slug=data["from_debate"]).first()
+        try:
+            debate = services.class_create(
+                owner=request.user,
+                start=data["start"],
+                question=data["question"],
+                from_debate=source,
+                mode=data["mode"],
+                anonymity=data["anonymity"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Your class is ready. Share the code to begin.")
+            return redirect("class_dashboard", slug=debate.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "deliberation/class_new.html", {"form": form}, status=status)
+
+
+# --- Joining -----------------------------------------------------------------
+
+
+@ratelimit(key="ip", rate="30/m", method="POST")
+def join(request, code: str = ""):
+    """The code (typed, or from the join link / QR code) and, for someone
+    without an account, a pseudonym: no email, no password."""
+    form = JoinForm(request.POST or None, initial={"code": code})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        debate = debate_by_code(data["code"])
+        if debate is None:
+            form.add_error("code", "No debate has this code. Check it and try again.")
+        else:
+            try:
+                if request.user.is_authenticated:
+                    services.debate_join(
+                        user=request.user, debate=debate, pseudonym=data["pseudonym"]
+                    )
+                else:
+                    if not data["pseudonym"].strip():
+                        raise ValidationError({"pseudonym": "Choose a pseudonym."})
+                    membership = services.guest_join(
+                        debate=debate, pseudonym=data["pseudonym"]
+                    )
+                    login(request, membership.user, backend=LOGIN_BACKEND)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"You joined “{debate.question}”.")
+                return redirect(debate.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return render(request, "deliberation/join.html", {"form": form}, status=status)
+
+
+# --- The teacher's dashboard -------------------------------------------------
+
+
+def _dashboard_context(request, debate):
+    return {
+        "debate": debate,
+        "board": class_dashboard(debate),
+        "phase_choices": PHASE_CHOICES,
+        "next_phase": phases.next_phase(debate.phase),
+    }
+
+
+@login_required
+def dashboard(request, slug):
+    debate = _teacher_debate(request, slug)
+    url = join_url(request, debate)
+    context = _dashboard_context(request, debate)
+    context.update(
+        join_link=url,
+        qr=qr_svg(url),
+        balance_form=SidesBalanceForm(),
+        roster_form=RosterForm(),
+        joining_form=JoiningForm(initial={"joining_open": debate.joining_open}),
+        schedule_form=ScheduleForm(phase_choices=PHASE_CHOICES),
+        copies=list(debate.group_copies.order_by("team")),
+        time_zone=settings.TIME_ZONE,
+    )
+    return render(request, "deliberation/class_dashboard.html", context)
+
+
+@login_required
+def dashboard_live(request, slug):
+    """The live part of the dashboard, refetched by class.js on every event."""
+    debate = _teacher_debate(request, slug)
+    return render(
+        request,
+        "includes/class_live.html",
+        _dashboard_context(request, debate),
+    )
+
+
+@login_required
+def class_qr(request, slug):
+    debate = _teacher_debate(request, slug)
+    svg = qr_svg(join_url(request, debate))
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+def _back(slug, anchor=""):
+    return redirect(reverse("class_dashboard", args=[slug]) + anchor)
+
+
+def _report(request, exc: ValidationError):
+    messages.error(request, " ".join(exc.messages))
+
+
+@require_POST
+@login_required
+def phase_change(request, slug):
+    debate = _teacher_debate(request, slug)
+    try:
+        services.phase_set(
+            user=request.user, debate=debate, phase=request.POST.get("phase", "")
+        )
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        debate.refresh_from_db()
+        messages.success(request, f"Phase: {debate.get_phase_display()}.")
+    return _back(slug, "#phases")
+
+
+@require_POST
+@login_required
+def phase_schedule(request, slug):
+    debate = _teacher_debate(request, slug)
+    form = ScheduleForm(request.POST, phase_choices=PHASE_CHOICES)
+    if form.is_valid():
+        entries = [(p, when) for p, when in form.cleaned_data.items() if when]
+        try:
+            services.phase_schedule_set(
+                user=request.user, debate=debate, entries=entries
+            )
+        except ValidationError as exc:
+            _report(request, exc)
+        else:
+            messages.success(request, f"{len(entries)} phase(s) scheduled.")
+    else:
+        messages.error(request, "Give each time as a date and time.")
+    return _back(slug, "#phases")
+
+
+@require_POST
+@login_required
+def sides_balance(request, slug):
+    debate = _teacher_debate(request, slug)
+    form = SidesBalanceForm(request.POST)
+    if form.is_valid():
+        counts = services.sides_balance(
+            user=request.user,
+            debate=debate,
+            teams_per_side=form.cleaned_data["teams_per_side"] or 0,
+        )
+        messages.success(
+            request, f"Sides: {counts['for']} for, {counts['against']} against."
+        )
+    else:
+        messages.error(request, "Teams per side: a number from 0 to 10.")
+    return _back(slug, "#sides")
+
+
+@require_POST
+@login_required
+def sides_edit(request, slug):
+    """By hand: one side and team field per member (side-<id>, team-<id>)."""
+    debate = _teacher_debate(request, slug)
+    ids = [
+        int(key[5:])
+        for key in request.POST
+        if key.startswith("side-") and key[5:].isdigit()
+    ]
+    assignments = {
+        pk: (request.POST.get(f"side-{pk}", ""), request.POST.get(f"team-{pk}", ""))
+        for pk in ids
+    }
+    try:
+        changed = services.sides_set(
+            user=request.user, debate=debate, assignments=assignments
+        )
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, f"{changed} member(s) changed.")
+    return _back(slug, "#sides")
+
+
+@require_POST
+@login_required
+def joining(request, slug):
+    debate = _teacher_debate(request, slug)
+    form = JoiningForm(request.POST)
+    if form.is_valid():
+        minutes = form.cleaned_data["expires_in"]
+        services.joining_set(
+            user=request.user,
+            debate=debate,
+            joining_open=form.cleaned_data["joining_open"],
+            expires=timezone.now() + timedelta(minutes=minutes) if minutes else None,
+        )
+        messages.success(request, "Joining settings saved.")
+    else:
+        messages.error(request, "The expiry is a number of minutes.")
+    return _back(slug, "#invite")
+
+
+@require_POST
+@login_required
+def roster(request, slug):
+    """Make guest accounts and show their login cards once, ready to print."""
+    debate = _teacher_debate(request, slug)
+    form = RosterForm(request.POST)
+    if form.is_valid():
+        try:
+            cards = services.roster_create(
+                user=request.user,
+                debate=debate,
+                pseudonyms=form.cleaned_data["pseudonyms"],
+                count=form.cleaned_data.get("count") or 0,
+            )
+        except ValidationError as exc:
+            _report(request, exc)
+        else:
+            response = render(
+                request,
+                "deliberation/class_cards.html",
+                {
+                    "debate": debate,
+                    "cards": cards,
+                    "login_url": request.build_absolute_uri(reverse("account_login")),
+                },
+            )
+            response["Cache-Control"] = "no-store"  # passwords: never cached
+            return response
+    else:
+        messages.error(request, " ".join(form.non_field_errors()) or "Check the form.")
+    return _back(slug, "#roster")
+
+
+@require_POST
+@login_required
+def group_copies(request, slug):
+    debate = _teacher_debate(request, slug)
+    try:
+        made = services.group_copies_create(user=request.user, debate=debate)
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, f"{len(made)} group copy(ies) made.")
+    return _back(slug, "#groups")
+
+
+@require_POST
+@ratelimit(key="ip", rate="30/m")
+def phase_tick(request, slug):
+    """A page's countdown reached zero: open the phases that are due (the
+    same idempotent step beat runs; without beat, this is what opens them)."""
+    debate = _debate_or_404(request, slug)
+    moved = services.scheduled_phases_apply(debate=debate)
+    return HttpResponse(status=204 if not moved else 205)
