@@ -1,7 +1,9 @@
 """The Celery app. Tasks are thin: they take ids, re-fetch and call a service.
 
+Services enqueue tasks through the transactional outbox (deliberation/outbox.py):
+sent after the transaction commits, swept by beat when the broker was away.
 Without a broker (the embedded default) tasks run eagerly in process, after the
-transaction that enqueued them commits (``delay_on_commit``).
+transaction that enqueued them commits.
 """
 
 import os

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database that is away answers 503 with the reason, not 500.
+    "config.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -112,7 +114,8 @@ if IS_POSTGRES:
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": 1,
             "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
-            "timeout": 10,
+            # Seconds a request waits for a connection before answering 503.
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10),
         }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -127,7 +130,9 @@ CHANNEL_LAYER_SOCKET_TIMEOUT = 10
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis' own backend, answering "not cached" while Redis is away:
+            # writes go on (rate limits fail open), see config/cache.py.
+            "BACKEND": "config.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cp"),
             "OPTIONS": REDIS_TIMEOUTS,
@@ -168,12 +173,35 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=270)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+# A message a worker took but never acknowledged (it died) goes back to the
+# queue after this many seconds; tasks declared with acks_late rely on it.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # How often a worker looks for such messages (kombu's default: ~100 s).
+    "unacked_restore_interval": min(10, CELERY_VISIBILITY_TIMEOUT),
+    "unacked_restore_throttle": 1,
+    # A web process sending a task gives up on an unreachable broker at once
+    # (the outbox keeps the message for the sweep) instead of retrying ~6 s.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TIMEZONE = "UTC"
-# Periodic work for `celery -A config beat` (one beat process per deployment).
 # Tests give their worker a queue of its own so no other worker takes its tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="counterpoint")
-# Celery beat (run exactly one `celery -A config beat`).
+
+# Transactional outbox (deliberation/outbox.py): tasks are written with the
+# change that asks for them and sent after commit; beat's sweep sends what a
+# broker outage held back and resends what a lost queue dropped.
+OUTBOX_SWEEP_INTERVAL = env.float("OUTBOX_SWEEP_INTERVAL", default=10)
+OUTBOX_SWEEP_AFTER = env.float("OUTBOX_SWEEP_AFTER", default=5)
+OUTBOX_RESEND_AFTER = env.float("OUTBOX_RESEND_AFTER", default=900)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+
+# Periodic work for `celery -A config beat` (run exactly one per deployment).
 CELERY_BEAT_SCHEDULE = {
     "apply-scheduled-phases": {
         "task": "deliberation.apply_scheduled_phases",
@@ -181,6 +209,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Debates past "purge N days after closing"; idempotent, so hourly is plenty.
     "purge-expired-debates": {"task": "deliberation.purge_expired", "schedule": 3600.0},
+    "outbox-sweep": {
+        "task": "deliberation.outbox_sweep",
+        "schedule": OUTBOX_SWEEP_INTERVAL,
+        # Sweeps held back while no worker ran are not all run at once.
+        "options": {"expires": OUTBOX_SWEEP_INTERVAL},
+    },
 }
 
 # Opinion analysis: after votes, at most one run per debate per this many seconds.
@@ -274,7 +308,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticatedOrReadOnly",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     # Views that write name a scope; the same limits as the pages.
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
@@ -296,6 +330,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # Descriptions, examples (config/schema.py).
+        "config.schema.postprocess",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ClaimStanceEnum": "claims.models.Claim.Stance",
         "VoteStanceEnum": "deliberation.models.Vote.Stance",

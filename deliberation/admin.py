@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from deliberation.models import Flag, ModerationAction, Notification
+from deliberation.models import Flag, ModerationAction, Notification, OutboxMessage
 
 
 @admin.register(ModerationAction)
@@ -37,3 +37,23 @@ class FlagAdmin(admin.ModelAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ("created", "user", "kind", "text", "read_at")
     list_filter = ("kind",)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """To watch background work during and after a broker outage."""
+
+    list_display = (
+        "pk",
+        "task",
+        "created",
+        "run_after",
+        "sent_at",
+        "done_at",
+        "attempts",
+    )
+    list_filter = ("task",)
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

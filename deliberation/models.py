@@ -652,6 +652,41 @@ class Snapshot(models.Model):
         return f"analysis {self.pk} of {self.debate_id} ({self.status})"
 
 
+class OutboxMessage(models.Model):
+    """A background task to run, written in the same transaction as the change
+    that asks for it (a transactional outbox, deliberation/outbox.py): a broker
+    that is away when the change commits delays the task, never loses it."""
+
+    task = models.CharField(max_length=200, help_text="Celery task name.")
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    # Requests with the same key while one is pending make one run (analysis
+    # after votes); cleared when the run starts, so later requests queue anew.
+    key = models.CharField(max_length=100, blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+    run_after = models.DateTimeField(help_text="Not to run before this time.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(
+        default=0, help_text="Sends to the broker tried."
+    )
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["done_at", "sent_at", "run_after"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=~models.Q(key=""),
+                name="outbox_one_pending_per_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.task}{tuple(self.args)} ({self.pk})"
+
+
 class ScheduledPhase(models.Model):
     """A phase a classroom debate enters by itself at a time (Celery beat
     applies due rows once: ``applied`` marks them)."""

@@ -1,10 +1,15 @@
-"""Celery tasks: thin wrappers that take ids and call a service."""
+"""Celery tasks: thin wrappers that take ids and call a service.
+
+Tasks that services ask for go through the outbox (deliberation/outbox.py):
+they are declared with ``outbox_task`` and enqueued with ``outbox.enqueue``.
+"""
 
 from celery import shared_task
 from django.core.cache import cache
 
 from claims import services as claim_services
 from claims.models import Claim, Source
+from deliberation import outbox
 
 
 @shared_task(name="deliberation.worker_ping")
@@ -13,11 +18,17 @@ def worker_ping(token: str) -> None:
     cache.set(f"worker-ping:{token}", "done", timeout=300)
 
 
-# Re-anchoring is idempotent (a second run changes nothing), so a task that is
-# redelivered after a worker died mid-way is safe: acknowledge late.
+@shared_task(name="deliberation.outbox_sweep", ignore_result=True)
+def outbox_sweep() -> dict:
+    """Beat task (CELERY_BEAT_SCHEDULE): send the outbox's unsent messages."""
+    return outbox.sweep()
 
 
-@shared_task(name="deliberation.reanchor_source", acks_late=True)
+# Re-anchoring runs in one transaction with its outbox message marked done:
+# a worker killed mid-way leaves nothing, and the redelivery applies it once.
+
+
+@outbox.outbox_task(name="deliberation.reanchor_source")
 def reanchor_source(source_id: int) -> dict:
     """Re-anchor a source's citations and annotations in its current text."""
     source = Source.objects.filter(pk=source_id).first()
@@ -26,7 +37,7 @@ def reanchor_source(source_id: int) -> dict:
     return dict(claim_services.source_reanchor(source=source))
 
 
-@shared_task(name="deliberation.reanchor_claim", acks_late=True)
+@outbox.outbox_task(name="deliberation.reanchor_claim")
 def reanchor_claim(claim_id: int) -> dict:
     """Re-anchor the annotations on a claim's text in its current text."""
     claim = Claim.objects.filter(pk=claim_id).first()
@@ -35,10 +46,12 @@ def reanchor_claim(claim_id: int) -> dict:
     return dict(claim_services.claim_reanchor(claim=claim))
 
 
-# A run rereads every vote, so a redelivered run is harmless: acknowledge late.
+# An analysis commits its progress as it goes, so it is not one transaction;
+# it is idempotent instead: a redelivered run reruns into the same snapshot,
+# and a snapshot already done is left alone.
 
 
-@shared_task(name="deliberation.analyze_debate", acks_late=True)
+@outbox.outbox_task(name="deliberation.analyze_debate", atomic=False)
 def analyze_debate(debate_id: int, snapshot_id: int | None = None) -> dict:
     """Run the opinion analysis of a debate and store a snapshot."""
     from deliberation.models import Debate, Snapshot
@@ -48,6 +61,8 @@ def analyze_debate(debate_id: int, snapshot_id: int | None = None) -> dict:
     if debate is None:  # deleted since the request
         return {}
     snapshot = Snapshot.objects.filter(pk=snapshot_id, debate=debate).first()
+    if snapshot is not None and snapshot.status == Snapshot.Status.DONE:
+        return {"snapshot": snapshot.pk, "status": snapshot.status}
     snapshot = analysis_run(debate=debate, snapshot=snapshot)
     return {"snapshot": snapshot.pk, "status": snapshot.status}
 

@@ -47,6 +47,13 @@ class ClaimNodeSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="Id of the parent claim; null for a thesis.",
     )
+    # Declared: a read-only model field loses allow_blank, and theses have "".
+    stance = serializers.ChoiceField(
+        choices=Claim.Stance.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text='"pro" or "con" under a parent; "" for a thesis.',
+    )
     link_to = serializers.IntegerField(
         source="link_to_id",
         read_only=True,
@@ -253,6 +260,10 @@ class SourceListItemSerializer(serializers.ModelSerializer):
     authors = serializers.ListField(child=serializers.CharField(), read_only=True)
     revision = serializers.IntegerField(
         read_only=True, help_text="Number of the current text revision."
+    )
+    # Not format "uri": a source without a known address has "".
+    url = serializers.CharField(
+        read_only=True, help_text='Address of the original, or "" when unknown.'
     )
 
     class Meta:

@@ -8,11 +8,11 @@ from collections import Counter
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils.module_loading import import_string
 
 from claims.models import Claim
+from deliberation import outbox
 from deliberation.analysis.pipeline import analyse
-from deliberation.models import Debate, Snapshot, Vote
+from deliberation.models import Debate, OutboxMessage, Snapshot, Vote
 from deliberation.services.polis import participant_ids
 
 logger = logging.getLogger(__name__)
@@ -154,40 +154,52 @@ def snapshot_summary(snapshot: Snapshot) -> dict:
 
 # --- Scheduling ---------------------------------------------------------------
 
-TASK = "deliberation.tasks.analyze_debate"
+TASK = "deliberation.analyze_debate"
 
 
 def _schedule_key(debate_id: int) -> str:
-    return f"analysis-scheduled:{debate_id}"
+    return f"analysis:{debate_id}"
 
 
-def analysis_request(debate_id: int) -> bool:
-    """Schedule one run of the debate's analysis ANALYSIS_MIN_INTERVAL seconds
-    from now, unless one is already scheduled: a storm of votes makes one
-    run. True when this call scheduled it."""
+def analysis_request(debate_id: int) -> Snapshot | None:
+    """In the current transaction, queue one run of the debate's analysis
+    ANALYSIS_MIN_INTERVAL seconds from now, unless one is queued already: a
+    storm of votes makes one run. Returns the queued snapshot when this call
+    queued it. Through the outbox, so a broker that is away delays the run.
+
+    Two brakes: a cache mark keeps to one request per ANALYSIS_MIN_INTERVAL
+    (also where tasks run in process, without a countdown), and the outbox
+    key keeps to one queued run (also while the cache is away)."""
     interval = settings.ANALYSIS_MIN_INTERVAL
-    if not cache.add(_schedule_key(debate_id), 1, timeout=interval):
-        return False
-    import_string(TASK).apply_async((debate_id,), countdown=interval)
-    return True
+    if not cache.add(f"analysis-requested:{debate_id}", 1, timeout=interval):
+        return None
+    if OutboxMessage.objects.filter(key=_schedule_key(debate_id)).exists():
+        return None
+    with transaction.atomic():
+        snapshot = Snapshot.objects.create(debate_id=debate_id)
+        message = outbox.enqueue(
+            TASK,
+            debate_id,
+            snapshot_id=snapshot.pk,
+            key=_schedule_key(debate_id),
+            delay=interval,
+        )
+        if message is None:  # a concurrent request queued one
+            transaction.set_rollback(True)
+            return None
+    return snapshot
 
 
-def analysis_request_on_commit(debate_id: int) -> None:
-    """After the current transaction commits, request an analysis (a broker
-    that is away never turns a stored vote into an error). Off when
-    ANALYSIS_AFTER_VOTES is false."""
-    if not settings.ANALYSIS_AFTER_VOTES:
-        return
-    transaction.on_commit(lambda: analysis_request(debate_id), robust=True)
+def analysis_request_after_votes(debate_id: int) -> None:
+    """``analysis_request`` unless ANALYSIS_AFTER_VOTES is false."""
+    if settings.ANALYSIS_AFTER_VOTES:
+        analysis_request(debate_id)
 
 
 def analysis_start(*, debate: Debate) -> Snapshot:
     """A run asked for by a facilitator: queued now, run by a worker."""
     snapshot = Snapshot.objects.create(debate=debate)
-    task = import_string(TASK)
-    transaction.on_commit(
-        lambda: task.apply_async((debate.pk,), {"snapshot_id": snapshot.pk})
-    )
+    outbox.enqueue(TASK, debate.pk, snapshot_id=snapshot.pk)
     return snapshot
 
 

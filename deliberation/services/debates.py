@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from claims import services as claim_services
 from claims.formats.document import DebateDocument
 from claims.models import Citation, Claim, Source
-from deliberation import phases
+from deliberation import outbox, phases
 from deliberation.events import publish_on_commit
 from deliberation.models import Debate, Membership, Notification
 from deliberation.services.common import check_claim_phase, check_perm, join_debate
@@ -165,7 +165,7 @@ def claim_edit(
         claim=claim, author=user, text=text, explanation=explanation, note=note
     )
     if claim.text != before:
-        reanchor_claim.delay_on_commit(claim.pk)
+        outbox.enqueue(reanchor_claim, claim.pk)
     if claim.status == Claim.Status.VISIBLE:
         publish_on_commit(
             debate_id=claim.debate_id,
@@ -315,7 +315,7 @@ def source_edit(
         source = claim_services.source_update_text(
             source=source, text=text, author=user, note=note
         )
-        reanchor_source.delay_on_commit(source.pk)
+        outbox.enqueue(reanchor_source, source.pk)
     return source
 
 

@@ -10,7 +10,7 @@ from deliberation.events import publish
 from deliberation.models import Impact, Vote
 from deliberation.phases import VOTE
 from deliberation.selectors import tally_of
-from deliberation.services.analysis import analysis_request_on_commit
+from deliberation.services.analysis import analysis_request_after_votes
 from deliberation.services.common import check_perm, join_debate
 
 VOTE_DENIED = "You may not vote on this claim."
@@ -70,7 +70,7 @@ def vote_cast(*, user, claim: Claim, stance: str) -> Claim:
         update_fields=["stance", "updated"],
     )
     _publish_tally_on_commit(claim, user)
-    analysis_request_on_commit(claim.debate_id)
+    analysis_request_after_votes(claim.debate_id)
     return claim
 
 
@@ -80,7 +80,7 @@ def vote_withdraw(*, user, claim: Claim) -> Claim:
     _check_may_vote(user, claim, join=False)
     if Vote.objects.filter(claim=claim, user=user).delete()[0]:
         _publish_tally_on_commit(claim, user)
-        analysis_request_on_commit(claim.debate_id)
+        analysis_request_after_votes(claim.debate_id)
     return claim
 
 

@@ -2,11 +2,12 @@
 the coalesced scheduling of runs after votes."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from claims.models import Claim
 from deliberation import services
-from deliberation.models import Membership, Snapshot, Vote
+from deliberation.models import Membership, OutboxMessage, Snapshot, Vote
 from deliberation.selectors import perspective_for, perspectives_of, tallies_for
 from deliberation.services.analysis import analysis_request, analysis_run
 from deliberation.tasks import analyze_debate
@@ -136,16 +137,33 @@ def test_queued_run_shows_progress_and_refreshes(client):
     assert "Running (30 %)" in html
 
 
-def test_two_requests_within_the_interval_schedule_one_run(settings, monkeypatch):
+def test_two_requests_within_the_interval_schedule_one_run(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
     settings.ANALYSIS_MIN_INTERVAL = 30
     calls = []
     monkeypatch.setattr(
         analyze_debate, "apply_async", lambda *a, **kw: calls.append((a, kw))
     )
-    assert analysis_request(41) is True
-    assert analysis_request(41) is False
-    assert analysis_request(42) is True
-    assert calls == [(((41,),), {"countdown": 30}), (((42,),), {"countdown": 30})]
+    first, second = DebateFactory(), DebateFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = analysis_request(first.pk)
+        assert analysis_request(first.pk) is None
+        other = analysis_request(second.pk)
+    assert [s.pk for s in Snapshot.objects.order_by("pk")] == [queued.pk, other.pk]
+    messages = list(OutboxMessage.objects.order_by("pk"))
+    # Past the interval, a run still queued (not started) is not queued twice.
+    cache.delete(f"analysis-requested:{first.pk}")
+    assert analysis_request(first.pk) is None
+    assert Snapshot.objects.count() == 2
+    assert [(a, kw["task_id"], 29 < kw["countdown"] <= 30) for a, kw in calls] == [
+        (([first.pk], {"snapshot_id": queued.pk}), f"outbox-{messages[0].pk}", True),
+        (([second.pk], {"snapshot_id": other.pk}), f"outbox-{messages[1].pk}", True),
+    ]
+    assert [(m.key, m.sent_at is not None, m.done_at) for m in messages] == [
+        (f"analysis:{first.pk}", True, None),
+        (f"analysis:{second.pk}", True, None),
+    ]
 
 
 def test_a_vote_storm_makes_one_run(

@@ -1,0 +1,59 @@
+"""Redis cache that keeps the site writing while Redis is away.
+
+The cache holds nothing that cannot be rebuilt (badges, rate-limit counters,
+coalescing marks), so an unreachable Redis reads as "not cached" instead of an
+error: votes, claims and annotations still save. Rate limits fail open for the
+outage (a counter that cannot be read counts as the first request). /healthz
+still reports the cache as failing.
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.exceptions import ConnectionError, TimeoutError
+
+logger = logging.getLogger(__name__)
+
+OUTAGE = (ConnectionError, TimeoutError)
+_last_warning = [0.0]
+
+
+def _warn(operation: str, error: Exception) -> None:
+    # Once a minute at most: every request would log it during an outage.
+    now = time.monotonic()
+    if now - _last_warning[0] > 60:
+        _last_warning[0] = now
+        logger.warning("cache %s failed, going on without it: %r", operation, error)
+
+
+def _soft(name: str, fallback):
+    def method(self, *args, **kwargs):
+        try:
+            return getattr(super(FailSoftRedisCacheClient, self), name)(*args, **kwargs)
+        except OUTAGE as error:
+            _warn(name, error)
+            return fallback(*args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+class FailSoftRedisCacheClient(RedisCacheClient):
+    add = _soft("add", lambda key, value, timeout: True)
+    get = _soft("get", lambda key, default: default)
+    set = _soft("set", lambda key, value, timeout: None)
+    touch = _soft("touch", lambda key, timeout: False)
+    delete = _soft("delete", lambda key: False)
+    get_many = _soft("get_many", lambda keys: {})
+    has_key = _soft("has_key", lambda key: False)
+    incr = _soft("incr", lambda key, delta: delta)
+    set_many = _soft("set_many", lambda data, timeout: [])
+    delete_many = _soft("delete_many", lambda keys: None)
+    clear = _soft("clear", lambda: False)
+
+
+class FailSoftRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = FailSoftRedisCacheClient
