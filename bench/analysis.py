@@ -185,7 +185,7 @@ def run() -> str:
         notes.append("red-dwarf is not installed (dev extra): no comparison.")
 
     lines = [
-        "## Opinion analysis vs red-dwarf",
+        "## Opinion analysis vs red-dwarf (`bench/analysis.py`)",
         "",
         f"Goal: at most {GOAL}x red-dwarf 0.4.0's time on the same votes, same "
         "groups. Ours = building the sparse matrix plus the Pol.is pipeline "
