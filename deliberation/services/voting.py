@@ -3,7 +3,8 @@ single upsert so a double submit stores one vote; tallies are aggregated from
 the rows (never kept as counters), so they always equal a recount."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from claims.models import Claim
 from deliberation.events import publish
@@ -31,6 +32,33 @@ def _check_may_vote(user, claim: Claim, *, join: bool = True) -> None:
         join_debate(debate=claim.debate_id, user=user)
 
 
+def _upsert(model, column: str, *, claim_id: int, user_id: int, value) -> None:
+    """Store one person's vote (or impact) on a claim, replacing theirs: one
+    INSERT ... ON CONFLICT, as ``bulk_create(update_conflicts=True)`` writes
+    it, in plain SQL (the per-vote hot path; PostgreSQL and SQLite alike)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {model._meta.db_table} "
+            f"(claim_id, user_id, {column}, created, updated) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (claim_id, user_id) "
+            f"DO UPDATE SET {column} = EXCLUDED.{column}, updated = EXCLUDED.updated",
+            [claim_id, user_id, value, now, now],
+        )
+
+
+def _lock_for_tally(claim_id: int) -> None:
+    """Lock the claim's row for counting (PostgreSQL; a no-op elsewhere, as
+    ``select_for_update``). FOR NO KEY UPDATE: votes take KEY SHARE, so it
+    does not block them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {Claim._meta.db_table} WHERE id = %s FOR NO KEY UPDATE",
+                [claim_id],
+            )
+
+
 def _publish_tally_on_commit(claim: Claim, user) -> None:
     """After commit, count the claim's tally once: send it to the debate's
     pages and keep it on ``claim.tally`` (with ``user``'s own votes) for the
@@ -43,7 +71,7 @@ def _publish_tally_on_commit(claim: Claim, user) -> None:
         # the older count. The last to count runs after the last commit, so
         # the last event always equals a recount.
         with transaction.atomic():
-            Claim.objects.select_for_update(no_key=True).filter(pk=claim.pk).first()
+            _lock_for_tally(claim.pk)
             claim.tally = tally_of(claim.pk, user=user)
             publish(
                 debate_id=claim.debate_id,
@@ -63,12 +91,7 @@ def vote_cast(*, user, claim: Claim, stance: str) -> Claim:
     if stance not in Vote.Stance.values:
         raise ValidationError({"stance": "Choose agree, disagree or pass."})
     _check_may_vote(user, claim)
-    Vote.objects.bulk_create(
-        [Vote(claim=claim, user=user, stance=stance)],
-        update_conflicts=True,
-        unique_fields=["claim", "user"],
-        update_fields=["stance", "updated"],
-    )
+    _upsert(Vote, "stance", claim_id=claim.pk, user_id=user.pk, value=stance)
     _publish_tally_on_commit(claim, user)
     analysis_request_after_votes(claim.debate_id)
     return claim
@@ -93,12 +116,7 @@ def impact_set(*, user, claim: Claim, value: int) -> Claim:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 4:
         raise ValidationError({"value": "Impact is a whole number from 0 to 4."})
     _check_may_vote(user, claim)
-    Impact.objects.bulk_create(
-        [Impact(claim=claim, user=user, value=value)],
-        update_conflicts=True,
-        unique_fields=["claim", "user"],
-        update_fields=["value", "updated"],
-    )
+    _upsert(Impact, "value", claim_id=claim.pk, user_id=user.pk, value=value)
     _publish_tally_on_commit(claim, user)
     return claim
 
