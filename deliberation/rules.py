@@ -27,6 +27,11 @@ def cached_membership(user, debate_id: int) -> Membership | None:
     return cache[debate_id]
 
 
+def membership_is_cached(user, debate_id: int) -> bool:
+    """True when ``cached_membership`` answers without a query."""
+    return debate_id in user.__dict__.get("_membership_cache", {})
+
+
 def remember_membership(
     user, membership: Membership | None, *, debate_id: int | None = None
 ) -> None:

@@ -2,6 +2,7 @@
 single upsert so a double submit stores one vote; tallies are aggregated from
 the rows (never kept as counters), so they always equal a recount."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -10,8 +11,9 @@ from claims.models import Claim
 from deliberation.events import publish
 from deliberation.models import Impact, Vote
 from deliberation.phases import VOTE
+from deliberation.rules import cached_membership, membership_is_cached
 from deliberation.selectors import tally_of
-from deliberation.services.analysis import analysis_request_after_votes
+from deliberation.services.analysis import analysis_mark, analysis_request_after_votes
 from deliberation.services.common import check_perm, join_debate
 
 VOTE_DENIED = "You may not vote on this claim."
@@ -84,17 +86,60 @@ def _publish_tally_on_commit(claim: Claim, user) -> None:
     transaction.on_commit(send, robust=True)
 
 
-@transaction.atomic
 def vote_cast(*, user, claim: Claim, stance: str) -> Claim:
     """Agree, disagree or pass; replaces the person's earlier stance."""
-    claim = _voted_claim(claim)
     if stance not in Vote.Stance.values:
         raise ValidationError({"stance": "Choose agree, disagree or pass."})
+    marked = False
+    if _may_vote_in_one_statement(user, claim):
+        _check_may_vote(user, claim, join=False)
+        marked = settings.ANALYSIS_AFTER_VOTES and analysis_mark(claim.debate_id)
+        if not marked and _upsert_unless_link(claim, user, stance):
+            _publish_tally_on_commit(claim, user)
+            return claim
+    return _vote_cast(user=user, claim=claim, stance=stance, marked=marked)
+
+
+@transaction.atomic
+def _vote_cast(*, user, claim: Claim, stance: str, marked: bool) -> Claim:
+    claim = _voted_claim(claim)
     _check_may_vote(user, claim)
     _upsert(Vote, "stance", claim_id=claim.pk, user_id=user.pk, value=stance)
     _publish_tally_on_commit(claim, user)
-    analysis_request_after_votes(claim.debate_id)
+    analysis_request_after_votes(claim.debate_id, marked=marked)
     return claim
+
+
+def _may_vote_in_one_statement(user, claim: Claim) -> bool:
+    """The common vote, a member's on a claim that is not a link, with what
+    the rules read at hand (``claim_for_voting``), can be stored by one
+    statement that is its own transaction (PostgreSQL)."""
+    return (
+        connection.vendor == "postgresql"
+        and claim.link_to_id is None
+        and getattr(claim, "branch_locked", None) is not None
+        and membership_is_cached(user, claim.debate_id)
+        and cached_membership(user, claim.debate_id) is not None
+    )
+
+
+def _upsert_unless_link(claim: Claim, user, stance: str) -> bool:
+    """``_upsert`` of a stance in one statement, reading the claim under the
+    key-share lock that ``_voted_claim`` takes: while a merge holds the claim
+    this waits, then stores nothing if the claim became a link. True when
+    stored; False leaves the vote to the full path (which follows the link)."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Vote._meta.db_table} "
+            "(claim_id, user_id, stance, created, updated) "
+            f"SELECT id, %s, %s, %s, %s FROM {Claim._meta.db_table} "
+            "WHERE id = %s AND link_to_id IS NULL FOR KEY SHARE "
+            "ON CONFLICT (claim_id, user_id) "
+            "DO UPDATE SET stance = EXCLUDED.stance, updated = EXCLUDED.updated",
+            [user.pk, stance, now, now, claim.pk],
+        )
+        return cursor.rowcount == 1
 
 
 @transaction.atomic
