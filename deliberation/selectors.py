@@ -271,6 +271,15 @@ def tally_of(claim_id: int, *, user=None) -> Tally:
     """One claim's tally (everyone's votes) with ``user``'s own, in one plain
     SQL query: the per-vote hot path, where building ORM queries costs more
     than running them. Equal to ``tallies_for([claim_id], user=user)``."""
+    sql, params = tally_query(claim_id, user=user)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return tally_from_rows(cursor.fetchall())
+
+
+def tally_query(claim_id: int, *, user=None) -> tuple[str, list]:
+    """``tally_of``'s SQL and parameters (for a caller that sends it together
+    with another statement); its rows make a Tally by ``tally_from_rows``."""
     me = user.pk if user is not None and user.is_authenticated else None
     sql = f"""
         SELECT 'v', stance, COUNT(*), SUM(CASE WHEN user_id = %s THEN 1 ELSE 0 END)
@@ -280,10 +289,11 @@ def tally_of(claim_id: int, *, user=None) -> Tally:
                SUM(CASE WHEN user_id = %s THEN 1 ELSE 0 END)
         FROM {Impact._meta.db_table} WHERE claim_id = %s GROUP BY value
     """
+    return sql, [me, claim_id, me, claim_id]
+
+
+def tally_from_rows(rows) -> Tally:
     tally = Tally()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [me, claim_id, me, claim_id])
-        rows = cursor.fetchall()
     for kind, key, n, mine in rows:
         if kind == "v":
             setattr(tally, "passes" if key == "pass" else key, n)

@@ -12,7 +12,7 @@ from deliberation.events import publish
 from deliberation.models import Impact, Vote
 from deliberation.phases import VOTE
 from deliberation.rules import cached_membership, membership_is_cached
-from deliberation.selectors import tally_of
+from deliberation.selectors import tally_from_rows, tally_of, tally_query
 from deliberation.services.analysis import analysis_mark, analysis_request_after_votes
 from deliberation.services.common import check_perm, join_debate
 
@@ -49,16 +49,44 @@ def _upsert(model, column: str, *, claim_id: int, user_id: int, value) -> None:
         )
 
 
-def _lock_for_tally(claim_id: int) -> None:
-    """Lock the claim's row for counting (PostgreSQL; a no-op elsewhere, as
-    ``select_for_update``). FOR NO KEY UPDATE: votes take KEY SHARE, so it
-    does not block them."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT 1 FROM {Claim._meta.db_table} WHERE id = %s FOR NO KEY UPDATE",
-                [claim_id],
-            )
+# pg_advisory_lock(space, key): the first number names what is locked (a
+# claim's tally), the second the claim. Ids past 2**31 share a key with
+# another claim: their sends wait for each other, which is slower, never wrong.
+TALLY_LOCK_SPACE = 7_341_001
+
+
+def _count_and_send(claim: Claim, user) -> None:
+    """Count the claim's tally and send it, one claim at a time.
+
+    On PostgreSQL the lock is a session advisory lock, taken in the same round
+    trip as the count (two statements, one message: the count is the second,
+    so it reads what was committed once the lock was granted) and released
+    after the send: two round trips, where a transaction with a row lock takes
+    four. SQLite has no such lock (``select_for_update`` did nothing there)."""
+    if connection.vendor != "postgresql":
+        claim.tally = tally_of(claim.pk, user=user)
+        _send_tally(claim)
+        return
+    key = [TALLY_LOCK_SPACE, claim.pk % 2**31]
+    sql, params = tally_query(claim.pk, user=user)
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute(f"SELECT pg_advisory_lock(%s, %s); {sql}", key + params)
+            cursor.nextset()
+            claim.tally = tally_from_rows(cursor.fetchall())
+            _send_tally(claim)
+        finally:
+            # Not tied to a transaction: released here, also on error (a
+            # connection that broke took its session's locks with it).
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+
+def _send_tally(claim: Claim) -> None:
+    publish(
+        debate_id=claim.debate_id,
+        event="tally.changed",
+        payload={"claim_id": claim.pk, "tally": claim.tally.as_dict()},
+    )
 
 
 def _publish_tally_on_commit(claim: Claim, user) -> None:
@@ -67,19 +95,12 @@ def _publish_tally_on_commit(claim: Claim, user) -> None:
     caller's response."""
 
     def send():
-        # One claim's tally is counted and sent by one vote at a time (a row
-        # lock that does not block voting): otherwise two votes close together
+        # One claim's tally is counted and sent by one vote at a time (a lock
+        # that does not block voting): otherwise two votes close together
         # could count in one order and send in the other, and pages would keep
         # the older count. The last to count runs after the last commit, so
         # the last event always equals a recount.
-        with transaction.atomic():
-            _lock_for_tally(claim.pk)
-            claim.tally = tally_of(claim.pk, user=user)
-            publish(
-                debate_id=claim.debate_id,
-                event="tally.changed",
-                payload={"claim_id": claim.pk, "tally": claim.tally.as_dict()},
-            )
+        _count_and_send(claim, user)
 
     # robust: the vote is stored; a live layer that is away must not turn
     # that into an error (pages catch up on their next load).
