@@ -139,6 +139,17 @@ REQUEST_EXAMPLES = {
     "flags_reply_create": {"body": "It answers a different point, see 1.3."},
     "join_create": {"code": "K7M2QX"},
     "notifications_read_create": {"ids": [5, 6]},
+    # Multipart uploads: the file is its content (shown as text).
+    "debates_import_create": {
+        "format": "kialo",
+        "file": "Discussion Title: Should cities use face matching?\n\n1. Should "
+        "cities use face matching?\n1.1. Pro: It finds missing people faster.\n",
+    },
+    "debates_annotations_import_create": {
+        "file": '{"@context": "http://www.w3.org/ns/anno.jsonld", '
+        '"type": "AnnotationCollection", "first": {"type": "AnnotationPage", '
+        '"items": []}}',
+    },
 }
 _W3C = {
     "@context": "http://www.w3.org/ns/anno.jsonld",

@@ -60,10 +60,13 @@ def is_member(user, obj):
 
 @rules.predicate
 def is_debate_moderator(user, obj):
+    """An owner or moderator membership that is active: a suspended or
+    removed moderator moderates nothing until reinstated."""
     membership = _membership(user, obj)
     return bool(
         membership
         and membership.role in (Membership.Role.OWNER, Membership.Role.MODERATOR)
+        and membership.is_active()
     )
 
 

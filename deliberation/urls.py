@@ -35,6 +35,11 @@ urlpatterns = [
     path("import/", interchange.debate_import_page, name="debate_import"),
     path("import/<str:job>/", interchange.debate_import_job, name="debate_import_job"),
     path(
+        "d/<slug:slug>/annotations/import/",
+        interchange.annotations_import_page,
+        name="annotations_import",
+    ),
+    path(
         "d/<slug:slug>/export/<str:format>/",
         interchange.debate_download,
         name="debate_download",

@@ -15,12 +15,17 @@ from deliberation.exports import EXPORT_FORMATS, debate_export, export_filename
 from deliberation.selectors import debate_for_viewer
 from deliberation.services.interchange import (
     IMPORT_FORMATS,
+    annotations_import,
     debate_import_file,
     decode_upload,
     import_job_start,
     import_max_bytes,
     job_state,
 )
+
+
+class AnnotationsImportForm(forms.Form):
+    file = forms.FileField(label="W3C annotations (JSON-LD)")
 
 
 class ImportForm(forms.Form):
@@ -100,3 +105,45 @@ def debate_download(request, slug, format):
         f'attachment; filename="{export_filename(debate, format)}"'
     )
     return response
+
+
+@login_required
+@ratelimit(
+    key="user",
+    rate=lambda group, request: settings.RATE_LIMIT_ANNOTATIONS,
+    method="POST",
+)
+def annotations_import_page(request, slug):
+    """Upload a W3C AnnotationCollection (as the Download menu writes it) into
+    this debate: every annotation becomes the uploader's own, all or none."""
+    debate = debate_for_viewer(slug=slug, user=request.user)
+    if debate is None:
+        raise Http404("No such debate.")
+    form = AnnotationsImportForm(request.POST or None, request.FILES or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > import_max_bytes():
+                raise FormatError(
+                    f"the file has {upload.size:,} bytes; the limit is "
+                    f"{import_max_bytes():,} bytes",
+                    location="file",
+                )
+            created = annotations_import(
+                user=request.user,
+                debate=debate,
+                text=decode_upload(upload.read()),
+                request=request,
+            )
+        except FormatError as exc:
+            error = exc
+        else:
+            messages.success(request, f"Imported {len(created):,} annotation(s).")
+            return redirect("debate_detail", slug=debate.slug)
+    return render(
+        request,
+        "deliberation/annotations_import.html",
+        {"debate": debate, "form": form, "error": error},
+        status=400 if request.method == "POST" else 200,
+    )

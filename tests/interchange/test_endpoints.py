@@ -468,3 +468,30 @@ def test_large_bad_file_fails_in_the_task_and_the_page_says_why(
     assert "line 4: claim 1.1. needs a Pro: or Con: label" in page
     assert '<meta http-equiv="refresh"' not in page
     assert Debate.objects.count() == 0
+
+
+def test_annotations_import_page_round_trip_and_bad_file(db, client):
+    owner, other = UserFactory(), UserFactory()
+    debate = DebateFactory(owner=owner)
+    source = make_source(debate, text="Crime fell by a third after cameras came.")
+    services.annotation_add(
+        user=owner, debate=debate, source=source, quote="fell by a third", body="Key."
+    )
+    exported = client_for(owner).get(
+        reverse(
+            "debate_download", kwargs={"slug": debate.slug, "format": "annotations"}
+        )
+    )
+    client.force_login(other)
+    url = reverse("annotations_import", kwargs={"slug": debate.slug})
+    assert "Import annotations" in client.get(url).content.decode()
+
+    bad = client.post(url, {"file": SimpleUploadedFile("a.jsonld", b'{"items": [1')})
+    assert bad.status_code == 400
+    assert "Nothing was imported." in bad.content.decode()
+    assert not Annotation.objects.filter(creator=other).exists()
+
+    good = client.post(url, {"file": SimpleUploadedFile("a.jsonld", exported.content)})
+    assert good.status_code == 302
+    copy = Annotation.objects.get(creator=other)
+    assert (copy.exact, copy.body) == ("fell by a third", "Key.")

@@ -555,3 +555,22 @@ def test_hidden_claims_stay_out_of_search_and_reader_lists(debate, moderator):
     assert search_claims(Debate.objects.filter(pk=debate.pk), "zebras") == []
     assert claim not in claims_shown_to(UserFactory(), debate)
     assert claim in claims_shown_to(moderator, debate)
+
+
+def test_a_suspended_moderator_moderates_nothing(db):
+    from claims.services import claim_create
+
+    debate = DebateFactory()
+    thesis = claim_create(debate=debate, parent=None, text="Cameras help.")
+    mod = MembershipFactory(
+        debate=debate,
+        role="moderator",
+        status=Membership.Status.SUSPENDED,
+        suspended_until=timezone.now() + timedelta(days=1),
+    ).user
+
+    assert not mod.has_perm("deliberation.moderate_debate", debate)
+    with pytest.raises(PermissionDenied):
+        services.item_hide(user=mod, item=thesis, reason="Not on topic here.")
+    thesis.refresh_from_db()
+    assert thesis.status == "visible"
