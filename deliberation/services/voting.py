@@ -62,7 +62,9 @@ def _count_and_send(claim: Claim, user) -> None:
     trip as the count (two statements, one message: the count is the second,
     so it reads what was committed once the lock was granted) and released
     after the send: two round trips, where a transaction with a row lock takes
-    four. SQLite has no such lock (``select_for_update`` did nothing there)."""
+    four. Two statements in one execute need client-side binding, Django's
+    default with psycopg 3. SQLite has no such lock (``select_for_update`` did
+    nothing there)."""
     if connection.vendor != "postgresql":
         claim.tally = tally_of(claim.pk, user=user)
         _send_tally(claim)
