@@ -8,6 +8,7 @@ still reports the cache as failing.
 """
 
 import logging
+import threading
 import time
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -40,6 +41,34 @@ def _soft(name: str, fallback):
 
 
 class FailSoftRedisCacheClient(RedisCacheClient):
+    # Django keeps one cache object per thread, and an ASGI server runs each
+    # request in a new thread: with a pool per object, every request opened
+    # (and greeted) a new Redis connection. One pool and client per server
+    # for the process instead; redis-py's are safe to share between threads.
+    _shared: dict = {}
+    _shared_lock = threading.Lock()
+
+    def _get_connection_pool(self, write):
+        return self._pool_and_client(write)[0]
+
+    def get_client(self, key=None, *, write=False):
+        return self._pool_and_client(write)[1]
+
+    def _pool_and_client(self, write):
+        server = self._servers[self._get_connection_pool_index(write)]
+        key = (self._pool_class, server, repr(sorted(self._pool_options.items())))
+        shared = self._shared.get(key)
+        if shared is None:
+            with self._shared_lock:
+                shared = self._shared.get(key)
+                if shared is None:
+                    pool = self._pool_class.from_url(server, **self._pool_options)
+                    shared = self._shared[key] = (
+                        pool,
+                        self._client(connection_pool=pool),
+                    )
+        return shared
+
     add = _soft("add", lambda key, value, timeout: True)
     get = _soft("get", lambda key, default: default)
     set = _soft("set", lambda key, value, timeout: None)

@@ -310,8 +310,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    # Views that write name a scope; the same limits as the pages.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    # Views that write name a scope; the same limits as the pages, checked in
+    # one Redis round trip (config/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "claims": RATE_LIMIT_CLAIMS,
         "votes": RATE_LIMIT_VOTES,

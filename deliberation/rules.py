@@ -27,8 +27,18 @@ def cached_membership(user, debate_id: int) -> Membership | None:
     return cache[debate_id]
 
 
-def remember_membership(user, membership: Membership) -> None:
-    user.__dict__.setdefault("_membership_cache", {})[membership.debate_id] = membership
+def membership_is_cached(user, debate_id: int) -> bool:
+    """True when ``cached_membership`` answers without a query."""
+    return debate_id in user.__dict__.get("_membership_cache", {})
+
+
+def remember_membership(
+    user, membership: Membership | None, *, debate_id: int | None = None
+) -> None:
+    """Keep ``user``'s membership (or None: not a member of ``debate_id``) for
+    ``cached_membership``."""
+    key = membership.debate_id if membership is not None else debate_id
+    user.__dict__.setdefault("_membership_cache", {})[key] = membership
 
 
 def _membership(user, obj):

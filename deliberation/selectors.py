@@ -188,10 +188,98 @@ def tallies_for(claim_ids, *, voters: QuerySet | None = None, user=None) -> dict
     return tallies
 
 
+def _model_columns(model, alias: str) -> tuple[str, list]:
+    """``alias.col, ...`` for ``model``'s concrete fields, and per field the
+    database converters the ORM would apply to its value."""
+    readers = []
+    for f in model._meta.concrete_fields:
+        col = f.get_col(alias)
+        converters = connection.ops.get_db_converters(col)
+        readers.append((col, converters + col.get_db_converters(connection)))
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields
+    )
+    return columns, readers
+
+
+def _model_from_row(model, readers, values):
+    converted = []
+    for (col, converters), value in zip(readers, values, strict=True):
+        for convert in converters:
+            value = convert(value, col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, None, converted)
+
+
+def claim_for_voting(*, user, pk: int) -> Claim | None:
+    """The claim with its debate, the user's membership and whether it or an
+    ancestor is locked or not visible, in one query: everything a vote's
+    permission rules read. The membership is kept where the rules look it up
+    (``cached_membership``), the lock as ``branch_locked``; ``hidden_above``
+    tells whether an ancestor is not visible. None when there is no such
+    claim."""
+    from deliberation.rules import remember_membership
+
+    claims, claim_readers = _model_columns(Claim, "c")
+    debates, debate_readers = _model_columns(Debate, "d")
+    members, member_readers = _model_columns(Membership, "m")
+    # The ancestors' paths, cut from the claim's own (one step per level),
+    # looked up by the unique path index, whatever the size of the tree.
+    sql = f"""
+        WITH RECURSIVE up(p) AS (
+            SELECT SUBSTR(path, 1, LENGTH(path) - {STEP})
+            FROM {Claim._meta.db_table} WHERE id = %s AND depth > 1
+            UNION ALL
+            SELECT SUBSTR(p, 1, LENGTH(p) - {STEP}) FROM up WHERE LENGTH(p) > {STEP}
+        )
+        SELECT {claims}, {debates}, {members},
+            EXISTS (SELECT 1 FROM {Claim._meta.db_table} a
+                    WHERE a.path IN (SELECT p FROM up) AND a.status <> %s),
+            EXISTS (SELECT 1 FROM {Claim._meta.db_table} a
+                    WHERE a.path IN (SELECT p FROM up) AND a.locked
+                    AND a.debate_id = c.debate_id)
+        FROM {Claim._meta.db_table} c
+        JOIN {Debate._meta.db_table} d ON d.id = c.debate_id
+        LEFT JOIN {Membership._meta.db_table} m
+            ON m.debate_id = c.debate_id AND m.user_id = %s
+        WHERE c.id = %s
+    """
+    me = user.pk if user.is_authenticated else None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk, Claim.Status.VISIBLE.value, me, pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    a, b = len(claim_readers), len(claim_readers) + len(debate_readers)
+    c = b + len(member_readers)
+    claim = _model_from_row(Claim, claim_readers, row[:a])
+    claim.debate = _model_from_row(Debate, debate_readers, row[a:b])
+    if user.is_authenticated:
+        membership = (
+            None
+            if row[b] is None
+            else _model_from_row(Membership, member_readers, row[b:c])
+        )
+        remember_membership(user, membership, debate_id=claim.debate_id)
+    claim.hidden_above = bool(row[c])
+    claim.branch_locked = bool(claim.locked or row[c + 1])
+    return claim
+
+
 def tally_of(claim_id: int, *, user=None) -> Tally:
     """One claim's tally (everyone's votes) with ``user``'s own, in one plain
     SQL query: the per-vote hot path, where building ORM queries costs more
     than running them. Equal to ``tallies_for([claim_id], user=user)``."""
+    sql, params = tally_query(claim_id, user=user)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return tally_from_rows(cursor.fetchall())
+
+
+def tally_query(claim_id: int, *, user=None) -> tuple[str, list]:
+    """``tally_of``'s SQL and parameters (for a caller that sends it together
+    with another statement); its rows make a Tally by ``tally_from_rows``."""
     me = user.pk if user is not None and user.is_authenticated else None
     sql = f"""
         SELECT 'v', stance, COUNT(*), SUM(CASE WHEN user_id = %s THEN 1 ELSE 0 END)
@@ -201,10 +289,11 @@ def tally_of(claim_id: int, *, user=None) -> Tally:
                SUM(CASE WHEN user_id = %s THEN 1 ELSE 0 END)
         FROM {Impact._meta.db_table} WHERE claim_id = %s GROUP BY value
     """
+    return sql, [me, claim_id, me, claim_id]
+
+
+def tally_from_rows(rows) -> Tally:
     tally = Tally()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [me, claim_id, me, claim_id])
-        rows = cursor.fetchall()
     for kind, key, n, mine in rows:
         if kind == "v":
             setattr(tally, "passes" if key == "pass" else key, n)

@@ -16,7 +16,12 @@ from deliberation.api.views import (
     claim_or_404,
 )
 from deliberation.models import Vote
-from deliberation.selectors import claims_shown_to, perspective_for, tallies_for
+from deliberation.selectors import (
+    claim_for_voting,
+    claims_shown_to,
+    perspective_for,
+    tallies_for,
+)
 
 
 class VoteInputSerializer(serializers.Serializer):
@@ -81,18 +86,12 @@ VOTE_RESPONSES = {
 
 
 def votable_claim_or_404(user, pk: int) -> Claim:
-    """The claim as votes need it, in one query (two below a thesis); the
-    full visibility query runs only for a hidden claim or branch."""
-    claim = Claim.objects.select_related("debate", "link_to").filter(pk=pk).first()
+    """The claim as votes need it, with what the vote rules read, in one
+    query; the full visibility query runs only for a hidden claim or branch."""
+    claim = claim_for_voting(user=user, pk=pk)
     if claim is None or not user.has_perm("deliberation.view_debate", claim.debate):
         raise Http404("No such claim.")
-    ancestors = [claim.path[: Claim.steplen * n] for n in range(1, claim.depth)]
-    hidden_above = bool(ancestors) and (
-        Claim.objects.filter(path__in=ancestors)
-        .exclude(status=Claim.Status.VISIBLE)
-        .exists()
-    )
-    hidden = claim.status != Claim.Status.VISIBLE or hidden_above
+    hidden = claim.status != Claim.Status.VISIBLE or claim.hidden_above
     if hidden and not claims_shown_to(user, claim.debate).filter(pk=pk).exists():
         raise Http404("No such claim.")
     return claim

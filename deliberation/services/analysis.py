@@ -161,7 +161,14 @@ def _schedule_key(debate_id: int) -> str:
     return f"analysis:{debate_id}"
 
 
-def analysis_request(debate_id: int) -> Snapshot | None:
+def analysis_mark(debate_id: int) -> bool:
+    """Take the debate's mark for ANALYSIS_MIN_INTERVAL seconds: True when
+    this call took it (a run is to be requested), False while it is taken."""
+    interval = settings.ANALYSIS_MIN_INTERVAL
+    return cache.add(f"analysis-requested:{debate_id}", 1, timeout=interval)
+
+
+def analysis_request(debate_id: int, *, marked: bool = False) -> Snapshot | None:
     """In the current transaction, queue one run of the debate's analysis
     ANALYSIS_MIN_INTERVAL seconds from now, unless one is queued already: a
     storm of votes makes one run. Returns the queued snapshot when this call
@@ -169,9 +176,10 @@ def analysis_request(debate_id: int) -> Snapshot | None:
 
     Two brakes: a cache mark keeps to one request per ANALYSIS_MIN_INTERVAL
     (also where tasks run in process, without a countdown), and the outbox
-    key keeps to one queued run (also while the cache is away)."""
+    key keeps to one queued run (also while the cache is away). ``marked``:
+    the caller took the mark already (``analysis_mark``)."""
     interval = settings.ANALYSIS_MIN_INTERVAL
-    if not cache.add(f"analysis-requested:{debate_id}", 1, timeout=interval):
+    if not marked and not analysis_mark(debate_id):
         return None
     if OutboxMessage.objects.filter(key=_schedule_key(debate_id)).exists():
         return None
@@ -190,10 +198,10 @@ def analysis_request(debate_id: int) -> Snapshot | None:
     return snapshot
 
 
-def analysis_request_after_votes(debate_id: int) -> None:
+def analysis_request_after_votes(debate_id: int, *, marked: bool = False) -> None:
     """``analysis_request`` unless ANALYSIS_AFTER_VOTES is false."""
     if settings.ANALYSIS_AFTER_VOTES:
-        analysis_request(debate_id)
+        analysis_request(debate_id, marked=marked)
 
 
 def analysis_start(*, debate: Debate) -> Snapshot:

@@ -113,3 +113,56 @@ def test_a_merge_racing_votes_loses_no_vote():
         u.pk for u in voters
     )
     assert set(Vote.objects.values_list("claim_id", flat=True)) == {kept.pk}
+
+
+def _read_for_voting(user, claim_pk):
+    # As the vote endpoint reads it: membership and locks at hand, so the vote
+    # takes the one-statement path.
+    from deliberation.selectors import claim_for_voting
+
+    return claim_for_voting(user=user, pk=claim_pk)
+
+
+def test_a_vote_read_before_a_merge_follows_the_link():
+    debate = DebateFactory()
+    moderator = MembershipFactory(debate=debate, role="moderator").user
+    thesis = make_claim(debate)
+    kept = make_claim(debate, thesis, text="Cameras deter crime.")
+    duplicate = make_claim(debate, thesis, text="CCTV deters crime.")
+    voter = MembershipFactory(debate=debate).user
+    stale = _read_for_voting(voter, duplicate.pk)
+    services.claims_merge(user=moderator, duplicate=duplicate, kept=kept)
+
+    voted = services.vote_cast(user=voter, claim=stale, stance="disagree")
+
+    assert voted.pk == kept.pk
+    assert list(Vote.objects.values_list("claim_id", "user_id", "stance")) == [
+        (kept.pk, voter.pk, "disagree")
+    ]
+
+
+def test_a_merge_racing_one_statement_votes_loses_no_vote():
+    debate = DebateFactory()
+    moderator = MembershipFactory(debate=debate, role="moderator").user
+    thesis = make_claim(debate)
+    kept = make_claim(debate, thesis, text="Cameras deter crime.")
+    duplicate = make_claim(debate, thesis, text="CCTV deters crime.")
+    voters = [MembershipFactory(debate=debate).user for _ in range(8)]
+
+    def vote(user, claim_pk):
+        claim = _read_for_voting(user, claim_pk)  # before the merge commits
+        return lambda: services.vote_cast(user=user, claim=claim, stance="agree")
+
+    jobs = [vote(u, duplicate.pk if i % 2 else kept.pk) for i, u in enumerate(voters)]
+    merge = lambda: services.claims_merge(  # noqa: E731
+        user=moderator,
+        duplicate=Claim.objects.get(pk=duplicate.pk),
+        kept=Claim.objects.get(pk=kept.pk),
+    )
+    results = run_together(merge, *jobs)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(Vote.objects.values_list("user_id", flat=True)) == sorted(
+        u.pk for u in voters
+    )
+    assert set(Vote.objects.values_list("claim_id", flat=True)) == {kept.pk}
