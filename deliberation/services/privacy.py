@@ -23,6 +23,7 @@ from deliberation.models import (
     Snapshot,
 )
 from deliberation.services.common import check_perm
+from deliberation.services.membership import invitation_assign
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,11 @@ def class_erase(*, user, debate: Debate, contributions: str, confirm: str) -> di
             0
         ]
         Debate.objects.filter(pk__in=debate_ids).update(analysis_groups=0)
+        # The erased pupils' code and link stop working; the next class gets
+        # new ones from the dashboard.
+        fresh = Debate.objects.select_for_update().get(pk=debate.pk)
+        invitation_assign(fresh)
+        fresh.save(update_fields=["join_code", "invite_token", "updated"])
         counts["contributions"] = contributions
         counts.update({f"{k}_deleted": v for k, v in deleted.items()})
         ModerationAction.objects.create(

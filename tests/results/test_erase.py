@@ -23,6 +23,7 @@ from deliberation.models import (
     Snapshot,
     Vote,
 )
+from deliberation.services import privacy
 from tests.factories import MembershipFactory, UserFactory, make_claim
 from tests.results.helpers import contribute, guest, make_class
 
@@ -334,3 +335,18 @@ def test_staff_and_the_teacher_are_never_erased_even_if_marked_guest(client):
         klass.teacher.pk,
         admin.pk,
     }
+
+
+def test_erasure_renews_the_code_and_link(client):
+    klass = make_class(1)
+    old = (klass.debate.join_code, klass.debate.invite_token)
+
+    privacy.class_erase(
+        user=klass.teacher, debate=klass.debate, contributions="keep", confirm="ERASE"
+    )
+
+    klass.debate.refresh_from_db()
+    assert klass.debate.join_code != old[0] and klass.debate.invite_token != old[1]
+    response = Client().post("/join/", {"code": old[0], "pseudonym": "Back Again"})
+    assert response.status_code == 400
+    assert "No debate has this code." in response.content.decode()
