@@ -24,6 +24,17 @@ from deliberation.services.interchange import (
 )
 
 
+def _read_upload(upload) -> str:
+    """The uploaded file as text; FormatError before reading one too large."""
+    if upload.size > import_max_bytes():
+        raise FormatError(
+            f"the file has {upload.size:,} bytes; the limit is "
+            f"{import_max_bytes():,} bytes",
+            location="file",
+        )
+    return decode_upload(upload.read())
+
+
 class AnnotationsImportForm(forms.Form):
     file = forms.FileField(label="W3C annotations (JSON-LD)")
 
@@ -44,13 +55,7 @@ def debate_import_page(request):
         upload = form.cleaned_data["file"]
         format = form.cleaned_data["format"]
         try:
-            if upload.size > import_max_bytes():
-                raise FormatError(
-                    f"the file has {upload.size:,} bytes; the limit is "
-                    f"{import_max_bytes():,} bytes",
-                    location="file",
-                )
-            text = decode_upload(upload.read())
+            text = _read_upload(upload)
             if upload.size > settings.INTERCHANGE_INLINE_MAX_BYTES:
                 job = import_job_start(owner=request.user, text=text, format=format)
                 return redirect("debate_import_job", job=job)
@@ -124,16 +129,10 @@ def annotations_import_page(request, slug):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            if upload.size > import_max_bytes():
-                raise FormatError(
-                    f"the file has {upload.size:,} bytes; the limit is "
-                    f"{import_max_bytes():,} bytes",
-                    location="file",
-                )
             created = annotations_import(
                 user=request.user,
                 debate=debate,
-                text=decode_upload(upload.read()),
+                text=_read_upload(upload),
                 request=request,
             )
         except FormatError as exc:
