@@ -19,7 +19,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from claims.anchoring import split_highlights
-from claims.formats.document import DebateDocument, DocCitation, DocClaim, DocSource
 from claims.models import Citation, Claim, Source
 
 VISIBLE = Claim.Status.VISIBLE
@@ -295,62 +294,3 @@ def _match(queryset: QuerySet, query: str, fields: tuple[str, ...]) -> QuerySet:
             any_field |= Q(**{f"{name}__icontains": word})
         condition &= any_field
     return queryset.filter(condition).order_by("pk")
-
-
-def debate_document(debate) -> DebateDocument:
-    """The visible argument map of ``debate`` with its sources and citations
-    as a format-neutral document (to copy a debate, or to export it).
-    Three queries, whatever the size."""
-    sources = list(Source.objects.filter(debate=debate).order_by("pk"))
-    keys = {source.pk: source.key for source in sources}
-    cited: dict[int, list[DocCitation]] = {}
-    for claim_id, source_id, exact in Citation.objects.filter(
-        claim__debate=debate, orphaned=False
-    ).values_list("claim_id", "source_id", "exact"):
-        cited.setdefault(claim_id, []).append(DocCitation(keys[source_id], exact))
-    document = DebateDocument(
-        question=debate.question,
-        description=debate.description,
-        sources=[
-            DocSource(
-                key=s.key,
-                title=s.title,
-                text=s.text,
-                publisher=s.publisher,
-                authors=list(s.authors),
-                published=s.published,
-                url=s.url,
-                licence_note=s.licence_note,
-            )
-            for s in sources
-        ],
-    )
-    nodes: dict[str, DocClaim] = {}
-    for claim in visible_claims(debate).order_by("path"):
-        parent = nodes.get(claim.path[:-STEP]) if claim.depth > 1 else None
-        if claim.depth > 1 and parent is None:  # under a hidden claim: not shown
-            continue
-        node = DocClaim(
-            key=f"c{claim.pk}",
-            text=claim.text,
-            stance=claim.stance if claim.depth > 1 else "",
-            explanation=claim.explanation,
-            citations=cited.get(claim.pk, []),
-            link_key=f"c{claim.link_to_id}" if claim.link_to_id else "",
-        )
-        nodes[claim.path] = node
-        (parent.children if parent else document.theses).append(node)
-    _drop_dangling_links(document)
-    return document
-
-
-def _drop_dangling_links(document) -> None:
-    """A link whose target is not in the document (hidden) goes too."""
-    keys = {claim.key for claim in document.claims()}
-
-    def prune(children):
-        children[:] = [c for c in children if not c.link_key or c.link_key in keys]
-        for child in children:
-            prune(child.children)
-
-    prune(document.theses)

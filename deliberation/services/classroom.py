@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from claims import services as claim_services
 from claims.formats.yaml_debate import parse_yaml_debate
-from claims.selectors import debate_document
 from deliberation import names, phases
 from deliberation.events import publish_on_commit
+from deliberation.exports import debate_document_for
 from deliberation.invitations import CODE_ALPHABET
 from deliberation.models import Debate, Membership, ModerationAction, ScheduledPhase
 from deliberation.services.common import check_perm
@@ -25,6 +26,7 @@ from deliberation.services.membership import (
     debate_locked,
     guest_create,
     publish_members_changed,
+    taken_animal_names,
     taken_pseudonyms,
 )
 
@@ -40,6 +42,12 @@ def _check_teacher(user, debate: Debate) -> None:
         debate,
         "Only the teacher or a moderator of this debate may do this.",
     )
+
+
+def _visible_document(debate: Debate):
+    """What a copy takes: the visible map (no hidden or pending claims, even
+    when the teacher moderates the original), sources and citations."""
+    return debate_document_for(debate=debate, user=AnonymousUser())
 
 
 # --- Making a class ----------------------------------------------------------
@@ -67,7 +75,7 @@ def class_create(
             "deliberation.view_debate", from_debate
         ):
             raise ValidationError({"from_debate": "Choose a debate you can read."})
-        document = debate_document(from_debate)
+        document = _visible_document(from_debate)
     elif start == "blank":
         if not question.strip():
             raise ValidationError({"question": "Write the question to debate."})
@@ -129,9 +137,7 @@ def roster_create(
     _check_teacher(user, debate)
     debate = debate_locked(debate)
     pseudonyms = [p.strip() for p in pseudonyms if p.strip()]
-    animals = set(
-        Membership.objects.filter(debate=debate).values_list("animal_name", flat=True)
-    )
+    animals = taken_animal_names(debate)
     if not pseudonyms:
         if not 1 <= count <= ROSTER_MAX:
             raise ValidationError(
@@ -253,7 +259,7 @@ def group_copies_create(*, user, debate: Debate) -> list[Debate]:
     if not teams:
         raise ValidationError("Give people teams first (Sides and teams).")
     existing = set(debate.group_copies.values_list("team", flat=True))
-    document = debate_document(debate)
+    document = _visible_document(debate)
     made = []
     for team, members in sorted(teams.items()):
         if team in existing:
@@ -319,17 +325,22 @@ def _apply_phase(debate: Debate, phase: str, *, actor, now: datetime) -> None:
             before={"phase": before},
             after={"phase": phase},
         )
-        upcoming = next_scheduled(member, now=now)
-        publish_on_commit(
-            debate_id=member.pk,
-            event="phase.changed",
-            payload={
-                "phase": phase,
-                "label": Debate.Phase(phase).label,
-                "next_phase": upcoming.phase if upcoming else "",
-                "next_at": upcoming.starts_at.isoformat() if upcoming else "",
-            },
-        )
+        _publish_phase(member, upcoming=next_scheduled(member, now=now))
+
+
+def _publish_phase(debate: Debate, *, upcoming: ScheduledPhase | None) -> None:
+    """Tell open pages the phase and the next scheduled one (for the banner
+    and its countdown)."""
+    publish_on_commit(
+        debate_id=debate.pk,
+        event="phase.changed",
+        payload={
+            "phase": debate.phase,
+            "label": Debate.Phase(debate.phase).label,
+            "next_label": upcoming.get_phase_display() if upcoming else "",
+            "next_at": upcoming.starts_at.isoformat() if upcoming else "",
+        },
+    )
 
 
 def next_scheduled(debate: Debate, now: datetime | None = None):
@@ -380,17 +391,7 @@ def phase_schedule_set(
         ScheduledPhase(debate=debate, phase=phase, starts_at=starts_at)
         for phase, starts_at in sorted(entries, key=lambda e: e[1])
     )
-    upcoming = rows[0] if rows else None
-    publish_on_commit(
-        debate_id=debate.pk,
-        event="phase.changed",
-        payload={
-            "phase": debate.phase,
-            "label": Debate.Phase(debate.phase).label,
-            "next_phase": upcoming.phase if upcoming else "",
-            "next_at": upcoming.starts_at.isoformat() if upcoming else "",
-        },
-    )
+    _publish_phase(debate, upcoming=rows[0] if rows else None)
     return rows
 
 

@@ -84,8 +84,14 @@ def taken_pseudonyms(debate: Debate) -> set[str]:
     }
 
 
-def guest_create(debate: Debate, pseudonym: str, *, taken: set[str], animals: set[str]):
-    """A guest account and its membership (the caller holds the debate lock)."""
+def taken_animal_names(debate: Debate) -> set[str]:
+    return set(
+        Membership.objects.filter(debate=debate).values_list("animal_name", flat=True)
+    )
+
+
+def check_pseudonym(pseudonym: str, taken: set[str]) -> None:
+    """ValidationError unless ``pseudonym`` is allowed and not in ``taken``."""
     problem = names.pseudonym_problem(pseudonym)
     if problem:
         raise ValidationError({"pseudonym": problem})
@@ -93,6 +99,11 @@ def guest_create(debate: Debate, pseudonym: str, *, taken: set[str], animals: se
         raise ValidationError(
             {"pseudonym": "Someone in this debate already uses this pseudonym."}
         )
+
+
+def guest_create(debate: Debate, pseudonym: str, *, taken: set[str], animals: set[str]):
+    """A guest account and its membership (the caller holds the debate lock)."""
+    check_pseudonym(pseudonym, taken)
     # The pseudonym is the guest's name in the page header too.
     user = get_user_model()(
         username=_free_username("guest"), first_name=pseudonym.strip()[:150]
@@ -127,11 +138,11 @@ def guest_join(*, debate: Debate, pseudonym: str) -> Membership:
     problem = joining_problem(debate)
     if problem:
         raise ValidationError(problem)
-    animals = set(
-        Membership.objects.filter(debate=debate).values_list("animal_name", flat=True)
-    )
     membership = guest_create(
-        debate, pseudonym, taken=taken_pseudonyms(debate), animals=animals
+        debate,
+        pseudonym,
+        taken=taken_pseudonyms(debate),
+        animals=taken_animal_names(debate),
     )
     publish_members_changed(debate)
     return membership
@@ -155,22 +166,13 @@ def debate_join(*, user, debate: Debate, pseudonym: str = "") -> Membership:
     if problem:
         raise ValidationError(problem)
     if pseudonym.strip():
-        problem = names.pseudonym_problem(pseudonym)
-        if problem:
-            raise ValidationError({"pseudonym": problem})
-        if names.pseudonym_key(pseudonym) in taken_pseudonyms(debate):
-            raise ValidationError(
-                {"pseudonym": "Someone in this debate already uses this pseudonym."}
-            )
-    animals = set(
-        Membership.objects.filter(debate=debate).values_list("animal_name", flat=True)
-    )
+        check_pseudonym(pseudonym, taken_pseudonyms(debate))
     membership = Membership.objects.create(
         debate=debate,
         user=user,
         role=Membership.Role.PARTICIPANT,
         pseudonym=pseudonym.strip(),
-        animal_name=names.animal_name(animals),
+        animal_name=names.animal_name(taken_animal_names(debate)),
     )
     remember_membership(user, membership)
     publish_members_changed(debate)

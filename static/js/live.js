@@ -46,7 +46,7 @@ function onPhase(data) {
   const next = banner.querySelector("[data-phase-next]");
   next.hidden = !data.next_at;
   if (data.next_at) {
-    next.querySelector("[data-next-label]").textContent = data.next_phase;
+    next.querySelector("[data-next-label]").textContent = data.next_label;
     next.querySelector("time").setAttribute("datetime", data.next_at);
     countdown();
   }
