@@ -22,7 +22,7 @@ import numpy as np
 from deliberation.analysis import bridging
 from deliberation.analysis.matrix import build_vote_matrix
 from deliberation.analysis.pipeline import analyse
-from deliberation.analysis.polis_csv import read_polis_export
+from deliberation.formats.polis_csv import read_polis_export
 
 GOAL = 0.33
 POLIS_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polis"

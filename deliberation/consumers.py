@@ -6,9 +6,9 @@ dashboard (a ping every 30 s keeps the mark; it lapses by itself)."""
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from deliberation.classroom import presence_clear, presence_mark
 from deliberation.events import debate_group
 from deliberation.selectors import debate_for_viewer
+from deliberation.services.presence import presence_clear, presence_mark
 
 
 class DebateConsumer(AsyncJsonWebsocketConsumer):

@@ -4,7 +4,7 @@ Annotations speak the W3C Web Annotation Protocol: each debate has a container
 at ``/api/v1/debates/{slug}/annotations/`` (GET pages it as an
 AnnotationCollection of AnnotationPages, POST of a W3C annotation creates one)
 and each annotation lives at its ``id``, ``/api/v1/annotations/{id}/`` (GET, PUT,
-DELETE), as JSON-LD (``deliberation/api/w3c.py``). Comments are plain JSON.
+DELETE), as JSON-LD (``deliberation/formats/w3c.py``). Comments are plain JSON.
 
 Who sees what: as on the pages (``deliberation.selectors``): annotations for
 "only me" reach their creator only, "moderators" ones their creator and the
@@ -30,7 +30,6 @@ from rest_framework.response import Response
 from claims.markdown import render_markdown
 from claims.models import Annotation, Claim
 from deliberation import services
-from deliberation.api import w3c
 from deliberation.api.views import (
     BAD_REQUEST,
     FORBIDDEN,
@@ -41,6 +40,8 @@ from deliberation.api.views import (
     claim_or_404,
     debate_or_404,
 )
+from deliberation.api.w3c import AnnotationJsonLdRenderer, JsonLdParser, JsonLdRenderer
+from deliberation.formats import w3c
 from deliberation.models import Comment, CommentRevision, Debate
 from deliberation.selectors import (
     annotations_shown_to,
@@ -357,11 +358,11 @@ def _render(request, annotation: Annotation, **kwargs) -> dict:
 class W3CView(ApiView):
     # JSON-LD in and out (plain JSON too, for simple clients).
     renderer_classes = [
-        w3c.AnnotationJsonLdRenderer,
-        w3c.JsonLdRenderer,
+        AnnotationJsonLdRenderer,
+        JsonLdRenderer,
         JSONRenderer,
     ]
-    parser_classes = [w3c.JsonLdParser, JSONParser]
+    parser_classes = [JsonLdParser, JSONParser]
     link_header = LINK_RESOURCE
 
     def finalize_response(self, request, response, *args, **kwargs):

@@ -12,7 +12,11 @@ from rest_framework.response import Response
 
 from claims.formats.document import FormatError
 from deliberation.api.views import FORBIDDEN, NOT_FOUND, ApiView, debate_or_404
-from deliberation.exports import EXPORT_FORMATS, debate_export, export_filename
+from deliberation.selectors.interchange import (
+    EXPORT_FORMATS,
+    debate_export,
+    export_filename,
+)
 from deliberation.services.interchange import (
     IMPORT_FORMATS,
     annotations_import,

@@ -218,11 +218,11 @@ def similarity_warm(*, debate: Debate) -> int | None:
     """Encode the debate's visible claims now (sentence embeddings), so the
     first draft typed later is compared at once. The number of claims, or
     None when the backend keeps no vectors (TF-IDF needs no warming)."""
-    from deliberation.selectors import _comparable_claims, similarity_backend
+    from deliberation.selectors.similarity import comparable_claims, similarity_backend
 
     backend = similarity_backend()
     if not hasattr(backend, "embed"):
         return None
-    texts = [claim.text for claim in _comparable_claims(debate).values()]
+    texts = [claim.text for claim in comparable_claims(debate).values()]
     backend.embed(texts)
     return len(texts)

@@ -17,9 +17,9 @@ from claims import services as claim_services
 from claims.formats.yaml_debate import parse_yaml_debate
 from deliberation import names, phases
 from deliberation.events import publish_on_commit
-from deliberation.exports import debate_document_for
 from deliberation.invitations import CODE_ALPHABET
 from deliberation.models import Debate, Membership, ModerationAction, ScheduledPhase
+from deliberation.selectors.interchange import debate_document_for
 from deliberation.services.common import check_perm
 from deliberation.services.debates import debate_create
 from deliberation.services.membership import (

@@ -19,9 +19,9 @@ from claims.formats.aif import parse_aif
 from claims.formats.argdown import parse_argdown
 from claims.formats.document import DebateDocument, FormatError
 from claims.formats.kialo import parse_kialo
-from deliberation.api import w3c
-from deliberation.exports import SiteUrls, site_urls
+from deliberation.formats import w3c
 from deliberation.models import Debate
+from deliberation.selectors.interchange import SiteUrls, site_urls
 from deliberation.services.annotations import annotation_add
 from deliberation.services.debates import debate_import
 

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from claims.formats.document import DebateDocument, DocClaim
 from claims.models import CLAIM_TEXT_MAX, Claim
-from deliberation.analysis.polis_csv import (
+from deliberation.formats.polis_csv import (
     ACCEPTED,
     REJECTED,
     PolisComment,

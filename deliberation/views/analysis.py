@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 
 from deliberation.analysis.sides import compare_with_sides
 from deliberation.models import Snapshot
-from deliberation.selectors import claims_shown_to, member_sides
+from deliberation.selectors import claims_shown_to
+from deliberation.selectors.classroom import member_sides
 from deliberation.services.analysis import (
     analysis_start,
     latest_snapshot,

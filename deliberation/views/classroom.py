@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from deliberation import phases, services
-from deliberation.classroom import class_dashboard
 from deliberation.forms import (
     ClassCreateForm,
     JoinForm,
@@ -27,6 +26,7 @@ from deliberation.forms import (
     SidesBalanceForm,
 )
 from deliberation.models import Debate
+from deliberation.selectors.classroom import class_dashboard
 from deliberation.services.membership import debate_by_code
 from deliberation.views.debates import _add_errors, _debate_or_404
 

@@ -11,8 +11,12 @@ from django.shortcuts import redirect, render
 from django_ratelimit.decorators import ratelimit
 
 from claims.formats.document import FormatError
-from deliberation.exports import EXPORT_FORMATS, debate_export, export_filename
 from deliberation.selectors import debate_for_viewer
+from deliberation.selectors.interchange import (
+    EXPORT_FORMATS,
+    debate_export,
+    export_filename,
+)
 from deliberation.services.interchange import (
     IMPORT_FORMATS,
     annotations_import,

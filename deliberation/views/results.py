@@ -12,8 +12,9 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from deliberation import charts, results
+from deliberation import charts
 from deliberation.pdf import PDFUnavailable, html_to_pdf
+from deliberation.selectors import results
 from deliberation.services import privacy
 from deliberation.views.analysis import analysis_context
 from deliberation.views.debates import _debate_or_404

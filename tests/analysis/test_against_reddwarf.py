@@ -18,7 +18,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from deliberation.analysis.pipeline import analyse
-from deliberation.analysis.polis_csv import read_polis_export
+from deliberation.formats.polis_csv import read_polis_export
 from tests.analysis.conftest import CONVERSATIONS, conversation_dir, reddwarf_pipeline
 
 POLIS_TOLERANCE = 0.02

@@ -136,7 +136,7 @@ def test_the_analysis_modules_import_no_django():
 
     code = (
         "import sys\n"
-        "import deliberation.analysis.pipeline, deliberation.analysis.polis_csv\n"
+        "import deliberation.analysis.pipeline, deliberation.formats.polis_csv\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('django', 'rest_framework', 'config')))\n"
     )

@@ -1,6 +1,6 @@
 import pytest
 
-from deliberation.analysis.polis_csv import (
+from deliberation.formats.polis_csv import (
     PolisComment,
     PolisExport,
     PolisFormatError,

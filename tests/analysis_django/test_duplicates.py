@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 
 from claims.models import Claim
-from deliberation import selectors
 from deliberation.analysis import embeddings
 from deliberation.models import ModerationAction, Vote
-from deliberation.selectors import duplicate_pairs, similar_claims
+from deliberation.selectors import claims_shown_to, duplicate_pairs, similar_claims
+from deliberation.selectors import similarity as selectors
 from tests.api.helpers import client_for
 from tests.factories import (
     DebateFactory,
@@ -353,12 +353,12 @@ def test_compared_claims_are_exactly_what_a_reader_sees():
     hidden_thesis = make_claim(debate, text="Hidden thesis.", status="hidden")
     make_claim(debate, hidden_thesis, text="Under a hidden thesis.")
     expected = list(
-        selectors.claims_shown_to(AnonymousUser(), debate)
+        claims_shown_to(AnonymousUser(), debate)
         .filter(link_to=None)
         .order_by("path")
         .values_list("pk", flat=True)
     )
-    assert list(selectors._comparable_claims(debate)) == expected
+    assert list(selectors.comparable_claims(debate)) == expected
     assert len(expected) == 4
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from claims.models import Claim
-from deliberation.analysis.polis_csv import read_polis_export
+from deliberation.formats.polis_csv import read_polis_export
 from deliberation.models import Debate, Membership, Snapshot, Vote
 from tests.conftest import IN_CI
 

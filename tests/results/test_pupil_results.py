@@ -7,7 +7,7 @@ from django.utils import timezone
 from claims.models import Annotation
 from claims.services import annotation_create
 from deliberation.models import Comment, Membership
-from deliberation.results import pupil_results
+from deliberation.selectors.results import pupil_results
 from deliberation.views.results import safe_cell
 from tests.factories import MembershipFactory, UserFactory
 from tests.results.helpers import contribute, flag, guest, make_class

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from deliberation.models import Comment, Debate, Snapshot, Vote
-from deliberation.results import summary_for
+from deliberation.selectors.results import summary_for
 from tests.factories import MembershipFactory, UserFactory, make_claim
 
 pytestmark = pytest.mark.django_db

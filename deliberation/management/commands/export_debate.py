@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand, CommandError
 
-from deliberation.exports import EXPORT_FORMATS, debate_export
 from deliberation.models import Debate
+from deliberation.selectors.interchange import EXPORT_FORMATS, debate_export
 from deliberation.services.polis import polis_export
 
 FORMATS = [*EXPORT_FORMATS, "polis"]

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.formats.document import FormatError
-from deliberation.analysis.polis_csv import PolisFormatError
+from deliberation.formats.polis_csv import PolisFormatError
 from deliberation.models import Debate
 from deliberation.services.interchange import (
     PARSERS,

@@ -11,7 +11,8 @@ from django.db.models.functions import Coalesce
 
 from claims.models import Annotation, Claim
 from deliberation.models import Comment, Debate, Flag, Membership, Snapshot, Vote
-from deliberation.selectors import Tally, claims_shown_to, tallies_for
+from deliberation.selectors.debates import claims_shown_to
+from deliberation.selectors.voting import Tally, tallies_for
 
 # --- Per-pupil results ------------------------------------------------------------
 

@@ -20,14 +20,6 @@ def presence_key(debate_id: int, user_id: int) -> str:
     return f"presence:{debate_id}:{user_id}"
 
 
-def presence_mark(debate_id: int, user_id: int) -> None:
-    cache.set(presence_key(debate_id, user_id), 1, timeout=PRESENCE_SECONDS)
-
-
-def presence_clear(debate_id: int, user_id: int) -> None:
-    cache.delete(presence_key(debate_id, user_id))
-
-
 def online_user_ids(debate_id: int, user_ids) -> set[int]:
     keys = {presence_key(debate_id, uid): uid for uid in user_ids}
     return {keys[key] for key in cache.get_many(list(keys))} if keys else set()
@@ -127,3 +119,12 @@ def class_dashboard(debate: Debate) -> Dashboard:
     now = timezone.now()
     board.next_phase = next((s for s in board.schedule if s.starts_at > now), None)
     return board
+
+
+def member_sides(debate: Debate) -> dict[int, str]:
+    """User id -> side, for members given a side (classroom debates)."""
+    return dict(
+        Membership.objects.filter(debate=debate)
+        .exclude(side="")
+        .values_list("user_id", "side")
+    )

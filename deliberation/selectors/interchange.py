@@ -20,7 +20,7 @@ from claims.formats.document import (
 )
 from claims.formats.kialo import write_kialo
 from claims.models import Citation, Claim, Source
-from deliberation.api import w3c
+from deliberation.formats import w3c
 from deliberation.models import Debate, Membership
 from deliberation.selectors import (
     annotations_shown_to,

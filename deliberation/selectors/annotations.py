@@ -1,0 +1,102 @@
+"""Reads for annotations and comments as a person may see them."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import (
+    Q,
+    QuerySet,
+)
+
+from claims.models import Annotation
+from deliberation.models import (
+    Comment,
+    Debate,
+)
+from deliberation.selectors.debates import claims_shown_to
+
+# --- Annotations and comments ---------------------------------------------------------
+
+
+def authors_hidden_from(user, debate: Debate) -> bool:
+    """In an anonymous debate only moderators see who wrote what (pages and
+    API show everyone their own name)."""
+    return debate.anonymity and not user.has_perm(
+        "deliberation.moderate_debate", debate
+    )
+
+
+def annotations_shown_to(user, debate: Debate) -> QuerySet:
+    """The live annotations of ``debate`` that ``user`` may see: those for
+    everyone (unless a moderator hid them), their own, and moderators-only and
+    hidden ones to moderators; never one on
+    or linked to a claim they may not see (a hidden claim hides its evidence).
+    One query, whatever the number of annotations."""
+    visibility = Q(visibility=Annotation.Visibility.EVERYONE, hidden_at__isnull=True)
+    annotations = Annotation.objects.filter(debate=debate, deleted_at__isnull=True)
+    if user.is_authenticated:
+        visibility |= Q(creator=user)
+        if user.has_perm("deliberation.moderate_debate", debate):
+            # Hidden ones too, but never someone else's "only me" notes.
+            return annotations.filter(
+                Q(creator=user)
+                | Q(
+                    visibility__in=[
+                        Annotation.Visibility.EVERYONE,
+                        Annotation.Visibility.MODERATORS,
+                    ]
+                )
+            )
+    shown = claims_shown_to(user, debate).values("pk")
+    return annotations.filter(visibility).filter(
+        Q(claim__isnull=True) | Q(claim__in=shown),
+        Q(evidence_claim__isnull=True) | Q(evidence_claim__in=shown),
+    )
+
+
+def annotation_is_public(annotation) -> bool:
+    """True when everyone who may read the debate sees ``annotation`` (what
+    live events may carry)."""
+    if (
+        annotation.visibility != Annotation.Visibility.EVERYONE
+        or annotation.is_deleted
+        or annotation.is_hidden
+    ):
+        return False
+    claim_ids = {annotation.claim_id, annotation.evidence_claim_id} - {None}
+    return claims_are_public(annotation.debate, claim_ids)
+
+
+def claims_are_public(debate: Debate, claim_ids) -> bool:
+    """True when every claim of ``claim_ids`` is shown to any reader."""
+    claim_ids = set(claim_ids)
+    if not claim_ids:
+        return True
+    shown = claims_shown_to(AnonymousUser(), debate).filter(pk__in=claim_ids)
+    return shown.count() == len(claim_ids)
+
+
+def comments_shown_to(user, debate: Debate) -> QuerySet:
+    """Comments (deleted ones included: threads show "[deleted]") on the
+    claims and annotations ``user`` may see."""
+    claims = claims_shown_to(user, debate).values("pk")
+    annotations = annotations_shown_to(user, debate).values("pk")
+    return Comment.objects.filter(debate=debate).filter(
+        Q(claim__in=claims) | Q(annotation__in=annotations)
+    )
+
+
+@dataclass
+class ThreadNode:
+    comment: object
+    replies: list["ThreadNode"] = field(default_factory=list)
+
+
+def thread_of(comments) -> list[ThreadNode]:
+    """Nest comments (of one target, oldest first) under their parents."""
+    nodes = {c.pk: ThreadNode(c) for c in comments}
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node.comment.parent_id)
+        (parent.replies if parent else roots).append(node)
+    return roots
