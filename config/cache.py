@@ -20,7 +20,7 @@ OUTAGE = (ConnectionError, TimeoutError)
 _last_warning = [0.0]
 
 
-def _warn(operation: str, error: Exception) -> None:
+def warn_outage(operation: str, error: Exception) -> None:
     # Once a minute at most: every request would log it during an outage.
     now = time.monotonic()
     if now - _last_warning[0] > 60:
@@ -33,7 +33,7 @@ def _soft(name: str, fallback):
         try:
             return getattr(super(FailSoftRedisCacheClient, self), name)(*args, **kwargs)
         except OUTAGE as error:
-            _warn(name, error)
+            warn_outage(name, error)
             return fallback(*args, **kwargs)
 
     method.__name__ = name

@@ -16,7 +16,7 @@ from django.core.cache import cache as default_cache
 from django.core.cache.backends.redis import RedisCache
 from rest_framework import throttling
 
-from config.cache import OUTAGE, _warn
+from config.cache import OUTAGE, warn_outage
 
 # KEYS[1]: the client's key; ARGV: now, window (s), limit, a unique member.
 # Drops the times that left the window (as DRF does: <= now - window); a
@@ -68,7 +68,7 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
                 client=client,
             )
         except OUTAGE as error:
-            _warn("throttle", error)
+            warn_outage("throttle", error)
             return True
         if not allowed:
             self.oldest = float(oldest)

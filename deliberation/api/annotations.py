@@ -36,9 +36,7 @@ from deliberation.api.views import (
     NOT_FOUND,
     ApiView,
     ListView,
-    _valid,
-    claim_or_404,
-    debate_or_404,
+    validated_input,
 )
 from deliberation.api.w3c import AnnotationJsonLdRenderer, JsonLdParser, JsonLdRenderer
 from deliberation.formats import w3c
@@ -48,6 +46,8 @@ from deliberation.selectors import (
     authors_hidden_from,
     comments_shown_to,
 )
+from deliberation.selectors.annotations import annotation_for, comment_for
+from deliberation.selectors.debates import claim_for, debate_for
 
 PAGE_SIZE = 50
 LINK_CONTAINER = (
@@ -325,29 +325,6 @@ def _annotations(user, debate: Debate):
     )
 
 
-def annotation_or_404(user, pk: int) -> Annotation:
-    debate = Debate.objects.filter(annotations__pk=pk).first()
-    if debate is None or not user.has_perm("deliberation.view_debate", debate):
-        raise Http404("No such annotation.")
-    annotation = _annotations(user, debate).filter(pk=pk).first()
-    if annotation is None:
-        raise Http404("No such annotation.")
-    annotation.debate = debate
-    return annotation
-
-
-def comment_or_404(user, pk: int) -> Comment:
-    debate = Debate.objects.filter(comments__pk=pk).first()
-    if debate is None or not user.has_perm("deliberation.view_debate", debate):
-        raise Http404("No such comment.")
-    comment = comments_shown_to(user, debate).select_related("author").filter(pk=pk)
-    comment = comment.first()
-    if comment is None:
-        raise Http404("No such comment.")
-    comment.debate = debate
-    return comment
-
-
 def _render(request, annotation: Annotation, **kwargs) -> dict:
     show = not authors_hidden_from(request.user, annotation.debate) or (
         annotation.creator_id == request.user.pk
@@ -408,7 +385,7 @@ class AnnotationContainerView(W3CView):
         },
     )
     def get(self, request, slug):
-        debate = debate_or_404(request.user, slug)
+        debate = debate_for(request.user, slug)
         annotations = _annotations(request.user, debate).order_by("created", "pk")
         total = annotations.count()
         container = w3c.absolute(request, "api-debate-annotations", slug=slug)
@@ -464,10 +441,10 @@ class AnnotationContainerView(W3CView):
         responses={201: W3CAnnotationSerializer, **_W3C_ERRORS},
     )
     def post(self, request, slug):
-        debate = debate_or_404(request.user, slug)
+        debate = debate_for(request.user, slug)
         data = w3c.w3c_to_annotation_input(request, debate, self._data(request))
         annotation = services.annotation_add(user=request.user, debate=debate, **data)
-        annotation = annotation_or_404(request.user, annotation.pk)
+        annotation = annotation_for(request.user, annotation.pk)
         body = _render(request, annotation)
         return Response(
             body, status=status.HTTP_201_CREATED, headers={"Location": body["id"]}
@@ -480,7 +457,7 @@ class AnnotationDetailView(W3CView):
         responses={200: W3CAnnotationSerializer, 404: NOT_FOUND},
     )
     def get(self, request, pk):
-        return Response(_render(request, annotation_or_404(request.user, pk)))
+        return Response(_render(request, annotation_for(request.user, pk)))
 
     @extend_schema(
         summary="Replace an annotation (W3C)",
@@ -491,7 +468,7 @@ class AnnotationDetailView(W3CView):
         responses={200: W3CAnnotationSerializer, **_W3C_ERRORS},
     )
     def put(self, request, pk):
-        annotation = annotation_or_404(request.user, pk)
+        annotation = annotation_for(request.user, pk)
         data = self._data(request)
         target = w3c.w3c_target(request, annotation.debate, data)
         if (target["source"], target["claim"]) != (annotation.source, annotation.claim):
@@ -505,7 +482,7 @@ class AnnotationDetailView(W3CView):
             motivation=w3c.w3c_motivation(data),
             visibility=w3c.w3c_visibility(data),
         )
-        return Response(_render(request, annotation_or_404(request.user, pk)))
+        return Response(_render(request, annotation_for(request.user, pk)))
 
     @extend_schema(
         summary="Delete an annotation",
@@ -515,7 +492,7 @@ class AnnotationDetailView(W3CView):
         responses={204: None, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def delete(self, request, pk):
-        annotation = annotation_or_404(request.user, pk)
+        annotation = annotation_for(request.user, pk)
         services.annotation_remove(user=request.user, annotation=annotation)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -543,7 +520,7 @@ class _CommentListView(ListView):
 
     def post(self, request, pk):
         target = self.target()
-        data = _valid(CommentCreateSerializer, request)
+        data = validated_input(CommentCreateSerializer, request)
         parent = None
         if data["parent"] is not None:
             parent = comments_shown_to(request.user, target.debate).filter(
@@ -561,7 +538,7 @@ class _CommentListView(ListView):
             alignment=data["alignment"],
             **{kind: target},
         )
-        comment = comment_or_404(request.user, comment.pk)
+        comment = comment_for(request.user, comment.pk)
         return Response(
             CommentSerializer(comment, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
@@ -593,7 +570,7 @@ _COMMENT_POST = extend_schema(
 class ClaimCommentsView(_CommentListView):
     def target(self):
         if not hasattr(self, "_target"):
-            self._target = claim_or_404(self.request.user, self.kwargs["pk"])
+            self._target = claim_for(self.request.user, self.kwargs["pk"])
         return self._target
 
     def get_queryset(self):
@@ -618,7 +595,7 @@ class ClaimCommentsView(_CommentListView):
 class AnnotationCommentsView(_CommentListView):
     def target(self):
         if not hasattr(self, "_target"):
-            self._target = annotation_or_404(self.request.user, self.kwargs["pk"])
+            self._target = annotation_for(self.request.user, self.kwargs["pk"])
         return self._target
 
     def get_queryset(self):
@@ -632,7 +609,7 @@ class AnnotationCommentsView(_CommentListView):
 
 
 def _comment_response(request, pk: int, *, status_code=status.HTTP_200_OK):
-    comment = comment_or_404(request.user, pk)
+    comment = comment_for(request.user, pk)
     context = {
         "request": request,
         "hide_authors": authors_hidden_from(request.user, comment.debate),
@@ -664,8 +641,8 @@ class CommentDetailView(ApiView):
         },
     )
     def patch(self, request, pk):
-        comment = comment_or_404(request.user, pk)
-        data = _valid(CommentUpdateSerializer, request)
+        comment = comment_for(request.user, pk)
+        data = validated_input(CommentUpdateSerializer, request)
         services.comment_edit(
             user=request.user,
             comment=comment,
@@ -682,7 +659,7 @@ class CommentDetailView(ApiView):
         responses={204: None, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def delete(self, request, pk):
-        comment = comment_or_404(request.user, pk)
+        comment = comment_for(request.user, pk)
         services.comment_remove(user=request.user, comment=comment)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -700,7 +677,7 @@ class CommentRevisionsView(ListView):
     def get_queryset(self):
         if self.schema_only():
             return CommentRevision.objects.none()
-        comment = comment_or_404(self.request.user, self.kwargs["pk"])
+        comment = comment_for(self.request.user, self.kwargs["pk"])
         if (comment.is_deleted or comment.is_hidden) and not self.request.user.has_perm(
             "deliberation.moderate_debate", comment.debate
         ):

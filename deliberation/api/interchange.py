@@ -11,7 +11,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from claims.formats.document import FormatError
-from deliberation.api.views import FORBIDDEN, NOT_FOUND, ApiView, debate_or_404
+from deliberation.api.views import FORBIDDEN, NOT_FOUND, ApiView
+from deliberation.selectors.debates import debate_for
 from deliberation.selectors.interchange import (
     EXPORT_FORMATS,
     debate_export,
@@ -152,7 +153,7 @@ class DebateExportView(ApiView):
         },
     )
     def get(self, request, slug):
-        debate = debate_or_404(request.user, slug)
+        debate = debate_for(request.user, slug)
         format = request.query_params.get("format", "")
         generation = request.query_params.get("generation", "newer")
         if format not in EXPORT_FORMATS:
@@ -209,7 +210,7 @@ class AnnotationsImportView(ApiView):
         },
     )
     def post(self, request, slug):
-        debate = debate_or_404(request.user, slug)
+        debate = debate_for(request.user, slug)
         try:
             created = annotations_import(
                 user=request.user, debate=debate, text=_upload(request), request=request

@@ -7,7 +7,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from deliberation import services
-from deliberation.api.views import BAD_REQUEST, FORBIDDEN, NOT_FOUND, ApiView, _valid
+from deliberation.api.views import (
+    BAD_REQUEST,
+    FORBIDDEN,
+    NOT_FOUND,
+    ApiView,
+    validated_input,
+)
 from deliberation.services.membership import debate_by_code, debate_by_token
 
 
@@ -43,7 +49,7 @@ class JoinView(ApiView):
         },
     )
     def post(self, request):
-        data = _valid(JoinInputSerializer, request)
+        data = validated_input(JoinInputSerializer, request)
         code, token = data.get("code", ""), data.get("token", "")
         debate = debate_by_code(code) if code else debate_by_token(token)
         if debate is None:

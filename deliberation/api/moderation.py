@@ -14,7 +14,6 @@ from rest_framework.response import Response
 
 from claims.models import Claim
 from deliberation import services
-from deliberation.api.annotations import annotation_or_404, comment_or_404
 from deliberation.api.serializers import SimilarClaimSerializer
 from deliberation.api.views import (
     BAD_REQUEST,
@@ -22,9 +21,7 @@ from deliberation.api.views import (
     NOT_FOUND,
     ApiView,
     ListView,
-    _valid,
-    claim_or_404,
-    debate_or_404,
+    validated_input,
 )
 from deliberation.models import Flag, Membership, ModerationAction, Notification
 from deliberation.selectors import (
@@ -33,6 +30,8 @@ from deliberation.selectors import (
     moderation_log_for,
     moderation_queue,
 )
+from deliberation.selectors.annotations import annotation_for, comment_for
+from deliberation.selectors.debates import claim_for, debate_for
 
 # --- Serializers -----------------------------------------------------------------
 
@@ -280,9 +279,9 @@ class CountSerializer(serializers.Serializer):
 
 def _item(user, kind: str, pk: int):
     lookup = {
-        "claim": claim_or_404,
-        "annotation": annotation_or_404,
-        "comment": comment_or_404,
+        "claim": claim_for,
+        "annotation": annotation_for,
+        "comment": comment_for,
     }
     return lookup[kind](user, pk)
 
@@ -304,7 +303,7 @@ class FlagCreateView(ApiView):
         responses={201: FlagSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
     )
     def post(self, request):
-        data = _valid(FlagCreateSerializer, request)
+        data = validated_input(FlagCreateSerializer, request)
         kind = next(t for t in TARGETS if data.get(t) is not None)
         try:
             item = _item(request.user, kind, data[kind])
@@ -337,7 +336,7 @@ class FlagReplyView(ApiView):
         flag = get_object_or_404(
             Flag.objects.filter(pk__in=_own_flags(request.user)), pk=pk
         )
-        data = _valid(FlagReplySerializer, request)
+        data = validated_input(FlagReplySerializer, request)
         flag = services.flag_reply(user=request.user, flag=flag, body=data["body"])
         return Response(FlagSerializer(flag).data)
 
@@ -362,7 +361,7 @@ class MyFlagsView(ListView):
     def get_queryset(self):
         if self.schema_only():
             return Flag.objects.none()
-        debate = debate_or_404(self.request.user, self.kwargs["slug"])
+        debate = debate_for(self.request.user, self.kwargs["slug"])
         return flags_on_items_of(self.request.user, debate)
 
 
@@ -378,7 +377,7 @@ class QueueView(ApiView):
         },
     )
     def get(self, request, slug):
-        debate = debate_or_404(request.user, slug)
+        debate = debate_for(request.user, slug)
         _check_moderator(request.user, debate)
         return Response(QueueItemSerializer(moderation_queue(debate), many=True).data)
 
@@ -398,7 +397,7 @@ class DuplicatesView(ApiView):
         },
     )
     def get(self, request, slug):
-        debate = debate_or_404(request.user, slug)
+        debate = debate_for(request.user, slug)
         _check_moderator(request.user, debate)
         query = DuplicatesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -412,7 +411,7 @@ class _ModerateView(ApiView):
     def post(self, request, pk):
         item = _item(request.user, self.kind, pk)
         _check_moderator(request.user, item.debate)
-        data = _valid(ModerateSerializer, request)
+        data = validated_input(ModerateSerializer, request)
 
         if data["action"] in ("move", "merge"):
             field = "new_parent" if data["action"] == "move" else "kept"
@@ -476,7 +475,7 @@ class MembershipModerateView(ApiView):
         ):
             raise Http404("No such member.")
         _check_moderator(request.user, membership.debate)
-        data = _valid(MemberModerateSerializer, request)
+        data = validated_input(MemberModerateSerializer, request)
         if data["action"] == "suspend":
             if not data.get("days"):
                 raise exceptions.ValidationError({"days": ["For how many days?"]})
@@ -512,7 +511,7 @@ class ModerationLogView(ListView):
     def get_queryset(self):
         if self.schema_only():
             return ModerationAction.objects.none()
-        debate = debate_or_404(self.request.user, self.kwargs["slug"])
+        debate = debate_for(self.request.user, self.kwargs["slug"])
         self._moderator = self.request.user.has_perm(
             "deliberation.moderate_debate", debate
         )
@@ -552,6 +551,6 @@ class NotificationsReadView(ApiView):
         responses={200: CountSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
     )
     def post(self, request):
-        data = _valid(NotificationsReadSerializer, request)
+        data = validated_input(NotificationsReadSerializer, request)
         changed = services.notifications_mark_read(user=request.user, ids=data["ids"])
         return Response({"changed": changed})

@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import (
     F,
     Max,
-    Prefetch,
     QuerySet,
 )
 from django.http import Http404
@@ -41,9 +40,15 @@ from deliberation.api import serializers as s
 from deliberation.models import Debate
 from deliberation.selectors import (
     claims_shown_to,
-    debate_for_viewer,
     debate_list_for,
     similar_claims,
+)
+from deliberation.selectors.debates import (
+    CITE,
+    citation_for,
+    claim_for,
+    debate_for,
+    source_for,
 )
 
 BAD_REQUEST = OpenApiResponse(
@@ -68,61 +73,6 @@ class Pagination(LimitOffsetPagination):
 
 def _may_moderate(user, debate: Debate) -> bool:
     return user.has_perm("deliberation.moderate_debate", debate)
-
-
-def debate_or_404(user, slug: str) -> Debate:
-    debate = debate_for_viewer(slug=slug, user=user)
-    if debate is None:
-        raise Http404("No such debate.")
-    return debate
-
-
-def claim_or_404(user, pk: int, *, with_citations: bool = False) -> Claim:
-    debate = Debate.objects.filter(claims__pk=pk).first()
-    if debate is None or not user.has_perm("deliberation.view_debate", debate):
-        raise Http404("No such claim.")
-    claims = claims_shown_to(user, debate).select_related("author")
-    if with_citations:
-        claims = claims.prefetch_related(
-            Prefetch(
-                "citations",
-                queryset=Citation.objects.select_related(
-                    "source", "source_revision"
-                ).order_by("start", "pk"),
-            )
-        )
-    claim = claims.filter(pk=pk).first()
-    if claim is None:
-        raise Http404("No such claim.")
-    claim.debate = debate
-    return claim
-
-
-def source_or_404(user, pk: int) -> Source:
-    source = (
-        Source.objects.select_related("debate")
-        .annotate(revision=Max("revisions__number"))
-        .filter(pk=pk)
-        .first()
-    )
-    if source is None or not user.has_perm("deliberation.view_debate", source.debate):
-        raise Http404("No such source.")
-    return source
-
-
-def citation_or_404(user, pk: int) -> Citation:
-    citation = (
-        Citation.objects.select_related("source", "source_revision")
-        .filter(pk=pk)
-        .first()
-    )
-    if citation is None:
-        raise Http404("No such citation.")
-    try:
-        citation.claim = claim_or_404(user, citation.claim_id)
-    except Http404:
-        raise Http404("No such citation.") from None
-    return citation
 
 
 def _sources_of(debate: Debate) -> QuerySet[Source]:
@@ -181,7 +131,9 @@ class ListView(ServiceErrorsMixin, ThrottleWritesMixin, generics.ListAPIView):
         return getattr(self, "swagger_fake_view", False)
 
 
-def _valid(serializer_class, request, *, partial: bool = False, **context) -> dict:
+def validated_input(
+    serializer_class, request, *, partial: bool = False, **context
+) -> dict:
     serializer = serializer_class(
         data=request.data, partial=partial, context={"request": request, **context}
     )
@@ -190,7 +142,7 @@ def _valid(serializer_class, request, *, partial: bool = False, **context) -> di
 
 
 def _claim_response(request, pk: int, *, status_code: int = status.HTTP_200_OK):
-    claim = claim_or_404(request.user, pk, with_citations=True)
+    claim = claim_for(request.user, pk, purpose=CITE)
     data = s.ClaimSerializer(claim, context=_claim_context(request, claim.debate)).data
     return Response(data, status=status_code)
 
@@ -226,7 +178,7 @@ class DebateListView(ListView):
         responses={201: s.DebateSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
     )
     def post(self, request):
-        data = _valid(s.DebateCreateSerializer, request)
+        data = validated_input(s.DebateCreateSerializer, request)
         debate = services.debate_create(owner=request.user, **data)
         return _debate_response(request, debate, status_code=status.HTTP_201_CREATED)
 
@@ -237,7 +189,7 @@ class DebateDetailView(ApiView):
         responses={200: s.DebateSerializer, 404: NOT_FOUND},
     )
     def get(self, request, slug):
-        return _debate_response(request, debate_or_404(request.user, slug))
+        return _debate_response(request, debate_for(request.user, slug))
 
     @extend_schema(
         summary="Change a debate's question or settings",
@@ -251,8 +203,8 @@ class DebateDetailView(ApiView):
         },
     )
     def patch(self, request, slug):
-        debate = debate_or_404(request.user, slug)
-        data = _valid(s.DebateUpdateSerializer, request, partial=True)
+        debate = debate_for(request.user, slug)
+        data = validated_input(s.DebateUpdateSerializer, request, partial=True)
         debate = services.debate_update(user=request.user, debate=debate, **data)
         return _debate_response(request, debate)
 
@@ -271,7 +223,7 @@ class DebateTreeView(ListView):
     def get_queryset(self):
         if self.schema_only():
             return Claim.objects.none()
-        debate = debate_or_404(self.request.user, self.kwargs["slug"])
+        debate = debate_for(self.request.user, self.kwargs["slug"])
         return claims_shown_to(self.request.user, debate).order_by("path")
 
 
@@ -294,7 +246,7 @@ class DebateSimilarView(ApiView):
         },
     )
     def get(self, request, slug):
-        debate = debate_or_404(request.user, slug)
+        debate = debate_for(request.user, slug)
         text = request.query_params.get("text", "").strip()
         if not text:
             raise exceptions.ValidationError({"text": ["Give the draft text."]})
@@ -326,8 +278,8 @@ class DebateThesesView(ApiView):
         },
     )
     def post(self, request, slug):
-        debate = debate_or_404(request.user, slug)
-        data = _valid(s.ThesisCreateSerializer, request)
+        debate = debate_for(request.user, slug)
+        data = validated_input(s.ThesisCreateSerializer, request)
         thesis = services.thesis_add(user=request.user, debate=debate, **data)
         return _claim_response(request, thesis.pk, status_code=status.HTTP_201_CREATED)
 
@@ -344,7 +296,7 @@ class DebateSourcesView(ListView):
     def get_queryset(self):
         if self.schema_only():
             return Source.objects.none()
-        return _sources_of(debate_or_404(self.request.user, self.kwargs["slug"]))
+        return _sources_of(debate_for(self.request.user, self.kwargs["slug"]))
 
     @extend_schema(
         summary="Add a source",
@@ -358,10 +310,10 @@ class DebateSourcesView(ListView):
         },
     )
     def post(self, request, slug):
-        debate = debate_or_404(request.user, slug)
-        data = _valid(s.SourceCreateSerializer, request)
+        debate = debate_for(request.user, slug)
+        data = validated_input(s.SourceCreateSerializer, request)
         source = services.source_add(user=request.user, debate=debate, **data)
-        source = source_or_404(request.user, source.pk)
+        source = source_for(request.user, source.pk)
         return Response(s.SourceSerializer(source).data, status=status.HTTP_201_CREATED)
 
 
@@ -380,10 +332,10 @@ class ClaimCreateView(ApiView):
         responses={201: s.ClaimSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
     )
     def post(self, request):
-        data = _valid(s.ClaimCreateSerializer, request)
+        data = validated_input(s.ClaimCreateSerializer, request)
         parent_pk = data.pop("parent")
         try:
-            parent = claim_or_404(request.user, parent_pk)
+            parent = claim_for(request.user, parent_pk)
         except Http404:
             # As for any id in a body: unknown and unseeable look the same.
             message = f'Invalid pk "{parent_pk}" - object does not exist.'
@@ -413,8 +365,8 @@ class ClaimDetailView(ApiView):
         },
     )
     def patch(self, request, pk):
-        claim = claim_or_404(request.user, pk)
-        data = _valid(s.ClaimUpdateSerializer, request, partial=True)
+        claim = claim_for(request.user, pk)
+        data = validated_input(s.ClaimUpdateSerializer, request, partial=True)
         services.claim_edit(
             user=request.user,
             claim=claim,
@@ -430,7 +382,7 @@ class _ClaimListView(ListView):
 
     def claim(self) -> Claim:
         if not hasattr(self, "_claim"):
-            self._claim = claim_or_404(self.request.user, self.kwargs["pk"])
+            self._claim = claim_for(self.request.user, self.kwargs["pk"])
         return self._claim
 
     def get_serializer_context(self):
@@ -511,7 +463,7 @@ class ClaimCitationsView(_ClaimListView):
     )
     def post(self, request, pk):
         claim = self.claim()
-        data = _valid(s.CitationCreateSerializer, request, debate=claim.debate)
+        data = validated_input(s.CitationCreateSerializer, request, debate=claim.debate)
         citation = services.citation_add(user=request.user, claim=claim, **data)
         return Response(
             s.CitationSerializer(citation).data, status=status.HTTP_201_CREATED
@@ -524,7 +476,7 @@ class CitationDetailView(ApiView):
         responses={200: s.CitationSerializer, 404: NOT_FOUND},
     )
     def get(self, request, pk):
-        return Response(s.CitationSerializer(citation_or_404(request.user, pk)).data)
+        return Response(s.CitationSerializer(citation_for(request.user, pk)).data)
 
     @extend_schema(
         summary="Remove a citation",
@@ -533,7 +485,7 @@ class CitationDetailView(ApiView):
         responses={204: None, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def delete(self, request, pk):
-        citation = citation_or_404(request.user, pk)
+        citation = citation_for(request.user, pk)
         services.citation_remove(user=request.user, citation=citation)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -547,7 +499,7 @@ class SourceDetailView(ApiView):
         responses={200: s.SourceSerializer, 404: NOT_FOUND},
     )
     def get(self, request, pk):
-        return Response(s.SourceSerializer(source_or_404(request.user, pk)).data)
+        return Response(s.SourceSerializer(source_for(request.user, pk)).data)
 
     @extend_schema(
         summary="Edit a source",
@@ -563,10 +515,10 @@ class SourceDetailView(ApiView):
         },
     )
     def patch(self, request, pk):
-        source = source_or_404(request.user, pk)
-        data = _valid(s.SourceUpdateSerializer, request, partial=True)
+        source = source_for(request.user, pk)
+        data = validated_input(s.SourceUpdateSerializer, request, partial=True)
         services.source_edit(user=request.user, source=source, **data)
-        return Response(s.SourceSerializer(source_or_404(request.user, pk)).data)
+        return Response(s.SourceSerializer(source_for(request.user, pk)).data)
 
 
 @extend_schema_view(
@@ -582,5 +534,5 @@ class SourceRevisionsView(ListView):
     def get_queryset(self):
         if self.schema_only():
             return SourceRevision.objects.none()
-        source = source_or_404(self.request.user, self.kwargs["pk"])
+        source = source_for(self.request.user, self.kwargs["pk"])
         return source.revisions.select_related("author").order_by("number")

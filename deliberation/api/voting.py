@@ -12,8 +12,8 @@ from deliberation.api.views import (
     FORBIDDEN,
     NOT_FOUND,
     ApiView,
-    _valid,
-    claim_or_404,
+    claim_for,
+    validated_input,
 )
 from deliberation.models import Vote
 from deliberation.selectors import (
@@ -109,7 +109,7 @@ class ClaimVoteView(ApiView):
     )
     def post(self, request, pk):
         claim = votable_claim_or_404(request.user, pk)
-        data = _valid(VoteInputSerializer, request)
+        data = validated_input(VoteInputSerializer, request)
         voted = services.vote_cast(
             user=request.user, claim=claim, stance=data["stance"]
         )
@@ -133,7 +133,7 @@ class ClaimImpactView(ApiView):
     )
     def post(self, request, pk):
         claim = votable_claim_or_404(request.user, pk)
-        data = _valid(ImpactInputSerializer, request)
+        data = validated_input(ImpactInputSerializer, request)
         voted = services.impact_set(user=request.user, claim=claim, value=data["value"])
         return Response(tally_data(voted, user=request.user))
 
@@ -166,7 +166,7 @@ class ClaimTallyView(ApiView):
         },
     )
     def get(self, request, pk):
-        claim = claim_or_404(request.user, pk)
+        claim = claim_for(request.user, pk)
         target = claim.link_to if claim.link_to_id else claim
         perspective = perspective_for(
             debate=claim.debate,

@@ -7,6 +7,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.http import Http404
 
 from claims.models import Annotation
 from deliberation.models import (
@@ -100,3 +101,44 @@ def thread_of(comments) -> list[ThreadNode]:
         parent = nodes.get(node.comment.parent_id)
         (parent.replies if parent else roots).append(node)
     return roots
+
+
+# --- Lookups: one thing by its key, as a person may see it (Http404 otherwise) --
+
+
+def annotation_for(user, pk, *, debate: Debate | None = None) -> Annotation:
+    if debate is None:
+        debate = Debate.objects.filter(annotations__pk=pk).first()
+    if debate is None or not user.has_perm("deliberation.view_debate", debate):
+        raise Http404("No such annotation.")
+    annotation = (
+        annotations_shown_to(user, debate)
+        .filter(pk=pk)
+        .select_related(
+            "source",
+            "claim",
+            "evidence_claim",
+            "creator",
+            "source_revision",
+            "claim_revision",
+        )
+        .first()
+    )
+    if annotation is None:
+        raise Http404("No such annotation.")
+    annotation.debate = debate
+    return annotation
+
+
+def comment_for(user, pk, *, debate: Debate | None = None) -> Comment:
+    if debate is None:
+        debate = Debate.objects.filter(comments__pk=pk).first()
+    if debate is None or not user.has_perm("deliberation.view_debate", debate):
+        raise Http404("No such comment.")
+    comment = (
+        comments_shown_to(user, debate).filter(pk=pk).select_related("author").first()
+    )
+    if comment is None:
+        raise Http404("No such comment.")
+    comment.debate = debate
+    return comment

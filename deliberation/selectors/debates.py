@@ -4,14 +4,18 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Count,
     Exists,
+    Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
 )
 from django.db.models.functions import Length, Substr
+from django.http import Http404
 
-from claims.models import Claim
+from claims import selectors as claim_selectors
+from claims.models import Citation, Claim, Source
 from deliberation.models import (
     Debate,
     Membership,
@@ -83,3 +87,102 @@ def claims_shown_to(user, debate: Debate) -> QuerySet[Claim]:
     return claims.annotate(
         parent_id=Subquery(parent), thesis_rank=Subquery(earlier_theses)
     )
+
+
+# --- Lookups: one thing by its key, as a person may see it (Http404 otherwise) --
+# Pages and the API both use these, so "not found" means the same on both.
+
+READ, CITE, PAGE = "read", "cite", "page"
+
+
+class HiddenClaim(Http404):
+    """A claim hidden by a moderator, under visible claims: its page shows the
+    public reason where the claim was; anywhere else it is simply not found."""
+
+    def __init__(self, claim, ancestors):
+        super().__init__("No such claim.")
+        self.claim, self.ancestors = claim, ancestors
+
+
+def debate_for(user, slug: str) -> Debate:
+    debate = debate_for_viewer(slug=slug, user=user)
+    if debate is None:
+        raise Http404("No such debate.")
+    return debate
+
+
+def claim_in_tree_for(user, debate: Debate, pk) -> tuple[Claim, list, list]:
+    """The claim, the debate's theses and the claim's ancestors, for its page.
+    Raises HiddenClaim for a hidden claim under visible ones (its page says
+    why), Http404 for anything else ``user`` may not see."""
+    claim = claim_selectors.claim_for_page(debate, pk)
+    if claim is None:
+        raise Http404("No such claim.")
+    theses, ancestors = claim_selectors.theses_and_ancestors(debate, claim)
+    shown = all(c.status == Claim.Status.VISIBLE for c in [claim, *ancestors])
+    if not shown and not claims_shown_to(user, debate).filter(pk=pk).exists():
+        if claim.status == Claim.Status.HIDDEN and all(
+            a.status == Claim.Status.VISIBLE for a in ancestors
+        ):
+            raise HiddenClaim(claim, ancestors)
+        raise Http404("No such claim.")
+    claim.debate = debate  # permission checks on the claim then need no query
+    # The lock rule (thread_is_open) reads this instead of querying.
+    claim.branch_locked = any(c.locked for c in [claim, *ancestors])
+    return claim, theses, ancestors
+
+
+def claim_for(user, pk, *, debate: Debate | None = None, purpose: str = READ) -> Claim:
+    """The claim ``pk`` if ``user`` may see it. ``purpose``: READ (with its
+    author), CITE (and its citations), PAGE (in ``debate``'s tree, with what
+    the claim's page and the lock rule read)."""
+    if purpose == PAGE:
+        return claim_in_tree_for(user, debate, pk)[0]
+    if debate is None:
+        debate = Debate.objects.filter(claims__pk=pk).first()
+    if debate is None or not user.has_perm("deliberation.view_debate", debate):
+        raise Http404("No such claim.")
+    claims = claims_shown_to(user, debate).select_related("author")
+    if purpose == CITE:
+        claims = claims.prefetch_related(
+            Prefetch(
+                "citations",
+                queryset=Citation.objects.select_related(
+                    "source", "source_revision"
+                ).order_by("start", "pk"),
+            )
+        )
+    claim = claims.filter(pk=pk).first()
+    if claim is None:
+        raise Http404("No such claim.")
+    claim.debate = debate
+    return claim
+
+
+def source_for(user, pk) -> Source:
+    """The source with its latest revision number (``revision``)."""
+    source = (
+        Source.objects.select_related("debate")
+        .annotate(revision=Max("revisions__number"))
+        .filter(pk=pk)
+        .first()
+    )
+    if source is None or not user.has_perm("deliberation.view_debate", source.debate):
+        raise Http404("No such source.")
+    return source
+
+
+def citation_for(user, pk) -> Citation:
+    """A citation of a claim ``user`` may see (``citation.claim`` is that claim)."""
+    citation = (
+        Citation.objects.select_related("source", "source_revision")
+        .filter(pk=pk)
+        .first()
+    )
+    if citation is None:
+        raise Http404("No such citation.")
+    try:
+        citation.claim = claim_for(user, citation.claim_id)
+    except Http404:
+        raise Http404("No such citation.") from None
+    return citation

@@ -19,7 +19,7 @@ from deliberation.selectors import (
     claims_are_public,
     claims_shown_to,
 )
-from deliberation.services.common import check_perm, join_debate
+from deliberation.services.common import check_perm, membership_ensure
 from deliberation.services.debates import claim_contribute
 from deliberation.services.notifications import notify
 
@@ -81,7 +81,7 @@ def annotation_add(
     )
     _check_claim_visible(user, debate, claim, "claim")
     _check_claim_visible(user, debate, evidence_claim, "evidence_claim")
-    join_debate(debate=debate, user=user)
+    membership_ensure(debate=debate, user=user)
     annotation = claim_services.annotation_create(
         debate=debate,
         source=source,
@@ -244,7 +244,7 @@ def comment_add(
                 {"parent": f"Replies nest at most {Comment.MAX_DEPTH} deep."}
             )
         depth = parent.depth + 1
-    join_debate(debate=debate, user=user)
+    membership_ensure(debate=debate, user=user)
     comment = Comment.objects.create(
         debate=debate,
         claim=claim,

@@ -18,7 +18,7 @@ def check_perm(user, perm: str, obj, message: str, *, feature: str = "") -> None
         raise PermissionDenied(message)
 
 
-def join_debate(*, debate: Debate | int, user) -> Membership:
+def membership_ensure(*, debate: Debate | int, user) -> Membership:
     """The person's membership, made a participant's on their first act."""
     debate_id = debate if isinstance(debate, int) else debate.pk
     membership = cached_membership(user, debate_id)  # the rules looked it up

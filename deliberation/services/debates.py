@@ -12,7 +12,11 @@ from claims.models import Citation, Claim, Source
 from deliberation import outbox, phases
 from deliberation.events import publish_on_commit
 from deliberation.models import Debate, Membership, Notification
-from deliberation.services.common import check_claim_phase, check_perm, join_debate
+from deliberation.services.common import (
+    check_claim_phase,
+    check_perm,
+    membership_ensure,
+)
 from deliberation.services.membership import invitation_assign
 from deliberation.services.notifications import excerpt, notify, notify_moderators
 from deliberation.tasks import reanchor_claim, reanchor_source
@@ -30,7 +34,7 @@ def _free_slug(text: str, *, queryset, field: str, fallback: str, length: int) -
     return slug
 
 
-def _unique_slug(text: str) -> str:
+def unique_slug(text: str) -> str:
     return _free_slug(
         text, queryset=Debate.objects.all(), field="slug", fallback="debate", length=80
     )
@@ -50,7 +54,7 @@ def debate_create(
     debate = Debate(
         owner=owner,
         question=question.strip(),
-        slug=slug or _unique_slug(question),
+        slug=slug or unique_slug(question),
         description=description.strip(),
         visibility=visibility,
         mode=mode,
@@ -74,7 +78,7 @@ def debate_import(
     debate = debate_create(
         owner=owner,
         question=document.question,
-        slug=_unique_slug(document.slug or document.question),
+        slug=unique_slug(document.slug or document.question),
         description=document.description,
         visibility=visibility,
     )
@@ -109,7 +113,7 @@ def claim_contribute(
         feature=phases.CLAIM,
     )
     check_claim_phase(user=user, parent=parent, stance=stance)
-    membership = join_debate(debate=debate, user=user)
+    membership = membership_ensure(debate=debate, user=user)
     waits = debate.premoderation or membership.role == Membership.Role.SUGGESTER
     claim = claim_services.claim_create(
         debate=debate,

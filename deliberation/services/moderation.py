@@ -30,7 +30,7 @@ from deliberation.models import (
     Vote,
 )
 from deliberation.selectors import claims_are_public
-from deliberation.services.common import check_perm, join_debate
+from deliberation.services.common import check_perm, membership_ensure
 from deliberation.services.notifications import excerpt, notify, notify_moderators
 
 Action = ModerationAction.Action
@@ -235,7 +235,7 @@ def flag_create(*, user, item: Item, reason: str, note: str = "") -> Flag:
     # The item's row lock orders concurrent flags, so the auto-hide count below
     # sees every earlier flag and hides once.
     item = _locked(item)
-    join_debate(debate=debate, user=user)
+    membership_ensure(debate=debate, user=user)
     try:
         with transaction.atomic():
             flag = Flag.objects.create(

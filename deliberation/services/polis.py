@@ -23,7 +23,7 @@ from deliberation.formats.polis_csv import (
     write_polis_export,
 )
 from deliberation.models import Debate, Membership, Vote
-from deliberation.services.debates import _unique_slug, debate_import
+from deliberation.services.debates import debate_import, unique_slug
 
 STANCES = {1: Vote.Stance.AGREE, -1: Vote.Stance.DISAGREE, 0: Vote.Stance.PASS}
 VALUES = {stance: value for value, stance in STANCES.items()}
@@ -72,7 +72,7 @@ def polis_import(*, owner, folder: Path | str) -> Debate:
         owner=owner,
         document=DebateDocument(
             question=_question(folder),
-            slug=_unique_slug(f"polis-{folder.name}"),
+            slug=unique_slug(f"polis-{folder.name}"),
             description=f"Imported from the Pol.is export {folder.name}.",
             theses=theses,
         ),

@@ -14,7 +14,7 @@ from deliberation.phases import VOTE
 from deliberation.rules import cached_membership, membership_is_cached
 from deliberation.selectors import tally_from_rows, tally_of, tally_query
 from deliberation.services.analysis import analysis_mark, analysis_request_after_votes
-from deliberation.services.common import check_perm, join_debate
+from deliberation.services.common import check_perm, membership_ensure
 
 VOTE_DENIED = "You may not vote on this claim."
 
@@ -31,7 +31,7 @@ def _voted_claim(claim: Claim) -> Claim:
 def _check_may_vote(user, claim: Claim, *, join: bool = True) -> None:
     check_perm(user, "deliberation.vote_claim", claim, VOTE_DENIED, feature=VOTE)
     if join:
-        join_debate(debate=claim.debate_id, user=user)
+        membership_ensure(debate=claim.debate_id, user=user)
 
 
 def _upsert(model, column: str, *, claim_id: int, user_id: int, value) -> None:

@@ -14,12 +14,12 @@ from deliberation.analysis.sides import compare_with_sides
 from deliberation.models import Snapshot
 from deliberation.selectors import claims_shown_to
 from deliberation.selectors.classroom import member_sides
+from deliberation.selectors.debates import debate_for
 from deliberation.services.analysis import (
     analysis_start,
     latest_snapshot,
     participant_labels,
 )
-from deliberation.views.debates import _debate_or_404
 
 # Colour and shape per group: the map never relies on colour alone.
 MARKS = [
@@ -289,7 +289,7 @@ def analysis_context(debate, snapshot: Snapshot) -> dict:
 
 
 def analysis(request, slug):
-    debate = _debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     latest = latest_snapshot(debate)
     done = (
         latest
@@ -311,7 +311,7 @@ def analysis(request, slug):
 
 @require_POST
 def analysis_run(request, slug):
-    debate = _debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     if not request.user.has_perm("deliberation.moderate_debate", debate):
         raise PermissionDenied("Only facilitators and moderators may run the analysis.")
     analysis_start(debate=debate)

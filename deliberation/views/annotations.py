@@ -31,7 +31,9 @@ from deliberation.selectors import (
     comments_shown_to,
     thread_of,
 )
-from deliberation.views import debates as debate_views
+from deliberation.selectors.annotations import annotation_for, comment_for
+from deliberation.selectors.debates import PAGE, claim_for, debate_for
+from deliberation.views.common import add_errors, annotation_url, comment_url
 
 
 def _annotation_rate(group, request):
@@ -50,13 +52,6 @@ def _int(value) -> int | None:
 
 
 # --- Where an annotation lives ------------------------------------------------------
-
-
-def annotation_url(annotation: Annotation, debate: Debate) -> str:
-    """Its thread: the annotation, its passage in context, its comments."""
-    return reverse(
-        "annotation_detail", kwargs={"slug": debate.slug, "pk": annotation.pk}
-    )
 
 
 def highlight_url(annotation: Annotation, debate: Debate) -> str:
@@ -303,13 +298,13 @@ def _add_service_errors(form, exc: ValidationError) -> None:
         if hasattr(exc, "error_dict")
         else {"__all__": exc.messages}
     )
-    debate_views._add_errors(form, renamed)
+    add_errors(form, renamed)
 
 
 @login_required
 @ratelimit(key="user", rate=_annotation_rate, group="annotations", method="POST")
 def source_annotate(request, slug, key):
-    debate = debate_views._debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     source = get_object_or_404(Source, debate=debate, key=key)
     if request.method != "POST":
         form = _blank_annotate_form(request, debate)
@@ -320,10 +315,10 @@ def source_annotate(request, slug, key):
 @login_required
 @ratelimit(key="user", rate=_annotation_rate, group="annotations", method="POST")
 def claim_annotate(request, slug, pk):
-    debate = debate_views._debate_or_404(request, slug)
-    claim = debate_views.claim_or_404(request, debate, pk)
+    debate = debate_for(request.user, slug)
+    claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)
     if claim.is_link:
-        claim = debate_views.claim_or_404(request, debate, claim.link_to_id)
+        claim = claim_for(request.user, claim.link_to_id, debate=debate, purpose=PAGE)
     if request.method != "POST":
         form = _blank_annotate_form(request, debate)
         return _annotate_page(request, debate, form, claim=claim)
@@ -358,29 +353,9 @@ def _blank_annotate_form(request, debate) -> AnnotationForm:
 # --- An annotation's thread -------------------------------------------------------
 
 
-def _annotation_or_404(request, debate: Debate, pk: int) -> Annotation:
-    annotation = (
-        annotations_shown_to(request.user, debate)
-        .filter(pk=pk)
-        .select_related(
-            "source",
-            "claim",
-            "evidence_claim",
-            "creator",
-            "source_revision",
-            "claim_revision",
-        )
-        .first()
-    )
-    if annotation is None:
-        raise Http404("No such annotation.")
-    annotation.debate = debate
-    return annotation
-
-
 def annotation_detail(request, slug, pk):
-    debate = debate_views._debate_or_404(request, slug)
-    annotation = _annotation_or_404(request, debate, pk)
+    debate = debate_for(request.user, slug)
+    annotation = annotation_for(request.user, pk, debate=debate)
     text = (annotation.source or annotation.claim).text
     comments = list(_comments().filter(annotation=annotation))
     context = {
@@ -405,8 +380,8 @@ def annotation_detail(request, slug, pk):
 
 @login_required
 def annotation_edit(request, slug, pk):
-    debate = debate_views._debate_or_404(request, slug)
-    annotation = _annotation_or_404(request, debate, pk)
+    debate = debate_for(request.user, slug)
+    annotation = annotation_for(request.user, pk, debate=debate)
     if not request.user.has_perm("deliberation.change_annotation", annotation):
         raise PermissionDenied("Only its author or a moderator may change this.")
     initial = {
@@ -421,7 +396,7 @@ def annotation_edit(request, slug, pk):
                 user=request.user, annotation=annotation, **form.cleaned_data
             )
         except ValidationError as exc:
-            debate_views._add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "The annotation was changed.")
             return redirect(annotation_url(annotation, debate))
@@ -436,8 +411,8 @@ def annotation_edit(request, slug, pk):
 @require_POST
 @login_required
 def annotation_delete(request, slug, pk):
-    debate = debate_views._debate_or_404(request, slug)
-    annotation = _annotation_or_404(request, debate, pk)
+    debate = debate_for(request.user, slug)
+    annotation = annotation_for(request.user, pk, debate=debate)
     services.annotation_remove(user=request.user, annotation=annotation)
     messages.success(request, "The annotation was deleted.")
     if annotation.source_id:
@@ -478,7 +453,7 @@ def _comment_post(request, debate: Debate, *, claim=None, annotation=None, back:
                 alignment=data["alignment"],
             )
         except ValidationError as exc:
-            debate_views._add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Your comment was added.")
             return redirect(f"{back}#comment-{comment.pk}")
@@ -494,8 +469,8 @@ def _comment_post(request, debate: Debate, *, claim=None, annotation=None, back:
 @login_required
 @ratelimit(key="user", rate=_comment_rate, group="comments")
 def claim_comment_add(request, slug, pk):
-    debate = debate_views._debate_or_404(request, slug)
-    claim = debate_views.claim_or_404(request, debate, pk)
+    debate = debate_for(request.user, slug)
+    claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)
     claim.debate = debate
     back = reverse("claim_detail", kwargs={"slug": slug, "pk": claim.pk})
     return _comment_post(request, debate, claim=claim, back=back)
@@ -505,43 +480,17 @@ def claim_comment_add(request, slug, pk):
 @login_required
 @ratelimit(key="user", rate=_comment_rate, group="comments")
 def annotation_comment_add(request, slug, pk):
-    debate = debate_views._debate_or_404(request, slug)
-    annotation = _annotation_or_404(request, debate, pk)
+    debate = debate_for(request.user, slug)
+    annotation = annotation_for(request.user, pk, debate=debate)
     return _comment_post(
         request, debate, annotation=annotation, back=annotation_url(annotation, debate)
     )
 
 
-def _comment_or_404(request, debate: Debate, pk: int) -> Comment:
-    comment = (
-        comments_shown_to(request.user, debate)
-        .filter(pk=pk)
-        .select_related("author")
-        .first()
-    )
-    if comment is None:
-        raise Http404("No such comment.")
-    comment.debate = debate
-    return comment
-
-
-def _comment_back(comment: Comment, debate: Debate) -> str:
-    if comment.claim_id:
-        page = reverse(
-            "claim_detail", kwargs={"slug": debate.slug, "pk": comment.claim_id}
-        )
-    else:
-        page = reverse(
-            "annotation_detail",
-            kwargs={"slug": debate.slug, "pk": comment.annotation_id},
-        )
-    return f"{page}#comment-{comment.pk}"
-
-
 @login_required
 def comment_edit(request, slug, pk):
-    debate = debate_views._debate_or_404(request, slug)
-    comment = _comment_or_404(request, debate, pk)
+    debate = debate_for(request.user, slug)
+    comment = comment_for(request.user, pk, debate=debate)
     if comment.is_deleted or not request.user.has_perm(
         "deliberation.change_comment", comment
     ):
@@ -557,10 +506,10 @@ def comment_edit(request, slug, pk):
                 alignment=form.cleaned_data["alignment"],
             )
         except ValidationError as exc:
-            debate_views._add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Your comment was changed; its history is kept.")
-            return redirect(_comment_back(comment, debate))
+            return redirect(comment_url(comment, debate))
     return render(
         request,
         "deliberation/comment_form.html",
@@ -568,7 +517,7 @@ def comment_edit(request, slug, pk):
             "debate": debate,
             "form": form,
             "action": request.path,
-            "back": _comment_back(comment, debate),
+            "back": comment_url(comment, debate),
             "editing": True,
         },
         status=400 if request.method == "POST" else 200,
@@ -578,16 +527,16 @@ def comment_edit(request, slug, pk):
 @require_POST
 @login_required
 def comment_delete(request, slug, pk):
-    debate = debate_views._debate_or_404(request, slug)
-    comment = _comment_or_404(request, debate, pk)
+    debate = debate_for(request.user, slug)
+    comment = comment_for(request.user, pk, debate=debate)
     services.comment_remove(user=request.user, comment=comment)
     messages.success(request, "The comment was deleted; its replies stay.")
-    return redirect(_comment_back(comment, debate))
+    return redirect(comment_url(comment, debate))
 
 
 def comment_history(request, slug, pk):
-    debate = debate_views._debate_or_404(request, slug)
-    comment = _comment_or_404(request, debate, pk)
+    debate = debate_for(request.user, slug)
+    comment = comment_for(request.user, pk, debate=debate)
     if (comment.is_deleted or comment.is_hidden) and not request.user.has_perm(
         "deliberation.moderate_debate", debate
     ):
@@ -600,7 +549,7 @@ def comment_history(request, slug, pk):
             "debate": debate,
             "comment": comment,
             "revisions": revisions,
-            "back": _comment_back(comment, debate),
+            "back": comment_url(comment, debate),
             "hide_authors": authors_hidden_from(request.user, debate),
         },
     )

@@ -27,8 +27,9 @@ from deliberation.forms import (
 )
 from deliberation.models import Debate
 from deliberation.selectors.classroom import class_dashboard
+from deliberation.selectors.debates import debate_for
 from deliberation.services.membership import debate_by_code
-from deliberation.views.debates import _add_errors, _debate_or_404
+from deliberation.views.common import add_errors
 
 PHASE_CHOICES = [(p, Debate.Phase(p).label) for p in phases.ORDER]
 # Guest accounts log in without a password: name the backend explicitly.
@@ -36,7 +37,7 @@ LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _teacher_debate(request, slug) -> Debate:
-    debate = _debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     if not request.user.has_perm("deliberation.moderate_debate", debate):
         raise PermissionDenied("Only the teacher or a moderator may open this page.")
     return debate
@@ -75,7 +76,7 @@ def class_new(request):
                 anonymity=data["anonymity"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Your class is ready. Share the code to begin.")
             return redirect("class_dashboard", slug=debate.slug)
@@ -110,7 +111,7 @@ def join(request, code: str = ""):
                     )
                     login(request, membership.user, backend=LOGIN_BACKEND)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, f"You joined “{debate.question}”.")
                 return redirect(debate.get_absolute_url())
@@ -324,6 +325,6 @@ def group_copies(request, slug):
 def phase_tick(request, slug):
     """A page's countdown reached zero: open the phases that are due (the
     same idempotent step beat runs; without beat, this is what opens them)."""
-    debate = _debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     moved = services.scheduled_phases_apply(debate=debate)
     return HttpResponse(status=204 if not moved else 205)

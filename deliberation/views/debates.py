@@ -7,9 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -20,15 +18,21 @@ from deliberation.forms import ClaimAddForm, ClaimEditForm
 from deliberation.models import Debate, Impact
 from deliberation.selectors import (
     authors_hidden_from,
-    claims_shown_to,
-    debate_for_viewer,
     debate_list_for,
     near_duplicates_of,
     perspective_for,
     perspectives_of,
     tallies_for,
 )
+from deliberation.selectors.debates import (
+    PAGE,
+    HiddenClaim,
+    claim_for,
+    claim_in_tree_for,
+    debate_for,
+)
 from deliberation.views import annotations as annotation_views
+from deliberation.views.common import add_errors, claim_url
 
 
 def home(request):
@@ -36,54 +40,8 @@ def home(request):
     return render(request, "deliberation/home.html", {"debates": debates})
 
 
-def _debate_or_404(request, slug) -> Debate:
-    debate = debate_for_viewer(slug=slug, user=request.user)
-    if debate is None:
-        raise Http404("No such debate.")
-    return debate
-
-
-def claim_or_404(request, debate, pk) -> Claim:
-    return claim_in_tree_or_404(request, debate, pk)[0]
-
-
-def claim_in_tree_or_404(request, debate, pk) -> tuple[Claim, list[Claim], list[Claim]]:
-    """The claim, the debate's theses and the claim's ancestors; 404 when the
-    claim is hidden or pending, or sits under such a claim, except for its
-    author and moderators."""
-    claim = claim_selectors.claim_for_page(debate, pk)
-    if claim is None:
-        raise Http404("No such claim.")
-    theses, ancestors = claim_selectors.theses_and_ancestors(debate, claim)
-    shown = all(c.status == Claim.Status.VISIBLE for c in [claim, *ancestors])
-    if not shown and not claims_shown_to(request.user, debate).filter(pk=pk).exists():
-        if claim.status == Claim.Status.HIDDEN and all(
-            a.status == Claim.Status.VISIBLE for a in ancestors
-        ):
-            raise HiddenClaim(claim, ancestors)
-        raise Http404("No such claim.")
-    claim.debate = debate  # permission checks on the claim then need no query
-    # The lock rule (thread_is_open) reads this instead of querying.
-    claim.branch_locked = any(c.locked for c in [claim, *ancestors])
-    return claim, theses, ancestors
-
-
-class HiddenClaim(Http404):
-    """A claim hidden by a moderator, under visible claims: its page shows the
-    public reason where the claim was (see claim_detail); anywhere else it is
-    simply not found."""
-
-    def __init__(self, claim, ancestors):
-        super().__init__("No such claim.")
-        self.claim, self.ancestors = claim, ancestors
-
-
-def claim_url(claim: Claim) -> str:
-    return reverse("claim_detail", kwargs={"slug": claim.debate.slug, "pk": claim.pk})
-
-
 def debate_detail(request, slug):
-    debate = _debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     theses = claim_selectors.theses_of(debate)
     if not theses:
         return render(request, "deliberation/debate_detail.html", {"debate": debate})
@@ -94,9 +52,9 @@ def debate_detail(request, slug):
 
 
 def claim_detail(request, slug, pk):
-    debate = _debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     try:
-        focus, theses, ancestors = claim_in_tree_or_404(request, debate, pk)
+        focus, theses, ancestors = claim_in_tree_for(request.user, debate, pk)
     except HiddenClaim as hidden:
         # Decision: readers see "hidden by a moderator: <reason>" and the way
         # back up; never the text, the author, or the branch below.
@@ -191,8 +149,8 @@ def _int(value) -> int:
 @login_required
 @ratelimit(key="user", rate=lambda group, request: settings.RATE_LIMIT_CLAIMS)
 def claim_add(request, slug, pk):
-    debate = _debate_or_404(request, slug)
-    parent, theses, ancestors = claim_in_tree_or_404(request, debate, pk)
+    debate = debate_for(request.user, slug)
+    parent, theses, ancestors = claim_in_tree_for(request.user, debate, pk)
     form = ClaimAddForm(request.POST)
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -221,7 +179,7 @@ def claim_add(request, slug, pk):
         try:
             claim = services.claim_contribute(user=request.user, parent=parent, **data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             if claim.status == Claim.Status.PENDING:
                 messages.info(
@@ -241,21 +199,13 @@ def claim_add(request, slug, pk):
     )
 
 
-def _add_errors(form, exc: ValidationError):
-    if not hasattr(exc, "error_dict"):  # a reason that names no field
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @login_required
 @ratelimit(
     key="user", rate=lambda group, request: settings.RATE_LIMIT_CLAIMS, method="POST"
 )
 def claim_edit(request, slug, pk):
-    debate = _debate_or_404(request, slug)
-    claim = claim_or_404(request, debate, pk)
+    debate = debate_for(request.user, slug)
+    claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)
     if not request.user.has_perm("deliberation.change_claim", claim) or claim.is_link:
         raise PermissionDenied("You may only edit your own claims.")
     initial = {"text": claim.text, "explanation": claim.explanation}
@@ -264,7 +214,7 @@ def claim_edit(request, slug, pk):
         try:
             services.claim_edit(user=request.user, claim=claim, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(
                 request, "Your change was saved; the history keeps the earlier text."
@@ -280,8 +230,8 @@ def claim_edit(request, slug, pk):
 
 
 def claim_history(request, slug, pk):
-    debate = _debate_or_404(request, slug)
-    claim = claim_or_404(request, debate, pk)
+    debate = debate_for(request.user, slug)
+    claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)
     revisions = claim.revisions.select_related("author").order_by("-number")
     return render(
         request,
@@ -296,7 +246,7 @@ def claim_history(request, slug, pk):
 
 
 def source_list(request, slug):
-    debate = _debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     return render(
         request,
         "deliberation/source_list.html",
@@ -305,7 +255,7 @@ def source_list(request, slug):
 
 
 def source_detail(request, slug, key):
-    debate = _debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     source = get_object_or_404(Source, debate=debate, key=key)
     return render(
         request,
@@ -315,7 +265,7 @@ def source_detail(request, slug, key):
 
 
 def debate_search(request, slug):
-    debate = _debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     return _search(request, Debate.objects.filter(pk=debate.pk), debate=debate)
 
 

@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from deliberation import services
+from deliberation.selectors.debates import debate_for
 from deliberation.services.membership import debate_by_token
 from deliberation.views.classroom import LOGIN_BACKEND
-from deliberation.views.debates import _debate_or_404
 
 
 def _joined(request, debate):
@@ -59,7 +59,7 @@ def invite(request, token):
 @require_POST
 @login_required
 def invitation_reset(request, slug):
-    debate = _debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     services.invitation_reset(user=request.user, debate=debate)
     messages.success(request, "New code and link made; the old ones no longer work.")
     return redirect("members", slug=debate.slug)

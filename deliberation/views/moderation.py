@@ -33,8 +33,9 @@ from deliberation.selectors import (
     pending_claims,
     similarity_backend,
 )
-from deliberation.views import annotations as annotation_views
-from deliberation.views import debates as debate_views
+from deliberation.selectors.annotations import annotation_for, comment_for
+from deliberation.selectors.debates import PAGE, claim_for, debate_for
+from deliberation.views.common import add_errors, annotation_url, claim_url, comment_url
 
 KINDS = ("claims", "annotations", "comments")
 
@@ -42,20 +43,20 @@ KINDS = ("claims", "annotations", "comments")
 def _item_or_404(request, debate, kind: str, pk: int):
     """The claim, annotation or comment if the requester may see it."""
     if kind == "claims":
-        return debate_views.claim_or_404(request, debate, pk)
+        return claim_for(request.user, pk, debate=debate, purpose=PAGE)
     if kind == "annotations":
-        return annotation_views._annotation_or_404(request, debate, pk)
+        return annotation_for(request.user, pk, debate=debate)
     if kind == "comments":
-        return annotation_views._comment_or_404(request, debate, pk)
+        return comment_for(request.user, pk, debate=debate)
     raise Http404("No such item.")
 
 
 def _item_url(debate, item) -> str:
     if isinstance(item, Claim):
-        return debate_views.claim_url(item)
+        return claim_url(item)
     if hasattr(item, "creator_id"):
-        return annotation_views.annotation_url(item, debate)
-    return annotation_views._comment_back(item, debate) + f"#comment-{item.pk}"
+        return annotation_url(item, debate)
+    return comment_url(item, debate) + f"#comment-{item.pk}"
 
 
 def _check_moderator(request, debate) -> None:
@@ -79,7 +80,7 @@ def _flag_rate(group, request):
 @login_required
 @ratelimit(key="user", rate=_flag_rate, group="flags", method="POST")
 def item_flag(request, slug, kind, pk):
-    debate = debate_views._debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     item = _item_or_404(request, debate, kind, pk)
     if not request.user.has_perm("deliberation.flag", item):
         raise PermissionDenied("You may not flag this.")
@@ -88,7 +89,7 @@ def item_flag(request, slug, kind, pk):
         try:
             services.flag_create(user=request.user, item=item, **form.cleaned_data)
         except ValidationError as exc:
-            debate_views._add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Thank you: the moderators will review it.")
             return redirect(_item_url(debate, item))
@@ -103,7 +104,7 @@ def item_flag(request, slug, kind, pk):
 @login_required
 def my_flags(request, slug):
     """Flags on the requester's own items, with a reply form for each."""
-    debate = debate_views._debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     flags = list(flags_on_items_of(request.user, debate)[:200])
     return render(
         request,
@@ -116,7 +117,7 @@ def my_flags(request, slug):
 @login_required
 @ratelimit(key="user", rate=_flag_rate, group="flags")
 def flag_reply(request, slug, pk):
-    debate = debate_views._debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     flag = get_object_or_404(Flag, debate=debate, pk=pk)
     form = FlagReplyForm(request.POST)
     if form.is_valid():
@@ -136,7 +137,7 @@ def flag_reply(request, slug, pk):
 
 @login_required
 def queue(request, slug):
-    debate = debate_views._debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     _check_moderator(request, debate)
     return render(
         request,
@@ -154,7 +155,7 @@ def queue(request, slug):
 def duplicates(request, slug):
     """Likely duplicate pairs of visible claims, each with the merges the
     moderator may choose (posted to item_moderate, action merge)."""
-    debate = debate_views._debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     _check_moderator(request, debate)
     return render(
         request,
@@ -170,7 +171,7 @@ def duplicates(request, slug):
 @login_required
 def item_moderate(request, slug, kind, pk):
     """GET: the actions a moderator can take on the item; POST: take one."""
-    debate = debate_views._debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     _check_moderator(request, debate)
     item = _item_or_404(request, debate, kind, pk)
     form = ModerateForm(
@@ -184,7 +185,7 @@ def item_moderate(request, slug, kind, pk):
         try:
             services.moderate_item(request.user, item, form.cleaned_data)
         except ValidationError as exc:
-            debate_views._add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, "Done; the audit log has a record of it.")
             target = request.POST.get("next", "")
@@ -216,7 +217,7 @@ def _reloaded(item):
 
 @login_required
 def members(request, slug):
-    debate = debate_views._debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     _check_moderator(request, debate)
     rows = (
         Membership.objects.filter(debate=debate)
@@ -234,7 +235,7 @@ def members(request, slug):
 @require_POST
 @login_required
 def member_moderate(request, slug, pk):
-    debate = debate_views._debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     _check_moderator(request, debate)
     membership = get_object_or_404(Membership, debate=debate, pk=pk)
     membership.debate = debate
@@ -281,7 +282,7 @@ def member_moderate(request, slug, pk):
 @login_required
 def moderation_log(request, slug):
     """All of it for moderators; the rows about your own items otherwise."""
-    debate = debate_views._debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     rows = moderation_log_for(request.user, debate)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(

@@ -15,15 +15,15 @@ from django.utils import timezone
 from deliberation import charts
 from deliberation.pdf import PDFUnavailable, html_to_pdf
 from deliberation.selectors import results
+from deliberation.selectors.debates import debate_for
 from deliberation.services import privacy
 from deliberation.views.analysis import analysis_context
-from deliberation.views.debates import _debate_or_404
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _moderated(request, slug):
-    debate = _debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     if not request.user.has_perm("deliberation.moderate_debate", debate):
         raise PermissionDenied("Only the debate's owner and moderators may see this.")
     return debate
@@ -246,7 +246,7 @@ def summary_markdown(request, slug):
 
 
 def class_erase(request, slug):
-    debate = _debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     if not request.user.has_perm("deliberation.change_debate", debate):
         raise PermissionDenied("Only the debate's owner may erase the class.")
     errors = {}

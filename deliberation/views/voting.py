@@ -14,7 +14,8 @@ from claims.models import Claim
 from deliberation import services
 from deliberation.models import Impact
 from deliberation.selectors import next_claim_to_vote, tallies_for
-from deliberation.views.debates import _debate_or_404, claim_or_404, claim_url
+from deliberation.selectors.debates import PAGE, claim_for, debate_for
+from deliberation.views.common import claim_url
 
 
 def _wants_json(request) -> bool:
@@ -58,8 +59,8 @@ def _vote_rate(group, request):
 @login_required
 @ratelimit(key="user", rate=_vote_rate, group="votes")
 def claim_vote(request, slug, pk):
-    debate = _debate_or_404(request, slug)
-    claim = claim_or_404(request, debate, pk)
+    debate = debate_for(request.user, slug)
+    claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)
     stance = request.POST.get("stance", "")
     try:
         if stance:
@@ -75,8 +76,8 @@ def claim_vote(request, slug, pk):
 @login_required
 @ratelimit(key="user", rate=_vote_rate, group="votes")
 def claim_impact(request, slug, pk):
-    debate = _debate_or_404(request, slug)
-    claim = claim_or_404(request, debate, pk)
+    debate = debate_for(request.user, slug)
+    claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)
     raw = request.POST.get("value", "")
     try:
         if raw == "":
@@ -92,7 +93,7 @@ def claim_impact(request, slug, pk):
 @login_required
 def vote_next(request, slug):
     """Guided voting: the next claim you have not voted on (Pol.is priority)."""
-    debate = _debate_or_404(request, slug)
+    debate = debate_for(request.user, slug)
     claim = next_claim_to_vote(debate=debate, user=request.user)
     context = {"debate": debate, "claim": claim, "impact_choices": Impact.SCALE}
     if claim is not None:

@@ -57,6 +57,7 @@ class _Imports(ast.NodeVisitor):
         self.top: set[str] = set()
         self.private: list[str] = []
         self.unexplained: list[str] = []
+        self.module_aliases: set[str] = set()  # names bound to project modules
 
     def _in_function(self, node) -> None:
         self.depth += 1
@@ -76,7 +77,21 @@ class _Imports(ast.NodeVisitor):
         self.top.update(t for t in targets if t != self.module)
 
     def visit_Import(self, node):
+        for alias in node.names:
+            if alias.asname and alias.name in MODULES:
+                self.module_aliases.add(alias.asname)
         self._record(node, [alias.name for alias in node.names])
+
+    def visit_Attribute(self, node):
+        # ``other_module._helper``: a private name reached through a module.
+        if (
+            isinstance(node.value, ast.Name)
+            and node.value.id in self.module_aliases
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
+            self.private.append(f"{self.module}:{node.lineno} {node.attr}")
+        self.generic_visit(node)
 
     def visit_ImportFrom(self, node):
         source = _resolve(self.module, node)
@@ -85,6 +100,7 @@ class _Imports(ast.NodeVisitor):
             full = f"{source}.{alias.name}"
             if full in MODULES:
                 targets.append(full)  # a submodule
+                self.module_aliases.add(alias.asname or alias.name)
             else:
                 targets.append(source)
                 if alias.name.startswith("_") and _project_target(source):
