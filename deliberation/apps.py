@@ -2,12 +2,12 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
 
+from deliberation.analysis import embeddings
+
 
 def similarity_backend_check(app_configs, **kwargs):
     """SIMILARITY_BACKEND=embeddings without its extra fails at start-up,
     not on the first draft someone types."""
-    from deliberation.analysis import embeddings
-
     if settings.SIMILARITY_BACKEND == "embeddings" and not embeddings.available():
         return [
             checks.Error(
@@ -26,8 +26,10 @@ class DeliberationConfig(AppConfig):
 
     def ready(self):
         checks.register(similarity_backend_check)
+        # deferred: signals are connected once apps are ready
         from django.contrib.auth.signals import user_logged_in
 
+        # deferred: services import models, which are not ready at import time
         from deliberation.services.notifications import warm_unread_count
 
         # Known at log-in, so the header's badge costs no query on any page.

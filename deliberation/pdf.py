@@ -19,6 +19,7 @@ class PDFUnavailable(Exception):
 @cache
 def _weasyprint():
     try:
+        # deferred: WeasyPrint needs the system's Pango; loaded only for a PDF
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: Pango missing
         raise PDFUnavailable(
@@ -49,6 +50,7 @@ def local_fetcher():
     """A WeasyPrint URL fetcher that serves static files from disk and
     refuses everything else: a report never makes a network request."""
     weasyprint = _weasyprint()
+    # deferred: WeasyPrint needs the system's Pango; loaded only for a PDF
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class LocalFetcher(URLFetcher):

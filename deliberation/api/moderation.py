@@ -4,6 +4,7 @@ and notifications: the same services and rules as the pages."""
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -342,8 +343,6 @@ class FlagReplyView(ApiView):
 
 
 def _own_flags(user):
-    from django.db.models import Q
-
     mine = Q(claim__author=user) | Q(annotation__creator=user) | Q(comment__author=user)
     return Flag.objects.filter(mine).values("pk")
 
