@@ -210,6 +210,8 @@ def w3c_target(request, debate: Debate, data: dict) -> dict:
         raise ValidationError(
             {"target": "Give a TextQuoteSelector (or a TextPositionSelector)."}
         )
+    if not all(isinstance(found.get(key, ""), str) for key in ("prefix", "suffix")):
+        raise ValidationError({"target": "A selector's prefix and suffix are text."})
     found["start"] = start
     return found
 

@@ -231,6 +231,24 @@ def test_bad_w3c_input_is_400_and_stores_nothing(scene):
     assert Annotation.objects.count() == 0
 
 
+@pytest.mark.parametrize("key", ["prefix", "suffix"])
+def test_a_selector_context_that_is_not_text_is_400_and_stores_nothing(scene, key):
+    # Found by the import fuzzer: a JSON object as prefix reached re-anchoring.
+    debate, member, claim, source = scene
+    document = posted(source, claim)
+    document["target"]["selector"][0][key] = {"not": "text"}
+
+    response = client_for(member).post(
+        f"/api/v1/debates/{debate.slug}/annotations/",
+        json.dumps(document),
+        content_type=LD,
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"target": ["A selector's prefix and suffix are text."]}
+    assert Annotation.objects.count() == 0
+
+
 def test_the_target_of_an_annotation_cannot_change(scene):
     debate, member, claim, source = scene
     annotation = services.annotation_add(
