@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from treebeard.mp_tree import MP_Node
 
+from claims import tree
+
 CLAIM_TEXT_MAX = 500
 
 
@@ -71,7 +73,10 @@ class SourceRevision(models.Model):
 
 class Claim(MP_Node):
     """One idea. A thesis is a root (depth 1, no stance); others are a pro or con
-    of their parent. A *link* claim shows another claim in a second place."""
+    of their parent. A *link* claim shows another claim in a second place.
+    Path arithmetic is ``claims.tree``'s; tree writes are ``claims.services``'."""
+
+    steplen = tree.STEP
 
     class Stance(models.TextChoices):
         PRO = "pro", "Pro"
@@ -167,13 +172,12 @@ class Claim(MP_Node):
         debate's theses, then the place under each parent. Places are insertion
         order (paths are never reused), so a number stays valid when other
         claims are hidden."""
-        steps = range(self.steplen, len(self.path), self.steplen)
-        places = (self._str2int(self.path[i : i + self.steplen]) for i in steps)
+        places = (self._str2int(step) for step in tree.steps(self.path)[1:])
         return ".".join([str(thesis_rank), *map(str, places)])
 
     @property
     def parent_path(self):
-        return self.path[: -self.steplen] if self.depth > 1 else ""
+        return tree.parent_path(self.path)
 
 
 class ClaimRevision(models.Model):

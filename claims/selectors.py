@@ -18,11 +18,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from claims import tree
 from claims.anchoring import split_highlights
 from claims.models import Citation, Claim, Source
 
 VISIBLE = Claim.Status.VISIBLE
-STEP = Claim.steplen
 OUTLINE_DEPTH = 3  # levels always shown in the outline, besides the focus path
 OUTLINE_SIBLINGS = 25  # siblings shown per branch before "+N more"
 
@@ -52,7 +52,7 @@ def claim_for_page(debate, pk: int) -> Claim | None:
 def theses_and_ancestors(debate, claim: Claim) -> tuple[list[Claim], list[Claim]]:
     """The debate's visible theses and ``claim``'s ancestors (any status), in
     one query."""
-    paths = [claim.path[: STEP * level] for level in range(1, claim.depth)]
+    paths = tree.ancestor_paths(claim.path)
     rows = Claim.objects.filter(
         Q(debate=debate, depth=1, status=VISIBLE) | Q(path__in=paths)
     ).order_by("order", "path")
@@ -89,10 +89,9 @@ def _count_below(stance: str):
     """Visible children with ``stance`` of the outer claim (or of the claim it
     links to), as a correlated count."""
     children = Claim.objects.filter(
+        tree.children_of(OuterRef("shown_path"), OuterRef("shown_depth")),
         debate_id=OuterRef("debate_id"),
         status=VISIBLE,
-        path__startswith=OuterRef("shown_path"),
-        depth=OuterRef("shown_depth") + 1,
         stance=stance,
     )
     return Coalesce(_count(children), 0)
@@ -125,10 +124,9 @@ def children_columns(
     # Hidden children keep their place: the card shows the moderator's public
     # reason instead of the claim (includes/claim_card.html), never its text.
     children = Claim.objects.filter(
+        tree.children_of(claim.path, claim.depth),
         debate_id=claim.debate_id,
         status__in=[VISIBLE, Claim.Status.HIDDEN],
-        path__startswith=claim.path,
-        depth=claim.depth + 1,
     )
     ordering = ["-pinned", "order", "path"]
     if order == "impact":
@@ -184,7 +182,7 @@ def outline(debate, focus: Claim | None) -> list[OutlineNode]:
     wanted = Q(depth__lte=OUTLINE_DEPTH)
     if focus is not None:
         for level in range(1, focus.depth + 1):
-            wanted |= Q(path__startswith=focus.path[: STEP * level], depth=level + 1)
+            wanted |= tree.children_of(tree.path_at(focus.path, level), level)
     # Not only visible claims: hidden theses still count for the numbering.
     claims = (
         Claim.objects.filter(debate=debate)
@@ -207,7 +205,7 @@ def outline(debate, focus: Claim | None) -> list[OutlineNode]:
     theses_seen = 0
     for claim in claims:
         theses_seen += claim.depth == 1
-        parent = nodes.get(claim.path[:-STEP]) if claim.depth > 1 else None
+        parent = nodes.get(tree.parent_path(claim.path)) if claim.depth > 1 else None
         if claim.status != VISIBLE or (claim.depth > 1 and parent is None):
             continue  # not shown, nor anything under it
         siblings = parent.children if parent else roots
@@ -228,7 +226,7 @@ def number_of(nodes: list[OutlineNode], claim: Claim) -> str:
     for node in nodes:
         if node.claim.pk == claim.pk:
             return node.number
-        if claim.path.startswith(node.claim.path):
+        if tree.is_in_branch(claim.path, node.claim.path):
             return number_of(node.children, claim)
     return ""
 

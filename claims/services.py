@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from claims import tree
 from claims.anchoring import Anchor, AnchorError, anchor_quote
 from claims.formats.document import DebateDocument, DocClaim, FormatError
 from claims.models import (
@@ -165,8 +166,10 @@ def claim_update(
     text: str | None = None,
     explanation: str | None = None,
     note: str = "",
+    moderator_note: str | None = None,
 ) -> Claim:
-    """Edit text and/or explanation; each change keeps a revision."""
+    """Edit text and/or explanation; each change keeps a revision. A
+    ``moderator_note`` is shown on the claim ("edited by a moderator: ...")."""
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     new_text = claim.text if text is None else text.strip()
     new_explanation = claim.explanation if explanation is None else explanation.strip()
@@ -187,8 +190,142 @@ def claim_update(
         note=note,
     )
     claim.text, claim.explanation = new_text, new_explanation
-    claim.save(update_fields=["text", "explanation", "updated"])
+    fields = ["text", "explanation", "updated"]
+    if moderator_note is not None:
+        claim.moderator_note = moderator_note
+        fields.append("moderator_note")
+    claim.save(update_fields=fields)
     return claim
+
+
+# --- The tree: hide, show, lock, pin, move, merge, delete ----------------------
+
+
+def claim_hide(*, claim: Claim, reason: str) -> Claim:
+    """Hidden: readers see ``reason`` where the claim was (and nothing of
+    its branch); its text stays for its author and moderators."""
+    claim.status, claim.hidden_reason = Claim.Status.HIDDEN, reason
+    claim.save(update_fields=["status", "hidden_reason", "updated"])
+    return claim
+
+
+def claim_show(*, claim: Claim) -> Claim:
+    """Visible: a hidden claim shown again, or a pending one published."""
+    claim.status, claim.hidden_reason = Claim.Status.VISIBLE, ""
+    claim.save(update_fields=["status", "hidden_reason", "updated"])
+    return claim
+
+
+def claim_set_locked(*, claim: Claim, locked: bool) -> Claim:
+    """A locked claim takes nothing new at or below it (the rules read it)."""
+    claim.locked = locked
+    claim.save(update_fields=["locked", "updated"])
+    return claim
+
+
+def claim_set_pinned(*, claim: Claim, pinned: bool) -> Claim:
+    """A pinned claim comes first among its siblings."""
+    claim.pinned = pinned
+    claim.save(update_fields=["pinned", "updated"])
+    return claim
+
+
+def claims_lock(*claims: Claim) -> list[Claim]:
+    """The claims re-read under row locks, taken in id order (two callers
+    locking the same claims never deadlock), returned in the order given.
+    Call inside a transaction, before ``claim_move`` or ``claims_merge``."""
+    rows = {
+        c.pk: c
+        for c in Claim.objects.select_for_update()
+        .filter(pk__in=[c.pk for c in claims])
+        .order_by("pk")
+    }
+    return [rows[c.pk] for c in claims]
+
+
+def _check_same_tree(claim: Claim, other: Claim, field: str) -> None:
+    if other.debate_id != claim.debate_id:
+        raise ValidationError({field: "Choose a claim of the same debate."})
+    if other.pk == claim.pk:
+        raise ValidationError({field: "Choose another claim."})
+
+
+@transaction.atomic
+def claim_move(*, claim: Claim, new_parent: Claim) -> Claim:
+    """Move a pro or con, with its branch, to the last place under another
+    claim of its debate, never under itself or its own branch, nor under a
+    link. Its stance is kept. Returns the claim read again (its path
+    changed). Lock both rows first (``claims_lock``)."""
+    _check_same_tree(claim, new_parent, "new_parent")
+    if claim.depth == 1:
+        raise ValidationError({"new_parent": "A thesis cannot be moved."})
+    if tree.is_in_branch(new_parent.path, claim.path):
+        raise ValidationError(
+            {"new_parent": "A claim cannot move under itself or its own branch."}
+        )
+    if new_parent.is_link:
+        raise ValidationError({"new_parent": "Choose a claim, not a link."})
+    if claim.parent_path == new_parent.path:
+        raise ValidationError({"new_parent": "The claim is already there."})
+    Claim.objects.move(claim, new_parent, pos="last-child")
+    return Claim.objects.get(pk=claim.pk)
+
+
+@transaction.atomic
+def claims_merge(*, duplicate: Claim, kept: Claim) -> tuple[Claim, dict]:
+    """The map's side of merging a duplicate into the claim that is kept:
+    the duplicate's children (with their branches), citations, the evidence
+    annotations pointing at it and the links showing it move to ``kept``,
+    and ``duplicate`` becomes a link to ``kept`` (its text stays for the
+    record). Notes on the duplicate's own text stay with it (their anchors
+    are in its text). Lock both rows first (``claims_lock``).
+
+    Returns the duplicate read again and what moved: ``children`` (ids),
+    ``citations``, ``evidence``, ``links`` (counts)."""
+    _check_same_tree(duplicate, kept, "kept")
+    if duplicate.depth == 1:
+        raise ValidationError({"duplicate": "A thesis cannot be merged away."})
+    if duplicate.is_link or kept.is_link:
+        raise ValidationError({"kept": "Merge claims, not links."})
+    if tree.is_in_branch(kept.path, duplicate.path):
+        raise ValidationError({"kept": "The kept claim is inside the duplicate."})
+    if kept.status != Claim.Status.VISIBLE:
+        raise ValidationError({"kept": "Keep a visible claim."})
+    children = list(
+        Claim.objects.filter(tree.children_of(duplicate.path, duplicate.depth))
+        .order_by("path")
+        .values_list("pk", flat=True)
+    )
+    for pk in children:
+        # Read again each time: every move rewrites paths under ``kept``.
+        Claim.objects.move(
+            Claim.objects.get(pk=pk), Claim.objects.get(pk=kept.pk), pos="last-child"
+        )
+    moved = {
+        "children": children,
+        "citations": Citation.objects.filter(claim=duplicate).update(claim=kept),
+        "evidence": Annotation.objects.filter(evidence_claim=duplicate).update(
+            evidence_claim=kept
+        ),
+        "links": Claim.objects.filter(link_to=duplicate).update(link_to=kept),
+    }
+    duplicate = Claim.objects.get(pk=duplicate.pk)  # paths changed under it
+    duplicate.link_to = kept
+    duplicate.numchild = 0
+    duplicate.save(update_fields=["link_to", "numchild", "updated"])
+    return duplicate, moved
+
+
+def claims_delete(claims: QuerySet[Claim]) -> None:
+    """Delete claims with their branches. Annotations on the text of a claim
+    in those branches go first: they hold its revisions (PROTECT)."""
+    branch = Q()
+    for debate_id, path in claims.values_list("debate_id", "path"):
+        branch |= Q(tree.in_branch(path), debate_id=debate_id)
+    if not branch:
+        return
+    Annotation.objects.filter(claim__in=Claim.objects.filter(branch)).delete()
+    claims.delete()  # treebeard: with their descendants
 
 
 # --- Citations ---------------------------------------------------------------

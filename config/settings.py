@@ -231,6 +231,13 @@ INTERCHANGE_IMPORT_MAX_BYTES = env.int(
     "INTERCHANGE_IMPORT_MAX_BYTES", default=10_000_000
 )
 INTERCHANGE_IMPORT_MAX_CLAIMS = env.int("INTERCHANGE_IMPORT_MAX_CLAIMS", default=20_000)
+# An uploaded file is kept only up to INTERCHANGE_IMPORT_MAX_BYTES; past it, only
+# its size (deliberation/uploads.py), and the import refuses it.
+FILE_UPLOAD_HANDLERS = [
+    "deliberation.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Uploads larger than this import in a background task whose progress is shown.
 INTERCHANGE_INLINE_MAX_BYTES = env.int("INTERCHANGE_INLINE_MAX_BYTES", default=200_000)
 # Base of absolute URLs written outside a request (annotation exports from the CLI).

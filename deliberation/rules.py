@@ -6,6 +6,7 @@ for debate-level permissions, a Claim for claim-level ones.
 
 import rules
 
+from claims import tree
 from deliberation import phases
 from deliberation.models import Debate, Membership
 
@@ -114,8 +115,7 @@ def branch_is_locked(claim) -> bool:
         return cached
     from claims.models import Claim
 
-    step = Claim.steplen
-    paths = [claim.path[: step * level] for level in range(1, claim.depth + 1)]
+    paths = tree.ancestor_paths(claim.path, include_self=True)
     claim.branch_locked = Claim.objects.filter(
         debate_id=claim.debate_id, path__in=paths, locked=True
     ).exists()

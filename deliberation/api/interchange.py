@@ -22,8 +22,7 @@ from deliberation.services.interchange import (
     IMPORT_FORMATS,
     annotations_import,
     debate_import_file,
-    decode_upload,
-    import_max_bytes,
+    upload_text,
 )
 
 
@@ -50,17 +49,11 @@ def format_error_response(error: FormatError) -> Response:
 
 def _upload(request) -> str:
     upload = request.FILES.get("file")
-    if upload is not None and upload.size > import_max_bytes():
-        raise FormatError(
-            f"the file has {upload.size:,} bytes; the limit is "
-            f"{import_max_bytes():,} bytes",
-            location="file",
-        )
     if upload is None:
         raise FormatError(
             "attach the file as 'file' (multipart/form-data)", location="file"
         )
-    return decode_upload(upload.read())
+    return upload_text(upload)
 
 
 class DebateImportSerializer(serializers.Serializer):

@@ -21,8 +21,6 @@ from claims.models import (
 from deliberation.models import Debate
 from deliberation.selectors import tallies_for
 
-STEP = Claim.steplen
-
 # --- Outputs -------------------------------------------------------------------
 
 

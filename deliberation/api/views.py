@@ -34,6 +34,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from claims import tree
 from claims.models import Citation, Claim, ClaimRevision, Source, SourceRevision
 from deliberation import services
 from deliberation.api import serializers as s
@@ -408,7 +409,7 @@ class ClaimChildrenView(_ClaimListView):
         claim = self.claim()
         return (
             claims_shown_to(self.request.user, claim.debate)
-            .filter(path__startswith=claim.path, depth=claim.depth + 1)
+            .filter(tree.children_of(claim.path, claim.depth))
             .order_by("path")
         )
 

@@ -16,12 +16,11 @@ from django.http import Http404
 
 from claims import selectors as claim_selectors
 from claims.models import Citation, Claim, Source
+from claims.tree import STEP
 from deliberation.models import (
     Debate,
     Membership,
 )
-
-STEP = Claim.steplen
 
 
 def debate_for_viewer(*, slug: str, user) -> Debate | None:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from claims import tree
 from claims.formats.aif import write_aif
 from claims.formats.argdown import write_argdown
 from claims.formats.csv_claims import ClaimRow, write_claims_csv
@@ -28,8 +29,6 @@ from deliberation.selectors import (
     claims_shown_to,
     tallies_for,
 )
-
-STEP = Claim.steplen
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ def _shown(debate: Debate, user) -> _Shown:
         if claim.depth == 1:
             theses.append(doc)
         else:
-            parent = by_path.get(claim.path[:-STEP])
+            parent = by_path.get(tree.parent_path(claim.path))
             if parent is None:
                 continue
             parent.children.append(doc)

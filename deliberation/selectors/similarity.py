@@ -4,11 +4,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from claims import tree
 from claims.models import Claim
 from deliberation.models import (
     Debate,
 )
-from deliberation.selectors.debates import STEP
 
 # --- Duplicate suggestions ----------------------------------------------------------
 
@@ -48,7 +48,7 @@ def comparable_claims(debate: Debate) -> dict[int, Claim]:
         if c.status == Claim.Status.VISIBLE
         and c.link_to_id is None
         and c.text
-        and not any(c.path[: STEP * d] in unseen for d in range(1, c.depth))
+        and not any(p in unseen for p in tree.ancestor_paths(c.path))
     }
 
 
@@ -105,7 +105,7 @@ class DuplicatePair:
 def _may_merge(duplicate: Claim, kept: Claim) -> bool:
     # The same rules as services.moderation.claims_merge, checked up front so
     # the page offers only merges that can succeed.
-    return duplicate.depth > 1 and not kept.path.startswith(duplicate.path)
+    return duplicate.depth > 1 and not tree.is_in_branch(kept.path, duplicate.path)
 
 
 def duplicate_pairs(

@@ -17,6 +17,7 @@ from django.db.models import (
     When,
 )
 
+from claims import tree
 from claims.models import Claim
 from deliberation.analysis.priority import Counts, pick_next
 from deliberation.models import (
@@ -25,7 +26,7 @@ from deliberation.models import (
     Membership,
     Vote,
 )
-from deliberation.selectors.debates import STEP
+from deliberation.rules import remember_membership
 
 # --- Tallies and perspectives ----------------------------------------------------
 
@@ -136,15 +137,19 @@ def _model_from_row(model, readers, values):
     return model.from_db(connection.alias, None, converted)
 
 
-def claim_for_voting(*, user, pk: int) -> Claim | None:
-    """The claim with its debate, the user's membership and whether it or an
-    ancestor is locked or not visible, in one query: everything a vote's
-    permission rules read. The membership is kept where the rules look it up
-    (``cached_membership``), the lock as ``branch_locked``; ``hidden_above``
-    tells whether an ancestor is not visible. None when there is no such
-    claim."""
-    from deliberation.rules import remember_membership
+def claim_for_voting(*, user, pk: int, lock: bool = False) -> Claim | None:
+    """The claim a vote is for, with its debate, the user's membership and
+    whether it or an ancestor is locked or not visible, in one query:
+    everything a vote's permission rules read. The membership is kept where
+    the rules look it up (``cached_membership``), the lock as
+    ``branch_locked``; ``hidden_above`` tells whether an ancestor is not
+    visible. None when there is no such claim.
 
+    Pages and the API find the claim with it, and the vote services read it
+    again with ``lock`` (inside their transaction): on PostgreSQL the claim's
+    row is then read under a key-share lock, so a merge or move in progress
+    (which holds the row FOR UPDATE) finishes first and a vote on a claim
+    merged away sees its link. Many voters share that lock."""
     claims, claim_readers = _model_columns(Claim, "c")
     debates, debate_readers = _model_columns(Debate, "d")
     members, member_readers = _model_columns(Membership, "m")
@@ -152,10 +157,10 @@ def claim_for_voting(*, user, pk: int) -> Claim | None:
     # looked up by the unique path index, whatever the size of the tree.
     sql = f"""
         WITH RECURSIVE up(p) AS (
-            SELECT SUBSTR(path, 1, LENGTH(path) - {STEP})
+            SELECT {tree.parent_path_sql("path")}
             FROM {Claim._meta.db_table} WHERE id = %s AND depth > 1
             UNION ALL
-            SELECT SUBSTR(p, 1, LENGTH(p) - {STEP}) FROM up WHERE LENGTH(p) > {STEP}
+            SELECT {tree.parent_path_sql("p")} FROM up WHERE LENGTH(p) > {tree.STEP}
         )
         SELECT {claims}, {debates}, {members},
             EXISTS (SELECT 1 FROM {Claim._meta.db_table} a
@@ -169,6 +174,8 @@ def claim_for_voting(*, user, pk: int) -> Claim | None:
             ON m.debate_id = c.debate_id AND m.user_id = %s
         WHERE c.id = %s
     """
+    if lock and connection.vendor == "postgresql":
+        sql += " FOR KEY SHARE OF c"
     me = user.pk if user.is_authenticated else None
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk, Claim.Status.VISIBLE.value, me, pk])

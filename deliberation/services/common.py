@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 
+from claims import tree
 from claims.models import Claim
 from deliberation import phases
 from deliberation.models import Debate, Membership
@@ -45,8 +46,7 @@ def check_claim_phase(*, user, parent: Claim, stance: str) -> None:
     membership = cached_membership(user, debate.pk)
     parent_stances = None
     if parent.depth > 1:
-        step = Claim.steplen
-        above = [parent.path[: step * level] for level in range(2, parent.depth)]
+        above = tree.ancestor_paths(parent.path)[1:]  # the thesis has no stance
         parent_stances = [
             *Claim.objects.filter(debate=debate, path__in=above)
             .order_by("depth")

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import transaction
 
 from claims.formats.aif import parse_aif
@@ -42,14 +43,18 @@ def import_max_claims() -> int:
     return settings.INTERCHANGE_IMPORT_MAX_CLAIMS
 
 
-def decode_upload(data: bytes) -> str:
-    """Text of an uploaded file: size-checked UTF-8 (a BOM is dropped)."""
+def upload_text(upload: File) -> str:
+    """The text of a file to import: an upload (pages, the API) or a file on
+    disk (the import command). Its size is checked here, and only here, before
+    it is read (a file past the limit was not even kept: see
+    deliberation/uploads.py); then it must be UTF-8 (a BOM is dropped)."""
     limit = import_max_bytes()
-    if len(data) > limit:
+    if upload.size > limit:
         raise FormatError(
-            f"the file has {len(data):,} bytes; the limit is {limit:,} bytes",
+            f"the file has {upload.size:,} bytes; the limit is {limit:,} bytes",
             location="file",
         )
+    data = upload.read()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -82,10 +87,6 @@ def parse_document(text: str, format: str) -> DebateDocument:
 @transaction.atomic
 def debate_import_file(*, owner, text: str, format: str) -> Debate:
     """A new debate owned by ``owner`` from the text of a file."""
-    if len(text.encode("utf-8")) > import_max_bytes():
-        raise FormatError(
-            f"the file is larger than {import_max_bytes():,} bytes", location="file"
-        )
     return debate_import_document(owner=owner, document=parse_document(text, format))
 
 
@@ -142,10 +143,6 @@ def annotations_import(*, user, debate: Debate, text: str, request=None) -> list
     """Add every annotation of a W3C AnnotationCollection (or page, or list)
     to ``debate`` as ``user``'s own. Targets and linked claims are our URLs
     (as the export writes them) of this debate's sources and claims."""
-    if len(text.encode("utf-8")) > import_max_bytes():
-        raise FormatError(
-            f"the file is larger than {import_max_bytes():,} bytes", location="file"
-        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

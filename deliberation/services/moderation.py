@@ -12,12 +12,12 @@ open flags (and restores it if flags had hidden it); any act on the item
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from claims import services as claim_services
-from claims.models import Annotation, Citation, Claim
+from claims.models import Annotation, Claim
 from deliberation.events import publish_on_commit
 from deliberation.models import (
     Comment,
@@ -186,8 +186,7 @@ def _resolve_open_flags(item: Item, *, user, status: str) -> list[int]:
 
 def _set_hidden(item: Item, *, reason: str) -> None:
     if isinstance(item, Claim):
-        item.status, item.hidden_reason = Claim.Status.HIDDEN, reason
-        item.save(update_fields=["status", "hidden_reason", "updated"])
+        claim_services.claim_hide(claim=item, reason=reason)
     else:
         item.hidden_at, item.hidden_reason = timezone.now(), reason
         item.save(update_fields=["hidden_at", "hidden_reason", "updated"])
@@ -367,8 +366,7 @@ def _last_hide_was_automatic(item: Item) -> bool:
 
 def _unhide(item: Item) -> None:
     if isinstance(item, Claim):
-        item.status, item.hidden_reason = Claim.Status.VISIBLE, ""
-        item.save(update_fields=["status", "hidden_reason", "updated"])
+        claim_services.claim_show(claim=item)
         if claims_are_public(item.debate, [item.pk]):
             publish_on_commit(
                 debate_id=item.debate_id,
@@ -456,8 +454,7 @@ def claim_approve(*, user, claim: Claim, reason: str = "") -> ModerationAction:
     if claim.status != Claim.Status.PENDING:
         raise ValidationError("Only a pending claim can be approved.")
     before = _state(claim)
-    claim.status = Claim.Status.VISIBLE
-    claim.save(update_fields=["status", "updated"])
+    claim_services.claim_show(claim=claim)
     action = _audit(
         actor=user,
         debate_id=claim.debate_id,
@@ -507,12 +504,15 @@ def claim_moderator_edit(
     claim = _locked(claim)
     before = _state(claim)
     updated = claim_services.claim_update(
-        claim=claim, author=user, text=text, explanation=explanation, note=note
+        claim=claim,
+        author=user,
+        text=text,
+        explanation=explanation,
+        note=note,
+        moderator_note=note,
     )
     if (updated.text, updated.explanation) == (before["text"], before["explanation"]):
         raise ValidationError({"text": "Nothing changed."})
-    updated.moderator_note = note
-    updated.save(update_fields=["moderator_note", "updated"])
     flag_ids = _resolve_open_flags(updated, user=user, status=Flag.Status.UPHELD)
     action = _audit(
         actor=user,
@@ -575,8 +575,10 @@ def _set_flag(*, user, claim, field, value, action, reason) -> ModerationAction:
     if getattr(claim, field) == value:
         raise ValidationError(f"The claim is already {'' if value else 'un'}{field}.")
     before = _state(claim)
-    setattr(claim, field, value)
-    claim.save(update_fields=[field, "updated"])
+    if field == "locked":
+        claim_services.claim_set_locked(claim=claim, locked=value)
+    else:
+        claim_services.claim_set_pinned(claim=claim, pinned=value)
     if claim.status == Claim.Status.VISIBLE:
         publish_on_commit(
             debate_id=claim.debate_id,
@@ -597,13 +599,6 @@ def _set_flag(*, user, claim, field, value, action, reason) -> ModerationAction:
 # --- Move and merge -------------------------------------------------------------------
 
 
-def _check_same_tree(claim: Claim, other: Claim, field: str) -> None:
-    if other.debate_id != claim.debate_id:
-        raise ValidationError({field: "Choose a claim of the same debate."})
-    if other.pk == claim.pk:
-        raise ValidationError({field: "Choose another claim."})
-
-
 @transaction.atomic
 def claim_move(
     *, user, claim: Claim, new_parent: Claim, reason: str = ""
@@ -612,21 +607,9 @@ def claim_move(
     never under itself or its own descendants. Its stance is kept."""
     _check_moderator(user, claim.debate)
     reason = _clean_reason(reason, required=False)
-    _check_same_tree(claim, new_parent, "new_parent")
-    claim, new_parent = _lock_pair(claim, new_parent)
-    if claim.depth == 1:
-        raise ValidationError({"new_parent": "A thesis cannot be moved."})
-    if new_parent.path.startswith(claim.path):
-        raise ValidationError(
-            {"new_parent": "A claim cannot move under itself or its own branch."}
-        )
-    if new_parent.is_link:
-        raise ValidationError({"new_parent": "Choose a claim, not a link."})
-    if claim.parent_path == new_parent.path:
-        raise ValidationError({"new_parent": "The claim is already there."})
+    claim, new_parent = claim_services.claims_lock(claim, new_parent)
     before = _state(claim)
-    Claim.objects.move(claim, new_parent, pos="last-child")
-    claim = Claim.objects.get(pk=claim.pk)
+    claim = claim_services.claim_move(claim=claim, new_parent=new_parent)
     action = _audit(
         actor=user,
         debate_id=claim.debate_id,
@@ -647,17 +630,6 @@ def claim_move(
     return action
 
 
-def _lock_pair(a: Claim, b: Claim) -> tuple[Claim, Claim]:
-    """Both rows locked, in id order (no deadlock with another pair lock)."""
-    rows = {
-        c.pk: c
-        for c in Claim.objects.select_for_update()
-        .filter(pk__in=[a.pk, b.pk])
-        .order_by("pk")
-    }
-    return rows[a.pk], rows[b.pk]
-
-
 @transaction.atomic
 def claims_merge(
     *, user, duplicate: Claim, kept: Claim, reason: str = ""
@@ -675,46 +647,18 @@ def claims_merge(
     """
     _check_moderator(user, duplicate.debate)
     reason = _clean_reason(reason, required=False)
-    _check_same_tree(duplicate, kept, "kept")
-    duplicate, kept = _lock_pair(duplicate, kept)
-    if duplicate.depth == 1:
-        raise ValidationError({"duplicate": "A thesis cannot be merged away."})
-    if duplicate.is_link or kept.is_link:
-        raise ValidationError({"kept": "Merge claims, not links."})
-    if kept.path.startswith(duplicate.path):
-        raise ValidationError({"kept": "The kept claim is inside the duplicate."})
-    if kept.status != Claim.Status.VISIBLE:
-        raise ValidationError({"kept": "Keep a visible claim."})
+    duplicate, kept = claim_services.claims_lock(duplicate, kept)
     before = _state(duplicate)
-    moved = {"children": [], "votes": 0, "impacts": 0, "dropped_votes": 0}
-    children = list(
-        Claim.objects.filter(
-            path__startswith=duplicate.path, depth=duplicate.depth + 1
-        ).order_by("path")
-    )
-    for child in children:
-        Claim.objects.move(
-            Claim.objects.get(pk=child.pk),
-            Claim.objects.get(pk=kept.pk),
-            pos="last-child",
-        )
-        moved["children"].append(child.pk)
+    duplicate, content = claim_services.claims_merge(duplicate=duplicate, kept=kept)
+    # What people left on the duplicate: the map does not know about it.
+    moved = dict(content)
     for model, key in ((Vote, "votes"), (Impact, "impacts")):
         on_kept = model.objects.filter(claim=kept).values("user_id")
         dropped, _ = model.objects.filter(claim=duplicate, user_id__in=on_kept).delete()
         moved[key] = model.objects.filter(claim=duplicate).update(claim=kept)
         if model is Vote:
             moved["dropped_votes"] = dropped
-    moved["citations"] = Citation.objects.filter(claim=duplicate).update(claim=kept)
-    moved["evidence"] = Annotation.objects.filter(evidence_claim=duplicate).update(
-        evidence_claim=kept
-    )
     moved["comments"] = Comment.objects.filter(claim=duplicate).update(claim=kept)
-    moved["links"] = Claim.objects.filter(link_to=duplicate).update(link_to=kept)
-    duplicate = Claim.objects.get(pk=duplicate.pk)  # paths changed under it
-    duplicate.link_to = kept
-    duplicate.numchild = 0
-    duplicate.save(update_fields=["link_to", "numchild", "updated"])
     flag_ids = _resolve_open_flags(duplicate, user=user, status=Flag.Status.UPHELD)
     action = _audit(
         actor=user,
@@ -835,29 +779,7 @@ def _member_action(user, membership, action, reason, before) -> ModerationAction
     return row
 
 
-# --- Votes and moderation -------------------------------------------------------------
-
-
-def claim_for_vote(claim: Claim) -> Claim:
-    """The claim a vote on ``claim`` counts for, read under a key-share lock
-    (PostgreSQL) so a merge in progress finishes first and a vote on a merged
-    duplicate follows its link. Many voters share the lock; only a merge or
-    move (FOR UPDATE) waits for them or makes them wait."""
-    if connection.vendor != "postgresql":
-        claim.refresh_from_db(fields=["link_to"])
-        return claim.link_to if claim.link_to_id else claim
-    seen = claim
-    for _ in range(2):  # a link never points at a link
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT link_to_id FROM claims_claim WHERE id = %s FOR KEY SHARE",
-                [seen.pk],
-            )
-            row = cursor.fetchone()
-        if row is None or row[0] is None:
-            return seen
-        seen = Claim.objects.select_related("debate").get(pk=row[0])
-    return seen
+# --- One act by name -----------------------------------------------------------------
 
 
 def moderate_item(user, item, data: dict):

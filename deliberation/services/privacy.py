@@ -11,9 +11,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from claims import services as claim_services
 from claims.models import Annotation, Citation, Claim
 from deliberation.models import (
     Comment,
@@ -119,18 +119,6 @@ def _erase_people(debate_ids: list[int], *, spare=()) -> dict:
     return counts
 
 
-def _claims_delete(claims) -> None:
-    """Delete claims with their branches. Annotations on the text of a claim
-    in those branches go first: they hold its revisions (PROTECT)."""
-    branch = Q()
-    for debate_id, path in claims.values_list("debate_id", "path"):
-        branch |= Q(debate_id=debate_id, path__startswith=path)
-    if not branch:
-        return
-    Annotation.objects.filter(claim__in=Claim.objects.filter(branch)).delete()
-    claims.delete()  # treebeard: with their descendants
-
-
 def _debates_delete(debate_ids: list[int]) -> None:
     """Anchored rows hold the revisions they point at (PROTECT): they go
     first, then the debates with everything else in them."""
@@ -184,7 +172,7 @@ def class_erase(*, user, debate: Debate, contributions: str, confirm: str) -> di
             annotations.delete()
             claims = Claim.objects.filter(**in_class, author_id__in=guest_ids)
             deleted["claims"] = claims.count()
-            _claims_delete(claims)
+            claim_services.claims_delete(claims)
         counts = _erase_people(debate_ids, spare=(user.pk, debate.owner_id))
         counts["analyses"] = Snapshot.objects.filter(debate_id__in=debate_ids).delete()[
             0

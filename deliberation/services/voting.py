@@ -12,20 +12,30 @@ from deliberation.events import publish
 from deliberation.models import Impact, Vote
 from deliberation.phases import VOTE
 from deliberation.rules import cached_membership, membership_is_cached
-from deliberation.selectors import tally_from_rows, tally_of, tally_query
+from deliberation.selectors import (
+    claim_for_voting,
+    tally_from_rows,
+    tally_of,
+    tally_query,
+)
 from deliberation.services.analysis import analysis_mark, analysis_request_after_votes
 from deliberation.services.common import check_perm, membership_ensure
 
 VOTE_DENIED = "You may not vote on this claim."
 
 
-def _voted_claim(claim: Claim) -> Claim:
+def _voted_claim(user, claim: Claim) -> Claim:
     """A link claim is a second place for its target: votes go to the target.
-    Read under a key-share lock, so a vote never lands on a claim while it is
-    being merged away (see moderation.claims_merge)."""
-    from deliberation.services.moderation import claim_for_vote
-
-    return claim_for_vote(claim)
+    Read by ``claim_for_voting`` under its key-share lock, so a vote never
+    lands on a claim while it is being merged away (see
+    moderation.claims_merge): the merge finishes first, the vote follows."""
+    voted = claim_for_voting(user=user, pk=claim.pk, lock=True)
+    if voted is None:
+        return claim  # deleted meanwhile
+    if voted.link_to_id is None:
+        return voted
+    # A link never points at a link; its target is locked the same way.
+    return claim_for_voting(user=user, pk=voted.link_to_id, lock=True) or voted
 
 
 def _check_may_vote(user, claim: Claim, *, join: bool = True) -> None:
@@ -125,7 +135,7 @@ def vote_cast(*, user, claim: Claim, stance: str) -> Claim:
 
 @transaction.atomic
 def _vote_cast(*, user, claim: Claim, stance: str, marked: bool) -> Claim:
-    claim = _voted_claim(claim)
+    claim = _voted_claim(user, claim)
     _check_may_vote(user, claim)
     _upsert(Vote, "stance", claim_id=claim.pk, user_id=user.pk, value=stance)
     _publish_tally_on_commit(claim, user)
@@ -167,7 +177,7 @@ def _upsert_unless_link(claim: Claim, user, stance: str) -> bool:
 
 @transaction.atomic
 def vote_withdraw(*, user, claim: Claim) -> Claim:
-    claim = _voted_claim(claim)
+    claim = _voted_claim(user, claim)
     _check_may_vote(user, claim, join=False)
     if Vote.objects.filter(claim=claim, user=user).delete()[0]:
         _publish_tally_on_commit(claim, user)
@@ -178,7 +188,7 @@ def vote_withdraw(*, user, claim: Claim) -> Claim:
 @transaction.atomic
 def impact_set(*, user, claim: Claim, value: int) -> Claim:
     """Rate 0–4 how much a pro or con bears on its parent."""
-    claim = _voted_claim(claim)
+    claim = _voted_claim(user, claim)
     if claim.depth == 1:
         raise ValidationError({"value": "A thesis has no parent to weigh against."})
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 4:
@@ -191,7 +201,7 @@ def impact_set(*, user, claim: Claim, value: int) -> Claim:
 
 @transaction.atomic
 def impact_withdraw(*, user, claim: Claim) -> Claim:
-    claim = _voted_claim(claim)
+    claim = _voted_claim(user, claim)
     _check_may_vote(user, claim, join=False)
     if Impact.objects.filter(claim=claim, user=user).delete()[0]:
         _publish_tally_on_commit(claim, user)

@@ -21,22 +21,11 @@ from deliberation.services.interchange import (
     IMPORT_FORMATS,
     annotations_import,
     debate_import_file,
-    decode_upload,
     import_job_start,
     import_max_bytes,
     job_state,
+    upload_text,
 )
-
-
-def _read_upload(upload) -> str:
-    """The uploaded file as text; FormatError before reading one too large."""
-    if upload.size > import_max_bytes():
-        raise FormatError(
-            f"the file has {upload.size:,} bytes; the limit is "
-            f"{import_max_bytes():,} bytes",
-            location="file",
-        )
-    return decode_upload(upload.read())
 
 
 class AnnotationsImportForm(forms.Form):
@@ -59,7 +48,7 @@ def debate_import_page(request):
         upload = form.cleaned_data["file"]
         format = form.cleaned_data["format"]
         try:
-            text = _read_upload(upload)
+            text = upload_text(upload)
             if upload.size > settings.INTERCHANGE_INLINE_MAX_BYTES:
                 job = import_job_start(owner=request.user, text=text, format=format)
                 return redirect("debate_import_job", job=job)
@@ -136,7 +125,7 @@ def annotations_import_page(request, slug):
             created = annotations_import(
                 user=request.user,
                 debate=debate,
-                text=_read_upload(upload),
+                text=upload_text(upload),
                 request=request,
             )
         except FormatError as exc:

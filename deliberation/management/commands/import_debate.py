@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.formats.document import FormatError
@@ -17,7 +18,7 @@ from deliberation.services.interchange import (
     PARSERS,
     annotations_import,
     debate_import_file,
-    decode_upload,
+    upload_text,
 )
 from deliberation.services.polis import polis_import
 
@@ -64,7 +65,8 @@ class Command(BaseCommand):
             self.stdout.write(debate.slug)
             return
         try:
-            text = decode_upload(Path(path).read_bytes())
+            with Path(path).open("rb") as file:
+                text = upload_text(File(file))
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
         except FormatError as error:
