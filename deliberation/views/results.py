@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from deliberation import charts
 from deliberation.pdf import PDFUnavailable, html_to_pdf
-from deliberation.selectors import results
+from deliberation.selectors import contributions, results
 from deliberation.services import privacy
+from deliberation.templatetags.classroom_tags import side_label
 from deliberation.views.analysis import analysis_context
 from deliberation.views.debates import _debate_or_404
 
@@ -52,55 +53,17 @@ def _stamp() -> str:
 
 # --- Per-pupil results --------------------------------------------------------
 
-CSV_HEADER = [
-    "pseudonym",
-    "side",
-    "team",
-    "claims",
-    "evidence annotations",
-    "comments",
-    "votes cast",
-    "flags received",
-    "total contributions",
-]
-
-
-def _contributions(row) -> int:
-    return row.claims + row.evidence + row.comments
+CSV_HEADER = ["Pseudonym", "Side", "Team", *contributions.HEADINGS]
 
 
 def class_results_csv(request, slug):
     debate = _moderated(request, slug)
-    pupils = results.pupil_results(debate)
+    table = contributions.class_contributions(debate)
     lines = [CSV_HEADER]
-    for r in pupils:
-        lines.append(
-            [
-                r.name,
-                r.side,
-                r.team,
-                r.claims,
-                r.evidence,
-                r.comments,
-                r.votes,
-                r.flags_received,
-                _contributions(r),
-            ]
-        )
-    t = results.totals(pupils)
-    lines.append(
-        [
-            "Total",
-            "",
-            "",
-            t["claims"],
-            t["evidence"],
-            t["comments"],
-            t["votes"],
-            t["flags_received"],
-            t["claims"] + t["evidence"] + t["comments"],
-        ]
-    )
+    for row in table.pupils:
+        m = row.membership
+        lines.append([row.name, m.side, m.team, *row.cells])
+    lines.append(["Total", "", "", *table.total.cells])
     return _csv_response(lines, f"{debate.slug}-results-{_stamp()}.csv")
 
 
@@ -122,20 +85,19 @@ def _report_context(request, debate) -> dict:
             for t in report.theses
         ]
     )
-    sides = report.contributions_by_side
+    sides = report.contributions.sides
     side_chart = charts.stacked_bars(
         [
             (
-                s["side"],
+                side_label(s.side),
                 [
-                    ("claims", s["claims"]),
-                    ("evidence", s["evidence"]),
-                    ("comments", s["comments"]),
+                    (contributions.KINDS[kind].lower(), getattr(s, kind))
+                    for kind in contributions.WRITTEN
                 ],
             )
             for s in sides
         ],
-        scale_to=max((s["total"] for s in sides), default=0),
+        scale_to=max((s.contributions for s in sides), default=0),
     )
     context = {
         "debate": debate,
