@@ -17,7 +17,7 @@ count per kind (a UNION ALL)."""
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, F, IntegerField, Value
+from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.db.models.functions import Coalesce
 
 from claims.models import Claim
@@ -113,11 +113,11 @@ class ClassContributions:
     headings: tuple = HEADINGS
 
 
-def _grouped(queryset, person, kind: str):
+def _grouped(queryset, person, kind):
     return (
         queryset.order_by()
-        .values(person=person)
-        .annotate(kind=Value(kind), n=Count("pk", output_field=IntegerField()))
+        .values(person=person, kind=kind)
+        .annotate(n=Count("pk", output_field=IntegerField()))
         .values_list("person", "kind", "n")
     )
 
@@ -126,31 +126,28 @@ def counts_by_person(debate: Debate) -> dict[int | None, Counts]:
     """User id (None: no author any more) -> their counts, in one query."""
     everyone = AnonymousUser()
     claims = claims_shown_to(everyone, debate).values("pk")
-    annotations = annotations_shown_to(everyone, debate)
     parts = [
-        _grouped(Claim.objects.filter(pk__in=claims), F("author_id"), "claims"),
+        _grouped(Claim.objects.filter(pk__in=claims), F("author_id"), Value("claims")),
         _grouped(
-            annotations.filter(evidence_claim__isnull=True),
+            annotations_shown_to(everyone, debate),
             F("creator_id"),
-            "annotations",
-        ),
-        _grouped(
-            annotations.filter(evidence_claim__isnull=False),
-            F("creator_id"),
-            "evidence",
+            Case(
+                When(evidence_claim__isnull=True, then=Value("annotations")),
+                default=Value("evidence"),
+            ),
         ),
         _grouped(
             comments_shown_to(everyone, debate).filter(
                 deleted_at__isnull=True, hidden_at__isnull=True
             ),
             F("author_id"),
-            "comments",
+            Value("comments"),
         ),
-        _grouped(Vote.objects.filter(claim__in=claims), F("user_id"), "votes"),
+        _grouped(Vote.objects.filter(claim__in=claims), F("user_id"), Value("votes")),
         _grouped(
             Flag.objects.filter(debate=debate),
             Coalesce("claim__author", "annotation__creator", "comment__author"),
-            "flags_received",
+            Value("flags_received"),
         ),
     ]
     counts: dict[int | None, Counts] = {}

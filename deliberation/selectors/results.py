@@ -158,7 +158,6 @@ class Summary:
     consensus_agree: list[SummaryClaim]
     consensus_disagree: list[SummaryClaim]
     consensus_source: str  # "analysis" or "votes"
-    contributions: ClassContributions
 
     @property
     def thresholds(self) -> dict:
@@ -192,8 +191,8 @@ def _comment_counts(debate: Debate) -> dict[int, dict[str, int]]:
 
 def summary_for(debate: Debate) -> Summary:
     """Most supported, most contested and consensus claims among the visible
-    claims with at least MIN_VOTES votes, with comment counts by alignment,
-    and what the participants contributed. Consensus comes from the latest
+    claims with at least MIN_VOTES votes, with comment counts by alignment.
+    Consensus comes from the latest
     finished opinion analysis when there is one (it weighs opinion groups),
     else from the vote shares."""
     claims = list(claims_shown_to(AnonymousUser(), debate).order_by("path"))
@@ -255,7 +254,6 @@ def summary_for(debate: Debate) -> Summary:
         consensus_agree=agree[:TOP],
         consensus_disagree=disagree[:TOP],
         consensus_source=source,
-        contributions=class_contributions(debate),
     )
 
 

@@ -138,13 +138,17 @@ def report_pdf(request, slug):
 # --- The workshop summary -----------------------------------------------------
 
 
+def _summary_context(debate) -> dict:
+    return {
+        "debate": debate,
+        "summary": results.summary_for(debate),
+        "contributions": contributions.class_contributions(debate),
+    }
+
+
 def summary(request, slug):
     debate = _moderated(request, slug)
-    return render(
-        request,
-        "deliberation/summary.html",
-        {"debate": debate, "summary": results.summary_for(debate)},
-    )
+    return render(request, "deliberation/summary.html", _summary_context(debate))
 
 
 SUMMARY_HEADER = [
@@ -193,10 +197,7 @@ def summary_csv(request, slug):
 
 def summary_markdown(request, slug):
     debate = _moderated(request, slug)
-    text = render_to_string(
-        "deliberation/summary.md",
-        {"debate": debate, "summary": results.summary_for(debate)},
-    )
+    text = render_to_string("deliberation/summary.md", _summary_context(debate))
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{debate.slug}-summary-{_stamp()}.md"'

@@ -137,7 +137,7 @@ def test_every_page_shows_the_same_counts(client, klass):
     assert table.others.cells == [2, 0, 0, 0, 0, 0, 2]
     assert "Not in this table: 2 claims, 0 annotations, 0 evidence links," in body
     # The summary: the class's totals, on the page and in its Markdown.
-    assert summary.context["summary"].contributions.total.cells == [int(n) for n in ANN]
+    assert summary.context["contributions"].total.cells == [int(n) for n in ANN]
     page = summary.content.decode()
     section = page[page.index('aria-labelledby="contributions-h"') :]
     assert _row(section, "<tbody>") == ["2", *ANN]
