@@ -10,8 +10,10 @@ FILLS = {
     "agree": "#1b7837",
     "disagree": "#b2182b",
     "pass": "#9e9e9e",
+    # contributions (the kinds of selectors.contributions, as labelled)
     "claims": "#1f77b4",
-    "evidence": "#d95f02",
+    "annotations": "#66a61e",
+    "evidence links": "#d95f02",
     "comments": "#7570b3",
 }
 

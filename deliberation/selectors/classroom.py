@@ -2,16 +2,18 @@
 pupil and side has contributed. A fixed number of queries, whatever the class
 size (tested)."""
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count
 from django.utils import timezone
 
-from claims.models import Annotation, Claim
-from deliberation import phases
-from deliberation.models import Comment, Debate, Flag, Membership, Vote
+from deliberation.models import Debate, Flag, Membership
+from deliberation.selectors.contributions import (
+    ClassContributions,
+    PupilRow,
+    SideRow,
+    class_contributions,
+)
 
 PRESENCE_SECONDS = 75  # a page pings every 30 s; two missed pings: offline
 
@@ -26,88 +28,30 @@ def online_user_ids(debate_id: int, user_ids) -> set[int]:
 
 
 @dataclass
-class PupilRow:
-    membership: Membership
-    online: bool = False
-    claims: int = 0
-    annotations: int = 0
-    comments: int = 0
-    votes: int = 0
-
-    @property
-    def contributions(self) -> int:
-        return self.claims + self.annotations + self.comments
-
-
-@dataclass
-class SideRow:
-    side: str
-    members: int = 0
-    online: int = 0
-    claims: int = 0
-    annotations: int = 0
-    comments: int = 0
-    votes: int = 0
-
-
-@dataclass
 class Dashboard:
     debate: Debate
-    pupils: list[PupilRow] = field(default_factory=list)
-    sides: list[SideRow] = field(default_factory=list)
-    votes_cast: int = 0
+    contributions: ClassContributions
     flags_waiting: int = 0
     online: int = 0
     next_phase: object = None
     schedule: list = field(default_factory=list)
 
+    @property
+    def pupils(self) -> list[PupilRow]:
+        return self.contributions.pupils
 
-def _per_user(queryset, user_field: str) -> Counter:
-    rows = queryset.values(user_field).annotate(n=Count("pk")).order_by()
-    return Counter({row[user_field]: row["n"] for row in rows})
+    @property
+    def sides(self) -> list[SideRow]:
+        return self.contributions.sides
 
 
 def class_dashboard(debate: Debate) -> Dashboard:
-    members = list(
-        Membership.objects.filter(debate=debate)
-        .exclude(status=Membership.Status.REMOVED)
-        .exclude(role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR])
-        .select_related("user")
-        .order_by("side", "team", "pseudonym", "pk")
-    )
-    claims = _per_user(
-        Claim.objects.filter(debate=debate, depth__gt=1).exclude(
-            status=Claim.Status.HIDDEN
-        ),
-        "author_id",
-    )
-    annotations = _per_user(
-        Annotation.objects.filter(debate=debate, deleted_at__isnull=True), "creator_id"
-    )
-    comments = _per_user(
-        Comment.objects.filter(debate=debate, deleted_at__isnull=True), "author_id"
-    )
-    votes = _per_user(Vote.objects.filter(claim__debate=debate), "user_id")
-    online = online_user_ids(debate.pk, [m.user_id for m in members])
-    board = Dashboard(debate=debate)
-    sides = {side: SideRow(side) for side in (*phases.SIDES, "")}
-    for m in members:
-        row = PupilRow(
-            membership=m,
-            online=m.user_id in online,
-            claims=claims[m.user_id],
-            annotations=annotations[m.user_id],
-            comments=comments[m.user_id],
-            votes=votes[m.user_id],
-        )
-        board.pupils.append(row)
-        total = sides.setdefault(m.side, SideRow(m.side))
-        total.members += 1
-        total.online += row.online
-        for name in ("claims", "annotations", "comments", "votes"):
-            setattr(total, name, getattr(total, name) + getattr(row, name))
-    board.sides = [row for row in sides.values() if row.members]
-    board.votes_cast = sum(votes.values())
+    """Who is online, each pupil's and side's contributions (the one count,
+    see `selectors.contributions`), flags waiting and the phase schedule."""
+    board = Dashboard(debate=debate, contributions=class_contributions(debate))
+    online = online_user_ids(debate.pk, [r.membership.user_id for r in board.pupils])
+    for row in board.pupils:
+        row.online = row.membership.user_id in online
     board.online = len(online)
     board.flags_waiting = (
         Flag.objects.filter(debate=debate, status=Flag.Status.OPEN)

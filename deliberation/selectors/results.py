@@ -1,95 +1,23 @@
-"""Reads for a class's results: per-pupil counts for grading, the printable
-report (tree, tallies, charts) and the workshop summary. Query counts do not
-grow with the class: every count is one grouped query."""
+"""Reads for a class's results: the printable report (tree, tallies, charts,
+contributions per side) and the workshop summary; what erasing would delete.
+Each pupil's counts (the per-pupil CSV) are `selectors.contributions`. Query
+counts do not grow with the class: every count is one grouped query."""
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q
-from django.db.models.functions import Coalesce
 
-from claims.models import Annotation, Claim
-from deliberation.models import Comment, Debate, Flag, Membership, Snapshot, Vote
+from deliberation.models import Comment, Debate, Membership, Snapshot
+from deliberation.selectors.contributions import (
+    ClassContributions,
+    class_contributions,
+)
 from deliberation.selectors.debates import claims_shown_to
 from deliberation.selectors.voting import Tally, tallies_for
 
-# --- Per-pupil results ------------------------------------------------------------
-
-# The teacher and co-teachers are not graded.
-GRADED_ROLES = (
-    Membership.Role.PARTICIPANT,
-    Membership.Role.SUGGESTER,
-    Membership.Role.OBSERVER,
-)
-COUNTS = ("claims", "evidence", "comments", "votes", "flags_received")
-
-
-@dataclass
-class PupilRow:
-    membership_id: int
-    name: str
-    side: str
-    team: str
-    guest: bool
-    claims: int = 0
-    evidence: int = 0
-    comments: int = 0
-    votes: int = 0
-    flags_received: int = 0
-
-
-def _by_person(queryset, person_field: str) -> dict[int, int]:
-    rows = queryset.values(person_field).annotate(n=Count("pk")).order_by()
-    return {row[person_field]: row["n"] for row in rows if row[person_field]}
-
-
-def pupil_results(debate: Debate) -> list[PupilRow]:
-    """One row per participant of ``debate`` (ordered by side, team, name), in
-    six queries whatever the size of the class. Counted: claims they wrote
-    (any status), annotations they linked as evidence to a claim, comments,
-    stance votes, and flags others raised on their claims, annotations and
-    comments. Deleted annotations and comments do not count."""
-    members = list(
-        Membership.objects.filter(debate=debate, role__in=GRADED_ROLES)
-        .select_related("user")
-        .order_by("side", "team", "pseudonym", "user__username")
-    )
-    claims = _by_person(Claim.objects.filter(debate=debate), "author_id")
-    evidence = _by_person(
-        Annotation.objects.filter(
-            debate=debate, evidence_claim__isnull=False, deleted_at__isnull=True
-        ),
-        "creator_id",
-    )
-    comments = _by_person(
-        Comment.objects.filter(debate=debate, deleted_at__isnull=True), "author_id"
-    )
-    votes = _by_person(Vote.objects.filter(claim__debate=debate), "user_id")
-    flags = _by_person(
-        Flag.objects.filter(debate=debate).annotate(
-            owner=Coalesce("claim__author", "annotation__creator", "comment__author")
-        ),
-        "owner",
-    )
-    rows = []
-    for m in members:
-        uid = m.user_id
-        rows.append(
-            PupilRow(
-                membership_id=m.pk,
-                name=m.pseudonym or m.user.username,
-                side=m.side,
-                team=m.team,
-                guest=m.guest,
-                claims=claims.get(uid, 0),
-                evidence=evidence.get(uid, 0),
-                comments=comments.get(uid, 0),
-                votes=votes.get(uid, 0),
-                flags_received=flags.get(uid, 0),
-            )
-        )
-    return rows
+# --- Erasing the class ------------------------------------------------------------
 
 
 def class_guest_count(debate: Debate) -> int:
@@ -107,10 +35,6 @@ def class_guest_count(debate: Debate) -> int:
         .distinct()
         .count()
     )
-
-
-def totals(rows: list[PupilRow]) -> dict[str, int]:
-    return {name: sum(getattr(r, name) for r in rows) for name in COUNTS}
 
 
 # --- The printable report ---------------------------------------------------------
@@ -132,7 +56,7 @@ class Report:
     theses: list[ReportClaim]
     claims: int
     votes: int
-    contributions_by_side: list[dict]
+    contributions: ClassContributions
     snapshot: Snapshot | None
 
 
@@ -164,44 +88,6 @@ def _report_tree(debate: Debate) -> tuple[list[ReportClaim], dict[int, Tally]]:
     return theses, tallies
 
 
-def contributions_by_side(debate: Debate) -> list[dict]:
-    """Claims, evidence annotations and comments per side of the class (the
-    side of the author's membership; "no side" for the rest)."""
-    sides = dict(
-        Membership.objects.filter(debate=debate).values_list("user_id", "side")
-    )
-    counts: dict[str, Counter] = defaultdict(Counter)
-    sources = (
-        ("claims", Claim.objects.filter(debate=debate, depth__gt=1), "author_id"),
-        (
-            "evidence",
-            Annotation.objects.filter(
-                debate=debate, evidence_claim__isnull=False, deleted_at__isnull=True
-            ),
-            "creator_id",
-        ),
-        (
-            "comments",
-            Comment.objects.filter(debate=debate, deleted_at__isnull=True),
-            "author_id",
-        ),
-    )
-    for kind, queryset, person in sources:
-        for uid, n in _by_person(queryset, person).items():
-            counts[sides.get(uid) or ""][kind] += n
-    order = sorted(counts, key=lambda side: (side == "", side))
-    return [
-        {
-            "side": side or "no side",
-            "claims": counts[side]["claims"],
-            "evidence": counts[side]["evidence"],
-            "comments": counts[side]["comments"],
-            "total": sum(counts[side].values()),
-        }
-        for side in order
-    ]
-
-
 def report_for(debate: Debate) -> Report:
     theses, tallies = _report_tree(debate)
     snapshot = (
@@ -213,14 +99,15 @@ def report_for(debate: Debate) -> Report:
         theses=theses,
         claims=len(tallies),
         votes=sum(t.voters for t in tallies.values()),
-        contributions_by_side=contributions_by_side(debate),
+        contributions=class_contributions(debate),
         snapshot=snapshot,
     )
 
 
 # --- The workshop summary ---------------------------------------------------------
 
-# Thresholds, shown on the summary page (see templates/deliberation/summary.html).
+# Thresholds: every list applies them (consensus from an analysis too), and
+# the summary page and its Markdown state them (`Summary.thresholds`).
 MIN_VOTES = 3  # below this a claim is in no list: too few votes to tell
 CONSENSUS_SHARE = 0.8  # consensus: at least this share agree (or disagree)
 CONTESTED_SHARE = 0.3  # contested: at least this share agree AND disagree
@@ -271,14 +158,15 @@ class Summary:
     consensus_agree: list[SummaryClaim]
     consensus_disagree: list[SummaryClaim]
     consensus_source: str  # "analysis" or "votes"
-    thresholds: dict = field(
-        default_factory=lambda: {
+
+    @property
+    def thresholds(self) -> dict:
+        return {
             "min_votes": MIN_VOTES,
             "consensus_percent": round(100 * CONSENSUS_SHARE),
             "contested_percent": round(100 * CONTESTED_SHARE),
             "top": TOP,
         }
-    )
 
 
 def _comment_counts(debate: Debate) -> dict[int, dict[str, int]]:
@@ -303,7 +191,8 @@ def _comment_counts(debate: Debate) -> dict[int, dict[str, int]]:
 
 def summary_for(debate: Debate) -> Summary:
     """Most supported, most contested and consensus claims among the visible
-    claims, with comment counts by alignment. Consensus comes from the latest
+    claims with at least MIN_VOTES votes, with comment counts by alignment.
+    Consensus comes from the latest
     finished opinion analysis when there is one (it weighs opinion groups),
     else from the vote shares."""
     claims = list(claims_shown_to(AnonymousUser(), debate).order_by("path"))
@@ -340,7 +229,9 @@ def summary_for(debate: Debate) -> Summary:
         if debate.analysis_groups
         else None
     )
-    by_pk = {r.pk: r for r in rows}
+    # An analysis may find consensus on a claim with a single vote: the lists
+    # keep to the claims with enough votes all the same.
+    by_pk = {r.pk: r for r in voted}
     if snapshot is not None and snapshot.result.get("consensus") is not None:
         found = snapshot.result["consensus"]
         agree = [

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from deliberation import charts
 from deliberation.pdf import PDFUnavailable, html_to_pdf
-from deliberation.selectors import results
+from deliberation.selectors import contributions, results
 from deliberation.selectors.debates import debate_for
 from deliberation.services import privacy
+from deliberation.templatetags.classroom_tags import side_label
 from deliberation.views.analysis import analysis_context
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -52,55 +53,17 @@ def _stamp() -> str:
 
 # --- Per-pupil results --------------------------------------------------------
 
-CSV_HEADER = [
-    "pseudonym",
-    "side",
-    "team",
-    "claims",
-    "evidence annotations",
-    "comments",
-    "votes cast",
-    "flags received",
-    "total contributions",
-]
-
-
-def _contributions(row) -> int:
-    return row.claims + row.evidence + row.comments
+CSV_HEADER = ["Pseudonym", "Side", "Team", *contributions.HEADINGS]
 
 
 def class_results_csv(request, slug):
     debate = _moderated(request, slug)
-    pupils = results.pupil_results(debate)
+    table = contributions.class_contributions(debate)
     lines = [CSV_HEADER]
-    for r in pupils:
-        lines.append(
-            [
-                r.name,
-                r.side,
-                r.team,
-                r.claims,
-                r.evidence,
-                r.comments,
-                r.votes,
-                r.flags_received,
-                _contributions(r),
-            ]
-        )
-    t = results.totals(pupils)
-    lines.append(
-        [
-            "Total",
-            "",
-            "",
-            t["claims"],
-            t["evidence"],
-            t["comments"],
-            t["votes"],
-            t["flags_received"],
-            t["claims"] + t["evidence"] + t["comments"],
-        ]
-    )
+    for row in table.pupils:
+        m = row.membership
+        lines.append([row.name, m.side, m.team, *row.cells])
+    lines.append(["Total", "", "", *table.total.cells])
     return _csv_response(lines, f"{debate.slug}-results-{_stamp()}.csv")
 
 
@@ -122,20 +85,19 @@ def _report_context(request, debate) -> dict:
             for t in report.theses
         ]
     )
-    sides = report.contributions_by_side
+    sides = report.contributions.sides
     side_chart = charts.stacked_bars(
         [
             (
-                s["side"],
+                side_label(s.side),
                 [
-                    ("claims", s["claims"]),
-                    ("evidence", s["evidence"]),
-                    ("comments", s["comments"]),
+                    (contributions.KINDS[kind].lower(), getattr(s, kind))
+                    for kind in contributions.WRITTEN
                 ],
             )
             for s in sides
         ],
-        scale_to=max((s["total"] for s in sides), default=0),
+        scale_to=max((s.contributions for s in sides), default=0),
     )
     context = {
         "debate": debate,
@@ -176,13 +138,17 @@ def report_pdf(request, slug):
 # --- The workshop summary -----------------------------------------------------
 
 
+def _summary_context(debate) -> dict:
+    return {
+        "debate": debate,
+        "summary": results.summary_for(debate),
+        "contributions": contributions.class_contributions(debate),
+    }
+
+
 def summary(request, slug):
     debate = _moderated(request, slug)
-    return render(
-        request,
-        "deliberation/summary.html",
-        {"debate": debate, "summary": results.summary_for(debate)},
-    )
+    return render(request, "deliberation/summary.html", _summary_context(debate))
 
 
 SUMMARY_HEADER = [
@@ -231,10 +197,7 @@ def summary_csv(request, slug):
 
 def summary_markdown(request, slug):
     debate = _moderated(request, slug)
-    text = render_to_string(
-        "deliberation/summary.md",
-        {"debate": debate, "summary": results.summary_for(debate)},
-    )
+    text = render_to_string("deliberation/summary.md", _summary_context(debate))
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{debate.slug}-summary-{_stamp()}.md"'

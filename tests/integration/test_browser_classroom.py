@@ -139,10 +139,10 @@ def test_classroom_journey(browser, asgi_server):
     with desk.expect_download() as download:
         desk.get_by_role("link", name="Per-pupil results (CSV)").click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
-    by_name = {row["pseudonym"]: row for row in rows}
-    assert by_name["Robin"]["side"] == "for" and by_name["Sasha"]["side"] == "against"
-    assert (by_name["Robin"]["claims"], by_name["Robin"]["votes cast"]) == ("1", "1")
-    assert by_name["Robin"]["evidence annotations"] == "1"
+    by_name = {row["Pseudonym"]: row for row in rows}
+    assert by_name["Robin"]["Side"] == "for" and by_name["Sasha"]["Side"] == "against"
+    assert (by_name["Robin"]["Claims"], by_name["Robin"]["Votes cast"]) == ("1", "1")
+    assert by_name["Robin"]["Evidence links"] == "1"
 
     # And erases the class at the end of term, keeping what was written.
     desk.goto(f"{asgi_server}/d/{debate.slug}/class/erase/")

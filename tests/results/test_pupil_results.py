@@ -7,7 +7,7 @@ from django.utils import timezone
 from claims.models import Annotation
 from claims.services import annotation_create
 from deliberation.models import Comment, Membership
-from deliberation.selectors.results import pupil_results
+from deliberation.selectors.contributions import class_contributions
 from deliberation.views.results import safe_cell
 from tests.factories import MembershipFactory, UserFactory
 from tests.results.helpers import contribute, flag, guest, make_class
@@ -25,7 +25,7 @@ def test_csv_counts_each_pupils_work(client):
     (ann, ann_m), (ben, ben_m) = klass.pupils
     ann_claims = contribute(klass, ann, claims=2, evidence=1, comments=1, vote="agree")
     ben_claims = contribute(klass, ben, claims=1, comments=2, vote="disagree")
-    # Not counted: a highlight without evidence, a deleted comment.
+    # A highlight is an annotation, not evidence; a deleted comment is nothing.
     annotation_create(
         debate=klass.debate, source=klass.source, quote="Cameras", creator=ben
     )
@@ -50,19 +50,20 @@ def test_csv_counts_each_pupils_work(client):
     )
     assert _rows(response) == [
         [
-            "pseudonym",
-            "side",
-            "team",
-            "claims",
-            "evidence annotations",
-            "comments",
-            "votes cast",
-            "flags received",
-            "total contributions",
+            "Pseudonym",
+            "Side",
+            "Team",
+            "Claims",
+            "Annotations",
+            "Evidence links",
+            "Comments",
+            "Votes cast",
+            "Flags received",
+            "Contributions",
         ],
-        ["Pupil Zephyr1", "against", "team 1", "1", "0", "2", "1", "1", "3"],
-        ["Pupil Zephyr0", "for", "team 0", "2", "1", "1", "1", "2", "4"],
-        ["Total", "", "", "3", "1", "3", "2", "3", "7"],
+        ["Pupil Zephyr1", "against", "team 1", "1", "1", "0", "2", "1", "1", "4"],
+        ["Pupil Zephyr0", "for", "team 0", "2", "0", "1", "1", "1", "2", "4"],
+        ["Total", "", "", "3", "1", "1", "3", "2", "3", "8"],
     ]
 
 
@@ -71,9 +72,9 @@ def test_teacher_and_moderators_are_not_graded_and_names_fall_back():
     MembershipFactory(debate=klass.debate, role=Membership.Role.MODERATOR)
     plain = MembershipFactory(debate=klass.debate, user=UserFactory(username="amir"))
 
-    rows = pupil_results(klass.debate)
+    rows = class_contributions(klass.debate).pupils
 
-    assert [(r.name, r.membership_id, r.guest) for r in rows] == [
+    assert [(r.name, r.membership.pk, r.membership.guest) for r in rows] == [
         ("amir", plain.pk, False)
     ]
 
@@ -109,13 +110,15 @@ def test_selector_query_count_does_not_grow_with_the_class(
 ):
     klass = _class_with_work(n)
 
-    with django_assert_num_queries(6):
-        rows = pupil_results(klass.debate)
+    # The members, then one grouped count of every kind.
+    with django_assert_num_queries(2):
+        rows = class_contributions(klass.debate).pupils
 
     assert len(rows) == n
     assert {
-        (r.claims, r.evidence, r.comments, r.votes, r.flags_received) for r in rows
-    } == {(1, 1, 1, 1, 1)}
+        (r.claims, r.annotations, r.evidence, r.comments, r.votes, r.flags_received)
+        for r in rows
+    } == {(1, 0, 1, 1, 1, 1)}
 
 
 @pytest.mark.parametrize("n", [3, 30])
@@ -125,8 +128,8 @@ def test_csv_page_query_count_does_not_grow_with_the_class(
     klass = _class_with_work(n)
     client.force_login(klass.teacher)
 
-    # The debate, the session, the user, then the six counts.
-    with django_assert_num_queries(9):
+    # The debate, the session, the user, then the members and their counts.
+    with django_assert_num_queries(5):
         response = client.get(f"/d/{klass.debate.slug}/class/results.csv")
 
     assert len(_rows(response)) == n + 2
@@ -138,6 +141,6 @@ def test_annotations_deleted_are_not_evidence():
     contribute(klass, ann, claims=1, evidence=2)
     Annotation.objects.filter(creator=ann).update(deleted_at=timezone.now())
 
-    (row,) = pupil_results(klass.debate)
+    (row,) = class_contributions(klass.debate).pupils
 
-    assert (row.claims, row.evidence) == (1, 0)
+    assert (row.claims, row.annotations, row.evidence) == (1, 0, 0)

@@ -61,12 +61,17 @@ def test_report_shows_the_numbered_tree_tallies_and_charts(client, klass):
     thesis = report.theses[0]
     assert (thesis.tally.agree, thesis.tally.disagree, thesis.tally.passes) == (1, 1, 0)
     assert (report.claims, report.votes) == (4, 3)
-    assert report.contributions_by_side == [
-        {"side": "against", "claims": 0, "evidence": 0, "comments": 2, "total": 2},
-        {"side": "for", "claims": 1, "evidence": 1, "comments": 1, "total": 3},
-        {"side": "no side", "claims": 1, "evidence": 0, "comments": 0, "total": 1},
+    # Per side: pupils, then claims, annotations, evidence links, comments,
+    # votes cast, flags received, contributions. The teacher's claims and the
+    # claim with no author are apart; the hidden claim is nobody's.
+    table = report.contributions
+    assert [(s.side, s.members, s.cells) for s in table.sides] == [
+        ("for", 1, [1, 0, 1, 1, 1, 0, 3]),
+        ("against", 1, [0, 0, 0, 2, 2, 0, 2]),
     ]
+    assert table.others.cells == [3, 0, 0, 0, 0, 0, 3]
     body = response.content.decode()
+    assert "Not in this table: 3 claims, 0 annotations, 0 evidence links, 0" in body
     assert "Secret." not in body  # hidden claims stay out of a printed report
     assert body.count("<svg") >= 2
     assert "1 agree · 1 disagree · 0 pass" in body

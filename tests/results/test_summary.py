@@ -7,6 +7,7 @@ import io
 import pytest
 
 from deliberation.models import Comment, Debate, Snapshot, Vote
+from deliberation.selectors import results
 from deliberation.selectors.results import summary_for
 from tests.factories import MembershipFactory, UserFactory, make_claim
 
@@ -96,6 +97,56 @@ def test_consensus_comes_from_the_analysis_when_there_is_one(workshop):
     assert _texts(s.consensus_agree) == ["It finds *missing* kids."]
     assert s.consensus_disagree == []
     assert s.consensus_source == "analysis"
+
+
+def _listed(s):
+    return s.supported + s.contested + s.consensus_agree + s.consensus_disagree
+
+
+def test_consensus_from_an_analysis_keeps_to_the_vote_threshold(client, workshop):
+    debate, facilitator, c = workshop
+    Snapshot.objects.create(
+        debate=debate,
+        status=Snapshot.Status.DONE,
+        result={
+            "consensus": {
+                "agree": [
+                    {"claim": c["few"].pk, "p_success": 0.95},  # 2 votes
+                    {"claim": c["liked"].pk, "p_success": 0.9},
+                ],
+                "disagree": [{"claim": c["thesis"].pk, "p_success": 0.9}],  # none
+            }
+        },
+    )
+    Debate.objects.filter(pk=debate.pk).update(analysis_groups=2)
+    client.force_login(facilitator)
+
+    response = client.get("/d/workshop/summary/")
+
+    s = response.context["summary"]
+    assert _texts(s.consensus_agree) == ["It chills protest."]
+    assert s.consensus_disagree == []
+    assert min(r.votes for r in _listed(s)) == 4
+    body = response.content.decode()
+    assert "Only visible claims with at least 3 votes" in body
+    lists = body[: body.index('id="all-h"')]
+    assert "Too new to tell." not in lists
+    assert "Ban facial recognition" not in lists
+
+
+def test_the_page_states_the_threshold_the_lists_apply(client, workshop, monkeypatch):
+    debate, facilitator, _ = workshop
+    monkeypatch.setattr(results, "MIN_VOTES", 2)
+    client.force_login(facilitator)
+
+    response = client.get("/d/workshop/summary/")
+    text = client.get("/d/workshop/summary.md").content.decode()
+
+    s = response.context["summary"]
+    assert min(r.votes for r in _listed(s)) == 2
+    assert "Too new to tell." in _texts(s.supported)
+    assert "Only visible claims with at least 2 votes" in response.content.decode()
+    assert "Claims with at least 2 votes;" in text
 
 
 def test_page_documents_the_thresholds(client, workshop):
