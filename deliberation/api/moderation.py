@@ -3,7 +3,6 @@ and notifications: the same services and rules as the pages."""
 
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -27,12 +26,14 @@ from deliberation.api.views import (
     debate_or_404,
 )
 from deliberation.models import Flag, Membership, ModerationAction, Notification
+from deliberation.rules import may_moderate
 from deliberation.selectors import (
     duplicate_pairs,
     flags_on_items_of,
     moderation_log_for,
     moderation_queue,
 )
+from deliberation.services.common import check_moderator
 
 # --- Serializers -----------------------------------------------------------------
 
@@ -287,11 +288,6 @@ def _item(user, kind: str, pk: int):
     return lookup[kind](user, pk)
 
 
-def _check_moderator(user, debate) -> None:
-    if not user.has_perm("deliberation.moderate_debate", debate):
-        raise PermissionDenied("Only the debate's moderators may do this.")
-
-
 class FlagCreateView(ApiView):
     throttle_scope = "flags"
 
@@ -379,7 +375,7 @@ class QueueView(ApiView):
     )
     def get(self, request, slug):
         debate = debate_or_404(request.user, slug)
-        _check_moderator(request.user, debate)
+        check_moderator(request.user, debate)
         return Response(QueueItemSerializer(moderation_queue(debate), many=True).data)
 
 
@@ -399,7 +395,7 @@ class DuplicatesView(ApiView):
     )
     def get(self, request, slug):
         debate = debate_or_404(request.user, slug)
-        _check_moderator(request.user, debate)
+        check_moderator(request.user, debate)
         query = DuplicatesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         pairs = duplicate_pairs(debate, **query.validated_data)
@@ -411,7 +407,7 @@ class _ModerateView(ApiView):
 
     def post(self, request, pk):
         item = _item(request.user, self.kind, pk)
-        _check_moderator(request.user, item.debate)
+        check_moderator(request.user, item.debate)
         data = _valid(ModerateSerializer, request)
 
         if data["action"] in ("move", "merge"):
@@ -475,7 +471,7 @@ class MembershipModerateView(ApiView):
             "deliberation.view_debate", membership.debate
         ):
             raise Http404("No such member.")
-        _check_moderator(request.user, membership.debate)
+        check_moderator(request.user, membership.debate)
         data = _valid(MemberModerateSerializer, request)
         if data["action"] == "suspend":
             if not data.get("days"):
@@ -513,9 +509,7 @@ class ModerationLogView(ListView):
         if self.schema_only():
             return ModerationAction.objects.none()
         debate = debate_or_404(self.request.user, self.kwargs["slug"])
-        self._moderator = self.request.user.has_perm(
-            "deliberation.moderate_debate", debate
-        )
+        self._moderator = may_moderate(self.request.user, debate)
         return moderation_log_for(self.request.user, debate)
 
     def get_serializer_context(self):

@@ -39,6 +39,7 @@ from claims.models import Citation, Claim, ClaimRevision, Source, SourceRevision
 from deliberation import services
 from deliberation.api import serializers as s
 from deliberation.models import Debate
+from deliberation.rules import may_moderate
 from deliberation.selectors import (
     claims_shown_to,
     debate_for_viewer,
@@ -64,10 +65,6 @@ class Pagination(LimitOffsetPagination):
 
 
 # --- What a requester may see ---------------------------------------------------
-
-
-def _may_moderate(user, debate: Debate) -> bool:
-    return user.has_perm("deliberation.moderate_debate", debate)
 
 
 def debate_or_404(user, slug: str) -> Debate:
@@ -135,7 +132,7 @@ def _sources_of(debate: Debate) -> QuerySet[Source]:
 
 
 def _claim_context(request, debate: Debate) -> dict:
-    hide = debate.anonymity and not _may_moderate(request.user, debate)
+    hide = debate.anonymity and not may_moderate(request.user, debate)
     return {"request": request, "hide_authors": hide}
 
 

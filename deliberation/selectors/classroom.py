@@ -12,6 +12,7 @@ from django.utils import timezone
 from claims.models import Annotation, Claim
 from deliberation import phases
 from deliberation.models import Comment, Debate, Flag, Membership, Vote
+from deliberation.rules import MODERATING_ROLES
 
 PRESENCE_SECONDS = 75  # a page pings every 30 s; two missed pings: offline
 
@@ -71,7 +72,7 @@ def class_dashboard(debate: Debate) -> Dashboard:
     members = list(
         Membership.objects.filter(debate=debate)
         .exclude(status=Membership.Status.REMOVED)
-        .exclude(role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR])
+        .exclude(role__in=MODERATING_ROLES)
         .select_related("user")
         .order_by("side", "team", "pseudonym", "pk")
     )

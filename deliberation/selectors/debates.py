@@ -16,6 +16,7 @@ from deliberation.models import (
     Debate,
     Membership,
 )
+from deliberation.rules import may_moderate
 
 STEP = Claim.steplen
 
@@ -56,7 +57,7 @@ def claims_shown_to(user, debate: Debate) -> QuerySet[Claim]:
     Moderators see everything. Others see visible claims and their own, but
     nothing under a claim they may not see (a hidden claim hides its branch)."""
     claims = Claim.objects.filter(debate=debate)
-    if not user.has_perm("deliberation.moderate_debate", debate):
+    if not may_moderate(user, debate):
         readable = Q(status=Claim.Status.VISIBLE)
         if user.is_authenticated:
             readable |= Q(author=user)

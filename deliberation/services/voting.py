@@ -10,13 +10,10 @@ from django.utils import timezone
 from claims.models import Claim
 from deliberation.events import publish
 from deliberation.models import Impact, Vote
-from deliberation.phases import VOTE
 from deliberation.rules import cached_membership, membership_is_cached
 from deliberation.selectors import tally_from_rows, tally_of, tally_query
 from deliberation.services.analysis import analysis_mark, analysis_request_after_votes
 from deliberation.services.common import check_perm, join_debate
-
-VOTE_DENIED = "You may not vote on this claim."
 
 
 def _voted_claim(claim: Claim) -> Claim:
@@ -29,7 +26,7 @@ def _voted_claim(claim: Claim) -> Claim:
 
 
 def _check_may_vote(user, claim: Claim, *, join: bool = True) -> None:
-    check_perm(user, "deliberation.vote_claim", claim, VOTE_DENIED, feature=VOTE)
+    check_perm(user, "deliberation.vote_claim", claim)
     if join:
         join_debate(debate=claim.debate_id, user=user)
 

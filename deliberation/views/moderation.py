@@ -25,6 +25,7 @@ from deliberation.forms import (
     ModerateForm,
 )
 from deliberation.models import Flag, Membership, Notification
+from deliberation.rules import may_moderate
 from deliberation.selectors import (
     duplicate_pairs,
     flags_on_items_of,
@@ -33,6 +34,7 @@ from deliberation.selectors import (
     pending_claims,
     similarity_backend,
 )
+from deliberation.services.common import check_moderator
 from deliberation.views import annotations as annotation_views
 from deliberation.views import debates as debate_views
 
@@ -56,11 +58,6 @@ def _item_url(debate, item) -> str:
     if hasattr(item, "creator_id"):
         return annotation_views.annotation_url(item, debate)
     return annotation_views._comment_back(item, debate) + f"#comment-{item.pk}"
-
-
-def _check_moderator(request, debate) -> None:
-    if not request.user.has_perm("deliberation.moderate_debate", debate):
-        raise PermissionDenied("Only the debate's moderators may see this.")
 
 
 def _errors(exc: ValidationError) -> str:
@@ -137,7 +134,7 @@ def flag_reply(request, slug, pk):
 @login_required
 def queue(request, slug):
     debate = debate_views._debate_or_404(request, slug)
-    _check_moderator(request, debate)
+    check_moderator(request.user, debate)
     return render(
         request,
         "deliberation/moderation_queue.html",
@@ -155,7 +152,7 @@ def duplicates(request, slug):
     """Likely duplicate pairs of visible claims, each with the merges the
     moderator may choose (posted to item_moderate, action merge)."""
     debate = debate_views._debate_or_404(request, slug)
-    _check_moderator(request, debate)
+    check_moderator(request.user, debate)
     return render(
         request,
         "deliberation/moderation_duplicates.html",
@@ -171,7 +168,7 @@ def duplicates(request, slug):
 def item_moderate(request, slug, kind, pk):
     """GET: the actions a moderator can take on the item; POST: take one."""
     debate = debate_views._debate_or_404(request, slug)
-    _check_moderator(request, debate)
+    check_moderator(request.user, debate)
     item = _item_or_404(request, debate, kind, pk)
     form = ModerateForm(
         request.POST or None,
@@ -217,7 +214,7 @@ def _reloaded(item):
 @login_required
 def members(request, slug):
     debate = debate_views._debate_or_404(request, slug)
-    _check_moderator(request, debate)
+    check_moderator(request.user, debate)
     rows = (
         Membership.objects.filter(debate=debate)
         .select_related("user")
@@ -235,7 +232,7 @@ def members(request, slug):
 @login_required
 def member_moderate(request, slug, pk):
     debate = debate_views._debate_or_404(request, slug)
-    _check_moderator(request, debate)
+    check_moderator(request.user, debate)
     membership = get_object_or_404(Membership, debate=debate, pk=pk)
     membership.debate = debate
     form = MemberModerateForm(request.POST)
@@ -290,9 +287,7 @@ def moderation_log(request, slug):
         {
             "debate": debate,
             "page": page,
-            "is_moderator": request.user.has_perm(
-                "deliberation.moderate_debate", debate
-            ),
+            "is_moderator": may_moderate(request.user, debate),
         },
     )
 

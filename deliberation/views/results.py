@@ -16,6 +16,7 @@ from deliberation import charts
 from deliberation.pdf import PDFUnavailable, html_to_pdf
 from deliberation.selectors import results
 from deliberation.services import privacy
+from deliberation.services.common import check_moderator
 from deliberation.views.analysis import analysis_context
 from deliberation.views.debates import _debate_or_404
 
@@ -24,8 +25,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def _moderated(request, slug):
     debate = _debate_or_404(request, slug)
-    if not request.user.has_perm("deliberation.moderate_debate", debate):
-        raise PermissionDenied("Only the debate's owner and moderators may see this.")
+    check_moderator(
+        request.user, debate, "Only the debate's owner and moderators may see this."
+    )
     return debate
 
 
