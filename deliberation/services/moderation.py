@@ -42,7 +42,6 @@ JUSTIFICATION_MIN = 15
 FLAG_NOTE_MAX = 1000
 REPLY_MAX = 2000
 SUSPENSION_MAX = timedelta(days=366)
-NOT_A_MODERATOR = "Only the debate's moderators may do this."
 
 
 # --- Helpers --------------------------------------------------------------------------
