@@ -27,6 +27,15 @@ class ClaimAddForm(forms.Form):
         required=False, widget=forms.HiddenInput(attrs={"data-similar-seen": ""})
     )
 
+    def offer(self, stances) -> None:
+        """Show only ``stances`` (what the phase and the person's side allow:
+        ``rules.allowed_stances``), the only one chosen already. Called after
+        validation, so a stance posted anyway meets the rule's reason."""
+        field = self.fields["stance"]
+        field.choices = [(v, label) for v, label in field.choices if v in stances]
+        if len(field.choices) == 1:
+            self.initial["stance"] = field.choices[0][0]
+
 
 class ClaimEditForm(forms.Form):
     text = forms.CharField(

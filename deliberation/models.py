@@ -5,6 +5,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from deliberation import phases
+
 
 class Debate(models.Model):
     class Visibility(models.TextChoices):
@@ -18,16 +20,17 @@ class Debate(models.Model):
         WORKSHOP = "workshop", "Workshop"
 
     class Phase(models.TextChoices):
-        """A classroom debate's steps, in order; each enables some features
-        (see ``deliberation.phases``). Blank: no phases, everything open."""
+        """A classroom debate's steps, in order; each enables some features.
+        Values and labels come from ``deliberation.phases``, their one place.
+        Blank: no phases, everything open."""
 
-        NONE = "", "No phases"
-        PREPARE = "prepare", "Prepare"
-        OPENING = "opening", "Opening"
-        REBUTTAL = "rebuttal", "Rebuttal"
-        VOTING = "voting", "Voting"
-        REFLECTION = "reflection", "Reflection"
-        CLOSED = "closed", "Closed"
+        NONE = phases.NONE, phases.LABELS[phases.NONE]
+        PREPARE = phases.PREPARE, phases.LABELS[phases.PREPARE]
+        OPENING = phases.OPENING, phases.LABELS[phases.OPENING]
+        REBUTTAL = phases.REBUTTAL, phases.LABELS[phases.REBUTTAL]
+        VOTING = phases.VOTING, phases.LABELS[phases.VOTING]
+        REFLECTION = phases.REFLECTION, phases.LABELS[phases.REFLECTION]
+        CLOSED = phases.CLOSED, phases.LABELS[phases.CLOSED]
 
     slug = models.SlugField(max_length=100, unique=True)
     question = models.CharField(max_length=300)

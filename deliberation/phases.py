@@ -1,8 +1,11 @@
-"""What each phase of a classroom debate lets participants do (pure rules,
-no database). Moderators and the teacher are never held by phases."""
+"""What each phase of a classroom debate lets participants do, and every text
+about phases: their labels, what a pupil can do now, why an act waits for
+another phase (pure rules, no database). ``Debate.Phase`` is built from here.
+Moderators and the teacher are never held by phases."""
 
 from collections.abc import Sequence
 
+NONE = ""  # a debate without phases: everything open
 PREPARE, OPENING, REBUTTAL, VOTING, REFLECTION, CLOSED = (
     "prepare",
     "opening",
@@ -13,12 +16,47 @@ PREPARE, OPENING, REBUTTAL, VOTING, REFLECTION, CLOSED = (
 )
 ORDER = (PREPARE, OPENING, REBUTTAL, VOTING, REFLECTION, CLOSED)
 
+LABELS = {
+    NONE: "No phases",
+    PREPARE: "Prepare",
+    OPENING: "Opening",
+    REBUTTAL: "Rebuttal",
+    VOTING: "Voting",
+    REFLECTION: "Reflection",
+    CLOSED: "Closed",
+}
+
+# What a pupil can do now (the phase banner, the live phase event).
+HINTS = {
+    NONE: "",
+    PREPARE: "Read the sources and annotate them.",
+    OPENING: "Add claims for your side, straight under a thesis.",
+    REBUTTAL: "Answer the other side's claims with cons.",
+    VOTING: "Vote on the claims.",
+    REFLECTION: "Comment on the arguments.",
+    CLOSED: "The debate is closed: read only.",
+}
+
 ANNOTATE, CLAIM, VOTE, COMMENT = "annotate", "claim", "vote", "comment"
 FEATURES = (ANNOTATE, CLAIM, VOTE, COMMENT)
 
-# Blank phase: a debate without phases, everything open.
+# A feature as the subject of a sentence ("Voting is not open ...") and as
+# what a person does ("cannot vote"), for the refusals here and in rules.py.
+ACTIVITIES = {
+    ANNOTATE: "Annotating",
+    CLAIM: "Adding claims",
+    VOTE: "Voting",
+    COMMENT: "Commenting",
+}
+VERBS = {
+    ANNOTATE: "annotate",
+    CLAIM: "add claims",
+    VOTE: "vote",
+    COMMENT: "comment",
+}
+
 ENABLED: dict[str, frozenset[str]] = {
-    "": frozenset(FEATURES),
+    NONE: frozenset(FEATURES),
     PREPARE: frozenset({ANNOTATE}),
     OPENING: frozenset({ANNOTATE, CLAIM}),
     REBUTTAL: frozenset({ANNOTATE, CLAIM}),
@@ -27,16 +65,23 @@ ENABLED: dict[str, frozenset[str]] = {
     CLOSED: frozenset(),
 }
 
-# What a pupil is told when a phase holds them back.
-NOT_NOW = {
-    ANNOTATE: "Annotating is not open in this phase.",
-    CLAIM: "Adding claims is not open in this phase.",
-    VOTE: "Voting is not open in this phase.",
-    COMMENT: "Comments are not open in this phase.",
-}
-
 FOR, AGAINST = "for", "against"
 SIDES = (FOR, AGAINST)
+PRO, CON = "pro", "con"
+STANCES = (PRO, CON)
+
+
+def label(phase: str) -> str:
+    return LABELS.get(phase, phase)
+
+
+def hint(phase: str) -> str:
+    return HINTS.get(phase, "")
+
+
+def choices() -> list[tuple[str, str]]:
+    """The phases in order, as (value, label) pairs for forms."""
+    return [(phase, LABELS[phase]) for phase in ORDER]
 
 
 def allows(phase: str, feature: str) -> bool:
@@ -51,13 +96,26 @@ def next_phase(phase: str) -> str | None:
     return ORDER[index + 1] if index + 1 < len(ORDER) else None
 
 
+def not_now(phase: str, feature: str) -> str:
+    """Why ``phase`` holds a pupil back from ``feature``, naming the phase
+    and the later phase that opens it, if any ("" when it does not)."""
+    if allows(phase, feature):
+        return ""
+    refusal = f"{ACTIVITIES[feature]} is not open in the {label(phase).lower()} phase."
+    later = ORDER[ORDER.index(phase) + 1 :] if phase in ORDER else ()
+    opens = next((p for p in later if allows(p, feature)), None)
+    if opens:
+        refusal += f" It opens in the {label(opens).lower()} phase."
+    return refusal
+
+
 def alignment(stances: Sequence[str]) -> int:
     """+1 if a claim argues for its thesis, -1 if against: the stances on the
     path below the thesis (thesis excluded, the claim last), each con
     turning the direction."""
     sign = 1
     for stance in stances:
-        if stance == "con":
+        if stance == CON:
             sign = -sign
     return sign
 
@@ -84,12 +142,26 @@ def claim_rule_broken(
         if parent_stances is not None:
             return "In the opening, add claims straight under a thesis."
         if alignment([stance]) != sign:
-            wanted = "pro" if sign > 0 else "con"
+            wanted = PRO if sign > 0 else CON
             return f"In the opening, argue for your side: add a {wanted}."
         return ""
     # Rebuttal
     if parent_stances is None or alignment(parent_stances) == sign:
         return "In the rebuttal, answer a claim of the other side."
-    if stance != "con":
+    if stance != CON:
         return "In the rebuttal, add a con against the other side's claim."
     return ""
+
+
+def allowed_stances(
+    *, phase: str, side: str, parent_stances: Sequence[str] | None
+) -> tuple[str, ...]:
+    """The stances (pro, con) a pupil on ``side`` may add under that parent
+    in ``phase``: what the claim form offers."""
+    return tuple(
+        stance
+        for stance in STANCES
+        if not claim_rule_broken(
+            phase=phase, side=side, parent_stances=parent_stances, stance=stance
+        )
+    )

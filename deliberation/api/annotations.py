@@ -41,6 +41,7 @@ from deliberation.api.views import (
 from deliberation.api.w3c import AnnotationJsonLdRenderer, JsonLdParser, JsonLdRenderer
 from deliberation.formats import w3c
 from deliberation.models import Comment, CommentRevision, Debate
+from deliberation.rules import may_moderate
 from deliberation.selectors import (
     annotations_shown_to,
     authors_hidden_from,
@@ -513,9 +514,7 @@ class _CommentListView(ListView):
         if not self.schema_only():
             debate = self.target().debate
             context["hide_authors"] = authors_hidden_from(self.request.user, debate)
-            context["moderator"] = self.request.user.has_perm(
-                "deliberation.moderate_debate", debate
-            )
+            context["moderator"] = may_moderate(self.request.user, debate)
         return context
 
     def post(self, request, pk):
@@ -613,9 +612,7 @@ def _comment_response(request, pk: int, *, status_code=status.HTTP_200_OK):
     context = {
         "request": request,
         "hide_authors": authors_hidden_from(request.user, comment.debate),
-        "moderator": request.user.has_perm(
-            "deliberation.moderate_debate", comment.debate
-        ),
+        "moderator": may_moderate(request.user, comment.debate),
     }
     return Response(
         CommentSerializer(comment, context=context).data, status=status_code
@@ -678,8 +675,8 @@ class CommentRevisionsView(ListView):
         if self.schema_only():
             return CommentRevision.objects.none()
         comment = comment_for(self.request.user, self.kwargs["pk"])
-        if (comment.is_deleted or comment.is_hidden) and not self.request.user.has_perm(
-            "deliberation.moderate_debate", comment.debate
+        if (comment.is_deleted or comment.is_hidden) and not may_moderate(
+            self.request.user, comment.debate
         ):
             raise Http404("No such comment.")
         self._debate = comment.debate

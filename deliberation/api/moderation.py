@@ -3,7 +3,6 @@ and notifications: the same services and rules as the pages."""
 
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -25,6 +24,7 @@ from deliberation.api.views import (
     validated_input,
 )
 from deliberation.models import Flag, Membership, ModerationAction, Notification
+from deliberation.rules import may_moderate
 from deliberation.selectors import (
     duplicate_pairs,
     flags_on_items_of,
@@ -33,6 +33,7 @@ from deliberation.selectors import (
 )
 from deliberation.selectors.annotations import annotation_for, comment_for
 from deliberation.selectors.debates import claim_for, debate_for
+from deliberation.services.common import check_moderator
 
 # --- Serializers -----------------------------------------------------------------
 
@@ -287,11 +288,6 @@ def _item(user, kind: str, pk: int):
     return lookup[kind](user, pk)
 
 
-def _check_moderator(user, debate) -> None:
-    if not user.has_perm("deliberation.moderate_debate", debate):
-        raise PermissionDenied("Only the debate's moderators may do this.")
-
-
 class FlagCreateView(ApiView):
     throttle_scope = "flags"
 
@@ -377,7 +373,7 @@ class QueueView(ApiView):
     )
     def get(self, request, slug):
         debate = debate_for(request.user, slug)
-        _check_moderator(request.user, debate)
+        check_moderator(request.user, debate)
         return Response(QueueItemSerializer(moderation_queue(debate), many=True).data)
 
 
@@ -397,7 +393,7 @@ class DuplicatesView(ApiView):
     )
     def get(self, request, slug):
         debate = debate_for(request.user, slug)
-        _check_moderator(request.user, debate)
+        check_moderator(request.user, debate)
         query = DuplicatesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         pairs = duplicate_pairs(debate, **query.validated_data)
@@ -409,7 +405,7 @@ class _ModerateView(ApiView):
 
     def post(self, request, pk):
         item = _item(request.user, self.kind, pk)
-        _check_moderator(request.user, item.debate)
+        check_moderator(request.user, item.debate)
         data = validated_input(ModerateSerializer, request)
 
         if data["action"] in ("move", "merge"):
@@ -473,7 +469,7 @@ class MembershipModerateView(ApiView):
             "deliberation.view_debate", membership.debate
         ):
             raise Http404("No such member.")
-        _check_moderator(request.user, membership.debate)
+        check_moderator(request.user, membership.debate)
         data = validated_input(MemberModerateSerializer, request)
         if data["action"] == "suspend":
             if not data.get("days"):
@@ -511,9 +507,7 @@ class ModerationLogView(ListView):
         if self.schema_only():
             return ModerationAction.objects.none()
         debate = debate_for(self.request.user, self.kwargs["slug"])
-        self._moderator = self.request.user.has_perm(
-            "deliberation.moderate_debate", debate
-        )
+        self._moderator = may_moderate(self.request.user, debate)
         return moderation_log_for(self.request.user, debate)
 
     def get_serializer_context(self):

@@ -18,6 +18,7 @@ from claims.models import (
     Source,
     SourceRevision,
 )
+from deliberation import phases
 from deliberation.models import Debate
 from deliberation.selectors import tallies_for
 
@@ -232,6 +233,9 @@ class DebateSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="The theses (root claims) the requester may see.",
     )
+    phase_label = serializers.SerializerMethodField(
+        help_text='The phase as pages name it (blank phase: "No phases").'
+    )
 
     class Meta:
         model = Debate
@@ -246,11 +250,15 @@ class DebateSerializer(serializers.ModelSerializer):
             "premoderation",
             "anonymity",
             "phase",
+            "phase_label",
             "theses",
             "created",
             "updated",
         ]
         read_only_fields = fields
+
+    def get_phase_label(self, debate) -> str:
+        return phases.label(debate.phase)
 
 
 class SourceListItemSerializer(serializers.ModelSerializer):

@@ -39,6 +39,7 @@ from claims.models import Citation, Claim, ClaimRevision, Source, SourceRevision
 from deliberation import services
 from deliberation.api import serializers as s
 from deliberation.models import Debate
+from deliberation.rules import may_moderate
 from deliberation.selectors import (
     claims_shown_to,
     debate_list_for,
@@ -72,10 +73,6 @@ class Pagination(LimitOffsetPagination):
 # --- What a requester may see ---------------------------------------------------
 
 
-def _may_moderate(user, debate: Debate) -> bool:
-    return user.has_perm("deliberation.moderate_debate", debate)
-
-
 def _sources_of(debate: Debate) -> QuerySet[Source]:
     return (
         Source.objects.filter(debate=debate)
@@ -86,7 +83,7 @@ def _sources_of(debate: Debate) -> QuerySet[Source]:
 
 
 def _claim_context(request, debate: Debate) -> dict:
-    hide = debate.anonymity and not _may_moderate(request.user, debate)
+    hide = debate.anonymity and not may_moderate(request.user, debate)
     return {"request": request, "hide_authors": hide}
 
 

@@ -14,6 +14,7 @@ from deliberation.models import (
     Comment,
     Debate,
 )
+from deliberation.rules import may_moderate
 from deliberation.selectors.debates import claims_shown_to
 
 # --- Annotations and comments ---------------------------------------------------------
@@ -22,9 +23,7 @@ from deliberation.selectors.debates import claims_shown_to
 def authors_hidden_from(user, debate: Debate) -> bool:
     """In an anonymous debate only moderators see who wrote what (pages and
     API show everyone their own name)."""
-    return debate.anonymity and not user.has_perm(
-        "deliberation.moderate_debate", debate
-    )
+    return debate.anonymity and not may_moderate(user, debate)
 
 
 def annotations_shown_to(user, debate: Debate) -> QuerySet:
@@ -37,7 +36,7 @@ def annotations_shown_to(user, debate: Debate) -> QuerySet:
     annotations = Annotation.objects.filter(debate=debate, deleted_at__isnull=True)
     if user.is_authenticated:
         visibility |= Q(creator=user)
-        if user.has_perm("deliberation.moderate_debate", debate):
+        if may_moderate(user, debate):
             # Hidden ones too, but never someone else's "only me" notes.
             return annotations.filter(
                 Q(creator=user)

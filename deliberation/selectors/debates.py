@@ -21,6 +21,7 @@ from deliberation.models import (
     Debate,
     Membership,
 )
+from deliberation.rules import may_moderate
 
 
 def debate_for_viewer(*, slug: str, user) -> Debate | None:
@@ -59,7 +60,7 @@ def claims_shown_to(user, debate: Debate) -> QuerySet[Claim]:
     Moderators see everything. Others see visible claims and their own, but
     nothing under a claim they may not see (a hidden claim hides its branch)."""
     claims = Claim.objects.filter(debate=debate)
-    if not user.has_perm("deliberation.moderate_debate", debate):
+    if not may_moderate(user, debate):
         readable = Q(status=Claim.Status.VISIBLE)
         if user.is_authenticated:
             readable |= Q(author=user)
@@ -126,8 +127,12 @@ def claim_in_tree_for(user, debate: Debate, pk) -> tuple[Claim, list, list]:
             raise HiddenClaim(claim, ancestors)
         raise Http404("No such claim.")
     claim.debate = debate  # permission checks on the claim then need no query
-    # The lock rule (thread_is_open) reads this instead of querying.
+    # The lock rule (thread_is_open) and the side rule read these instead of
+    # querying.
     claim.branch_locked = any(c.locked for c in [claim, *ancestors])
+    claim.path_stances = (
+        [*(a.stance for a in ancestors[1:]), claim.stance] if ancestors else None
+    )
     return claim, theses, ancestors
 
 

@@ -1,5 +1,6 @@
 """Reads for moderators: the review queue, pending claims, the audit log."""
 
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -15,8 +16,27 @@ from deliberation.models import (
     Membership,
     ModerationAction,
 )
+from deliberation.rules import MODERATING_ROLES, may_moderate
 
 # --- Moderation ---------------------------------------------------------------
+
+# An item hidden by flags alone (``debate.auto_hide_flags``, no moderator has
+# acted yet) keeps this reason; readers are told so, not "by a moderator".
+AUTO_HIDE_REASON = "hidden pending review after {flags} flags"
+_AUTO_HIDDEN = re.compile(AUTO_HIDE_REASON.replace("{flags}", r"(\d+)"))
+
+
+def hidden_notice(reason: str) -> str:
+    """What readers see where a hidden claim, annotation or comment was."""
+    automatic = _AUTO_HIDDEN.fullmatch(reason or "")
+    if automatic:
+        flags = int(automatic[1])
+        return (
+            f"Hidden automatically after {flags} report{'s' if flags != 1 else ''}, "
+            "awaiting a moderator."
+        )
+    return f"Hidden by a moderator: {reason or 'no reason given'}"
+
 
 MODERATOR_FLAG_WEIGHT = 2.0
 
@@ -95,7 +115,7 @@ def moderation_queue(debate: Debate) -> list[QueueItem]:
     moderators = set(
         Membership.objects.filter(
             debate=debate,
-            role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR],
+            role__in=MODERATING_ROLES,
         ).values_list("user_id", flat=True)
     )
     if debate.owner_id:
@@ -154,7 +174,7 @@ def moderation_log_for(user, debate: Debate) -> QuerySet[ModerationAction]:
     rows = ModerationAction.objects.filter(debate=debate).select_related(
         "actor", "subject", "claim", "annotation", "comment", "membership__user"
     )
-    if user.has_perm("deliberation.moderate_debate", debate):
+    if may_moderate(user, debate):
         return rows.order_by("-pk")
     if not user.is_authenticated:
         return rows.none()

@@ -11,7 +11,6 @@ from django.utils import timezone
 from claims import services as claim_services
 from claims.markdown import render_markdown
 from claims.models import Annotation, Claim, Source
-from deliberation import phases
 from deliberation.events import publish_on_commit
 from deliberation.models import Comment, CommentRevision, Debate, Notification
 from deliberation.selectors import (
@@ -72,13 +71,7 @@ def annotation_add(
     """A person annotates a passage of a source or of a claim they can see,
     joining the debate if needed. Published live only when everyone in the
     debate may see it."""
-    check_perm(
-        user,
-        "deliberation.annotate",
-        debate,
-        "You may not annotate here.",
-        feature=phases.ANNOTATE,
-    )
+    check_perm(user, "deliberation.annotate", debate)
     _check_claim_visible(user, debate, claim, "claim")
     _check_claim_visible(user, debate, evidence_claim, "evidence_claim")
     membership_ensure(debate=debate, user=user)
@@ -211,21 +204,10 @@ def comment_add(
     if (claim is None) == (annotation is None):
         raise ValidationError("Comment on exactly one claim or one annotation.")
     debate = (claim or annotation).debate
-    check_perm(
-        user,
-        "deliberation.comment",
-        debate,
-        "You may not comment here.",
-        feature=phases.COMMENT,
-    )
     if claim is not None:
-        check_perm(
-            user,
-            "deliberation.comment_on_claim",
-            claim,
-            "This thread is locked.",
-            feature=phases.COMMENT,
-        )
+        check_perm(user, "deliberation.comment_on_claim", claim)
+    else:
+        check_perm(user, "deliberation.comment", debate)
     body = _clean_comment(body, alignment)
     if annotation is not None and annotation.is_deleted:
         raise ValidationError("This annotation was deleted.")

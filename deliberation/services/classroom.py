@@ -20,7 +20,7 @@ from deliberation.events import publish_on_commit
 from deliberation.invitations import CODE_ALPHABET
 from deliberation.models import Debate, Membership, ModerationAction, ScheduledPhase
 from deliberation.selectors.interchange import debate_document_for
-from deliberation.services.common import check_perm
+from deliberation.services.common import check_moderator
 from deliberation.services.debates import debate_create
 from deliberation.services.membership import (
     debate_locked,
@@ -36,11 +36,8 @@ PARTICIPANTS = (Membership.Role.PARTICIPANT, Membership.Role.SUGGESTER)
 
 
 def _check_teacher(user, debate: Debate) -> None:
-    check_perm(
-        user,
-        "deliberation.moderate_debate",
-        debate,
-        "Only the teacher or a moderator of this debate may do this.",
+    check_moderator(
+        user, debate, "Only the teacher or a moderator of this debate may do this."
     )
 
 
@@ -336,8 +333,9 @@ def _publish_phase(debate: Debate, *, upcoming: ScheduledPhase | None) -> None:
         event="phase.changed",
         payload={
             "phase": debate.phase,
-            "label": Debate.Phase(debate.phase).label,
-            "next_label": upcoming.get_phase_display() if upcoming else "",
+            "label": phases.label(debate.phase),
+            "hint": phases.hint(debate.phase),
+            "next_label": phases.label(upcoming.phase) if upcoming else "",
             "next_at": upcoming.starts_at.isoformat() if upcoming else "",
         },
     )

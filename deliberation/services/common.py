@@ -2,21 +2,27 @@
 
 from django.core.exceptions import PermissionDenied
 
-from claims import tree
-from claims.models import Claim
-from deliberation import phases
 from deliberation.models import Debate, Membership
-from deliberation.rules import cached_membership, remember_membership
+from deliberation.rules import cached_membership, refused, remember_membership
 
 
-def check_perm(user, perm: str, obj, message: str, *, feature: str = "") -> None:
-    """Raise PermissionDenied(message) unless ``user`` has ``perm`` on ``obj``.
-    When the debate's phase holds back ``feature``, that is the reason given."""
-    if not user.has_perm(perm, obj):
-        debate = obj if isinstance(obj, Debate) else getattr(obj, "debate", None)
-        if feature and debate is not None and not phases.allows(debate.phase, feature):
-            raise PermissionDenied(phases.NOT_NOW[feature])
-        raise PermissionDenied(message)
+def check_perm(user, perm: str, obj, message: str = "", *, stance=None) -> None:
+    """Raise PermissionDenied unless ``user`` has ``perm`` on ``obj`` (with
+    ``stance``: may add such a claim), with the rules' reason for the person
+    (``rules.refusal``). ``message`` names the act when the reason is only
+    who may do it ("Only the owner may erase the class")."""
+    found = refused(user, perm, obj, stance=stance)
+    if found is not None:
+        check, reason = found
+        if message and (check is None or check.role):
+            reason = message
+        raise PermissionDenied(reason)
+
+
+def check_moderator(user, debate: Debate, message: str = "") -> None:
+    """The one moderator gate of acts, pages and the API: PermissionDenied
+    unless ``user`` moderates ``debate`` (``rules.may_moderate``)."""
+    check_perm(user, "deliberation.moderate_debate", debate, message)
 
 
 def membership_ensure(*, debate: Debate | int, user) -> Membership:
@@ -31,33 +37,3 @@ def membership_ensure(*, debate: Debate | int, user) -> Membership:
         )
         remember_membership(user, membership)
     return membership
-
-
-def check_claim_phase(*, user, parent: Claim, stance: str) -> None:
-    """Raise PermissionDenied with the reason when the debate's phase and the
-    person's side forbid a ``stance`` claim under ``parent`` (opening: for
-    your side under a thesis; rebuttal: a con against the other side).
-    Teachers and moderators are never held."""
-    debate = parent.debate
-    if debate.phase not in (phases.OPENING, phases.REBUTTAL):
-        return
-    if user.has_perm("deliberation.moderate_debate", debate):
-        return
-    membership = cached_membership(user, debate.pk)
-    parent_stances = None
-    if parent.depth > 1:
-        above = tree.ancestor_paths(parent.path)[1:]  # the thesis has no stance
-        parent_stances = [
-            *Claim.objects.filter(debate=debate, path__in=above)
-            .order_by("depth")
-            .values_list("stance", flat=True),
-            parent.stance,
-        ]
-    problem = phases.claim_rule_broken(
-        phase=debate.phase,
-        side=membership.side if membership else "",
-        parent_stances=parent_stances,
-        stance=stance,
-    )
-    if problem:
-        raise PermissionDenied(problem)

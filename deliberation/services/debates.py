@@ -9,14 +9,10 @@ from django.utils.text import slugify
 from claims import services as claim_services
 from claims.formats.document import DebateDocument
 from claims.models import Citation, Claim, Source
-from deliberation import outbox, phases
+from deliberation import outbox
 from deliberation.events import publish_on_commit
 from deliberation.models import Debate, Membership, Notification
-from deliberation.services.common import (
-    check_claim_phase,
-    check_perm,
-    membership_ensure,
-)
+from deliberation.services.common import check_perm, membership_ensure
 from deliberation.services.membership import invitation_assign
 from deliberation.services.notifications import excerpt, notify, notify_moderators
 from deliberation.tasks import reanchor_claim, reanchor_source
@@ -94,25 +90,13 @@ def claim_contribute(
 
     Suggesters' claims, and everyone's under pre-moderation, wait as pending."""
     debate = parent.debate
-    check_perm(
-        user,
-        "deliberation.add_claim",
-        debate,
-        "You may not add claims here.",
-        feature=phases.CLAIM,
-    )
-    if parent.status != Claim.Status.VISIBLE:
+    if parent.status != Claim.Status.VISIBLE:  # bad input (400), as before
         raise ValidationError(
             {"parent": "Claims can only be added under visible claims."}
         )
-    check_perm(
-        user,
-        "deliberation.add_claim_under",
-        parent,
-        "This thread is locked.",
-        feature=phases.CLAIM,
-    )
-    check_claim_phase(user=user, parent=parent, stance=stance)
+    # One check, in the rules' order: who, the thread, the phase, the side
+    # rule for this stance.
+    check_perm(user, "deliberation.add_claim_under", parent, stance=stance)
     membership = membership_ensure(debate=debate, user=user)
     waits = debate.premoderation or membership.role == Membership.Role.SUGGESTER
     claim = claim_services.claim_create(

@@ -30,7 +30,8 @@ from deliberation.models import (
     Vote,
 )
 from deliberation.selectors import claims_are_public
-from deliberation.services.common import check_perm, membership_ensure
+from deliberation.selectors.moderation import AUTO_HIDE_REASON
+from deliberation.services.common import check_moderator, check_perm, membership_ensure
 from deliberation.services.notifications import excerpt, notify, notify_moderators
 
 Action = ModerationAction.Action
@@ -41,7 +42,6 @@ JUSTIFICATION_MIN = 15
 FLAG_NOTE_MAX = 1000
 REPLY_MAX = 2000
 SUSPENSION_MAX = timedelta(days=366)
-NOT_A_MODERATOR = "Only the debate's moderators may do this."
 
 
 # --- Helpers --------------------------------------------------------------------------
@@ -142,10 +142,6 @@ def _clean_reason(reason: str, *, required: bool, minimum: int = 1) -> str:
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": f"At most {REASON_MAX} characters."})
     return reason
-
-
-def _check_moderator(user, debate: Debate) -> None:
-    check_perm(user, "deliberation.moderate_debate", debate, NOT_A_MODERATOR)
 
 
 def item_url(item: Item) -> str:
@@ -286,7 +282,7 @@ def _maybe_auto_hide(item: Item, *, debate: Debate) -> None:
     if flaggers < threshold:
         return
     before = _state(item)
-    _set_hidden(item, reason=f"hidden pending review after {flaggers} flags")
+    _set_hidden(item, reason=AUTO_HIDE_REASON.format(flags=flaggers))
     _audit(
         actor=None,
         debate_id=debate.pk,
@@ -330,7 +326,7 @@ def flags_dismiss(*, user, item: Item, reason: str = "") -> ModerationAction:
     """A moderator closes the item's open flags as unfounded; an item that the
     flags had hidden is shown again. Two moderators at once: the second finds
     nothing open and gets a ValidationError (one resolution, one audit row)."""
-    _check_moderator(user, item.debate)
+    check_moderator(user, item.debate)
     reason = _clean_reason(reason, required=False)
     item = _locked(item)
     before = _state(item)
@@ -386,7 +382,7 @@ def item_hide(*, user, item: Item, reason: str) -> ModerationAction:
     """A moderator hides a claim, annotation or comment. ``reason`` is public:
     readers see "hidden by a moderator: <reason>" where the item was; the text
     stays for moderators and the author. Upholds the item's open flags."""
-    _check_moderator(user, item.debate)
+    check_moderator(user, item.debate)
     reason = _clean_reason(reason, required=True)
     item = _locked(item)
     if isinstance(item, Claim) and item.status not in (
@@ -421,7 +417,7 @@ def item_hide(*, user, item: Item, reason: str) -> ModerationAction:
 @transaction.atomic
 def item_restore(*, user, item: Item, reason: str = "") -> ModerationAction:
     """A moderator shows a hidden item again; its open flags are dismissed."""
-    _check_moderator(user, item.debate)
+    check_moderator(user, item.debate)
     reason = _clean_reason(reason, required=False)
     item = _locked(item)
     if not _is_hidden(item):
@@ -449,7 +445,7 @@ def item_restore(*, user, item: Item, reason: str = "") -> ModerationAction:
 @transaction.atomic
 def claim_approve(*, user, claim: Claim, reason: str = "") -> ModerationAction:
     """A moderator publishes a pending contribution (pre-moderation)."""
-    _check_moderator(user, claim.debate)
+    check_moderator(user, claim.debate)
     claim = _locked(claim)
     if claim.status != Claim.Status.PENDING:
         raise ValidationError("Only a pending claim can be approved.")
@@ -499,7 +495,7 @@ def claim_moderator_edit(
 ) -> ModerationAction:
     """A moderator rewrites a claim with a note shown on the claim ("edited
     by a moderator: <note>"); the earlier text is kept as a revision."""
-    _check_moderator(user, claim.debate)
+    check_moderator(user, claim.debate)
     note = _clean_reason(note, required=True)
     claim = _locked(claim)
     before = _state(claim)
@@ -569,7 +565,7 @@ def claim_set_pinned(
 
 
 def _set_flag(*, user, claim, field, value, action, reason) -> ModerationAction:
-    _check_moderator(user, claim.debate)
+    check_moderator(user, claim.debate)
     reason = _clean_reason(reason, required=False)
     claim = _locked(claim)
     if getattr(claim, field) == value:
@@ -605,7 +601,7 @@ def claim_move(
 ) -> ModerationAction:
     """Move a pro or con (and its branch) under another claim of the debate,
     never under itself or its own descendants. Its stance is kept."""
-    _check_moderator(user, claim.debate)
+    check_moderator(user, claim.debate)
     reason = _clean_reason(reason, required=False)
     claim, new_parent = claim_services.claims_lock(claim, new_parent)
     before = _state(claim)
@@ -645,7 +641,7 @@ def claims_merge(
     they vote on (see services.voting), so a vote racing the merge either lands
     before it (and is moved) or after it (and follows the link): none is lost.
     """
-    _check_moderator(user, duplicate.debate)
+    check_moderator(user, duplicate.debate)
     reason = _clean_reason(reason, required=False)
     duplicate, kept = claim_services.claims_lock(duplicate, kept)
     before = _state(duplicate)
@@ -688,7 +684,7 @@ def claims_merge(
 
 def _check_may_act_on(user, membership: Membership) -> Membership:
     debate = membership.debate
-    _check_moderator(user, debate)
+    check_moderator(user, debate)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.user_id == user.pk:
         raise ValidationError("You cannot act on your own membership.")

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from deliberation.models import Debate, Membership, Notification
+from deliberation.rules import MODERATING_ROLES
 
 TEXT_MAX = 300
 
@@ -65,7 +66,7 @@ def notify_moderators(*, debate: Debate, text: str, url: str = "", exclude=()):
         m.user
         for m in Membership.objects.filter(
             debate=debate,
-            role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR],
+            role__in=MODERATING_ROLES,
         ).select_related("user")
         if m.user_id not in excluded
     ]

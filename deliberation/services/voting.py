@@ -10,7 +10,6 @@ from django.utils import timezone
 from claims.models import Claim
 from deliberation.events import publish
 from deliberation.models import Impact, Vote
-from deliberation.phases import VOTE
 from deliberation.rules import cached_membership, membership_is_cached
 from deliberation.selectors import (
     claim_for_voting,
@@ -20,8 +19,6 @@ from deliberation.selectors import (
 )
 from deliberation.services.analysis import analysis_mark, analysis_request_after_votes
 from deliberation.services.common import check_perm, membership_ensure
-
-VOTE_DENIED = "You may not vote on this claim."
 
 
 def _voted_claim(user, claim: Claim) -> Claim:
@@ -39,7 +36,7 @@ def _voted_claim(user, claim: Claim) -> Claim:
 
 
 def _check_may_vote(user, claim: Claim, *, join: bool = True) -> None:
-    check_perm(user, "deliberation.vote_claim", claim, VOTE_DENIED, feature=VOTE)
+    check_perm(user, "deliberation.vote_claim", claim)
     if join:
         membership_ensure(debate=claim.debate_id, user=user)
 

@@ -1,6 +1,8 @@
 from django import template
 
-from deliberation.models import Debate, Membership
+from deliberation import phases
+from deliberation.models import Membership
+from deliberation.rules import cached_membership, may_moderate
 
 register = template.Library()
 
@@ -14,12 +16,12 @@ def side_label(side: str) -> str:
 
 @register.filter
 def moderated_by(debate, user) -> bool:
-    return bool(user) and user.has_perm("deliberation.moderate_debate", debate)
+    return bool(user) and may_moderate(user, debate)
 
 
 @register.filter
 def phase_label(phase: str) -> str:
-    return Debate.Phase(phase).label if phase in Debate.Phase.values else phase
+    return phases.label(phase)
 
 
 def _names(request, debate_id: int) -> dict[int, tuple[str, str]]:
@@ -55,21 +57,10 @@ def display_name(context, person) -> str:
     return pseudonym or person.username
 
 
-PHASE_HINTS = {
-    "prepare": "Read the sources and annotate them.",
-    "opening": "Add claims for your side, straight under a thesis.",
-    "rebuttal": "Answer the other side's claims with cons.",
-    "voting": "Vote on the claims.",
-    "reflection": "Comment on the arguments.",
-    "closed": "The debate is closed: read only.",
-}
-
-
 @register.inclusion_tag("includes/phase_banner.html", takes_context=True)
 def phase_banner(context, debate):
     """The phase, what it asks of a pupil, their side, and the countdown to a
     scheduled next phase (classroom debates only; one query for the schedule)."""
-    from deliberation.rules import cached_membership
     from deliberation.services.classroom import next_scheduled
 
     if not debate.phase:
@@ -81,7 +72,8 @@ def phase_banner(context, debate):
     return {
         "show": True,
         "debate": debate,
-        "hint": PHASE_HINTS.get(debate.phase, ""),
+        "label": phases.label(debate.phase),
+        "hint": phases.hint(debate.phase),
         "side": membership.side if membership else "",
         "team": membership.team if membership else "",
         "upcoming": next_scheduled(debate),

@@ -2,7 +2,9 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 
+from deliberation import rules
 from deliberation.selectors import suggestion_min_score
+from deliberation.selectors.moderation import hidden_notice as notice_for
 
 register = template.Library()
 
@@ -22,3 +24,21 @@ def similar_hint(debate, box: str, exclude=None):
         box,
         exclude or "",
     )
+
+
+@register.simple_tag(takes_context=True)
+def refusal(context, perm: str, obj) -> str:
+    """Why the viewer may not do ``perm`` on ``obj`` ("" when they may), from
+    the permission rules: ``{% refusal "deliberation.add_claim_under" claim
+    as why %}``. Templates show this or the form; they never re-derive it."""
+    user = context.get("user")
+    if user is None:
+        return ""
+    return rules.refusal(user, perm, obj) or ""
+
+
+@register.filter
+def hidden_notice(item) -> str:
+    """What readers see where a hidden item was: a moderator's public reason,
+    or that flags hid it automatically and a moderator has yet to look."""
+    return notice_for(item.hidden_reason)

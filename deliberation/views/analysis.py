@@ -6,12 +6,12 @@ import math
 
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from deliberation.analysis.sides import compare_with_sides
 from deliberation.models import Snapshot
+from deliberation.rules import may_moderate
 from deliberation.selectors import claims_shown_to
 from deliberation.selectors.classroom import member_sides
 from deliberation.selectors.debates import debate_for
@@ -20,6 +20,7 @@ from deliberation.services.analysis import (
     latest_snapshot,
     participant_labels,
 )
+from deliberation.services.common import check_moderator
 
 # Colour and shape per group: the map never relies on colour alone.
 MARKS = [
@@ -302,7 +303,7 @@ def analysis(request, slug):
         "snapshot": done,
         "in_progress": latest is not None
         and latest.status in (Snapshot.Status.QUEUED, Snapshot.Status.RUNNING),
-        "can_run": request.user.has_perm("deliberation.moderate_debate", debate),
+        "can_run": may_moderate(request.user, debate),
     }
     if done is not None:
         context.update(analysis_context(debate, done))
@@ -312,8 +313,9 @@ def analysis(request, slug):
 @require_POST
 def analysis_run(request, slug):
     debate = debate_for(request.user, slug)
-    if not request.user.has_perm("deliberation.moderate_debate", debate):
-        raise PermissionDenied("Only facilitators and moderators may run the analysis.")
+    check_moderator(
+        request.user, debate, "Only facilitators and moderators may run the analysis."
+    )
     analysis_start(debate=debate)
     messages.success(request, "The analysis is queued; this page follows its progress.")
     return redirect("debate_analysis", slug=debate.slug)

@@ -24,6 +24,7 @@ from claims.models import Annotation, Claim, Source
 from deliberation import services
 from deliberation.forms import AnnotationEditForm, AnnotationForm, CommentForm
 from deliberation.models import Comment, Debate
+from deliberation.rules import may_moderate, refusal
 from deliberation.selectors import (
     annotations_shown_to,
     authors_hidden_from,
@@ -129,9 +130,15 @@ def source_page_context(request, debate: Debate, source: Source, *, form=None) -
         "annotate_url": reverse(
             "source_annotate", kwargs={"slug": debate.slug, "key": source.key}
         ),
-        "can_annotate": request.user.has_perm("deliberation.annotate", debate),
+        **_annotate_context(request.user, debate),
         "hide_authors": authors_hidden_from(request.user, debate),
     }
+
+
+def _annotate_context(user, debate: Debate) -> dict:
+    """The annotate form or, from the rules, why not."""
+    reason = refusal(user, "deliberation.annotate", debate)
+    return {"can_annotate": reason is None, "annotate_refusal": reason or ""}
 
 
 # --- The claim page (evidence, notes on its text, its discussion) -------------------
@@ -158,7 +165,7 @@ def claim_discussion_context(request, debate: Debate, focus: Claim) -> dict:
         "annotate_url": reverse(
             "claim_annotate", kwargs={"slug": debate.slug, "pk": focus.pk}
         ),
-        "can_annotate": user.has_perm("deliberation.annotate", debate),
+        **_annotate_context(user, debate),
         **_thread_context(
             request,
             debate,
@@ -183,7 +190,7 @@ def _thread_context(
     request, debate: Debate, comments, *, action: str, claim=None
 ) -> dict:
     user = request.user
-    can_moderate = user.has_perm("deliberation.moderate_debate", debate)
+    can_moderate = may_moderate(user, debate)
     for comment in comments:
         comment.debate = debate  # the permission checks below need no query
         comment.can_change = (
@@ -193,15 +200,19 @@ def _thread_context(
         )
         # Hidden: readers see the public reason in its place, not the text.
         comment.masked = comment.is_hidden and not can_moderate
-    can_comment = user.has_perm("deliberation.comment", debate)
-    if claim is not None and can_comment:
-        can_comment = user.has_perm("deliberation.comment_on_claim", claim)
+    # Why not, from the rules: the template shows this or the form.
+    comment_refusal = (
+        refusal(user, "deliberation.comment_on_claim", claim)
+        if claim is not None
+        else refusal(user, "deliberation.comment", debate)
+    )
     return {
         "thread": thread_of(comments),
         "comment_count": len(comments),
         "comment_form": CommentForm(),
         "comment_action": action,
-        "can_comment": can_comment,
+        "can_comment": comment_refusal is None,
+        "comment_refusal": comment_refusal or "",
         "can_moderate": can_moderate,
         "reply_to": _int(request.GET.get("reply")),
         "max_depth": Comment.MAX_DEPTH,
@@ -247,6 +258,7 @@ def _find_claim(request, debate: Debate, value: str, field_name: str) -> Claim:
 
 def _annotate(request, debate: Debate, *, source=None, claim=None):
     form = AnnotationForm(request.POST)
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         common = {
@@ -283,10 +295,15 @@ def _annotate(request, debate: Debate, *, source=None, claim=None):
                 )
         except ValidationError as exc:
             _add_service_errors(form, exc)
+        except PermissionDenied as exc:  # the rule's reason; what was typed stays
+            form.add_error(None, str(exc))
+            status = 403
         else:
             messages.success(request, "Your annotation was added.")
             return redirect(highlight_url(annotation, debate))
-    return _annotate_page(request, debate, form, source=source, claim=claim, status=400)
+    return _annotate_page(
+        request, debate, form, source=source, claim=claim, status=status
+    )
 
 
 def _add_service_errors(form, exc: ValidationError) -> None:
@@ -345,8 +362,9 @@ def _annotate_page(request, debate, form, *, source=None, claim=None, status=200
 
 
 def _blank_annotate_form(request, debate) -> AnnotationForm:
-    if not request.user.has_perm("deliberation.annotate", debate):
-        raise PermissionDenied("You may not annotate here.")
+    reason = refusal(request.user, "deliberation.annotate", debate)
+    if reason:
+        raise PermissionDenied(reason)
     return AnnotationForm(initial={"quote": request.GET.get("quote", "")})
 
 
@@ -432,6 +450,7 @@ def annotation_delete(request, slug, pk):
 
 def _comment_post(request, debate: Debate, *, claim=None, annotation=None, back: str):
     form = CommentForm(request.POST)
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         parent = None
@@ -454,6 +473,11 @@ def _comment_post(request, debate: Debate, *, claim=None, annotation=None, back:
             )
         except ValidationError as exc:
             add_errors(form, exc)
+        except PermissionDenied as exc:
+            # Refused (a locked thread, the phase, a suspension...): the text
+            # comes back with the rule's reason, not a 403 page.
+            form.add_error(None, str(exc))
+            status = 403
         else:
             messages.success(request, "Your comment was added.")
             return redirect(f"{back}#comment-{comment.pk}")
@@ -461,7 +485,7 @@ def _comment_post(request, debate: Debate, *, claim=None, annotation=None, back:
         request,
         "deliberation/comment_form.html",
         {"debate": debate, "form": form, "action": request.path, "back": back},
-        status=400,
+        status=status,
     )
 
 
@@ -537,8 +561,8 @@ def comment_delete(request, slug, pk):
 def comment_history(request, slug, pk):
     debate = debate_for(request.user, slug)
     comment = comment_for(request.user, pk, debate=debate)
-    if (comment.is_deleted or comment.is_hidden) and not request.user.has_perm(
-        "deliberation.moderate_debate", debate
+    if (comment.is_deleted or comment.is_hidden) and not may_moderate(
+        request.user, debate
     ):
         raise Http404("No such comment.")
     revisions = comment.revisions.select_related("author").order_by("-number")

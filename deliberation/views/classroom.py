@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,18 +28,19 @@ from deliberation.forms import (
 from deliberation.models import Debate
 from deliberation.selectors.classroom import class_dashboard
 from deliberation.selectors.debates import debate_for
+from deliberation.services.common import check_moderator
 from deliberation.services.membership import debate_by_code
 from deliberation.views.common import add_errors
 
-PHASE_CHOICES = [(p, Debate.Phase(p).label) for p in phases.ORDER]
 # Guest accounts log in without a password: name the backend explicitly.
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _teacher_debate(request, slug) -> Debate:
     debate = debate_for(request.user, slug)
-    if not request.user.has_perm("deliberation.moderate_debate", debate):
-        raise PermissionDenied("Only the teacher or a moderator may open this page.")
+    check_moderator(
+        request.user, debate, "Only the teacher or a moderator may open this page."
+    )
     return debate
 
 
@@ -126,7 +127,7 @@ def _dashboard_context(request, debate):
     return {
         "debate": debate,
         "board": class_dashboard(debate),
-        "phase_choices": PHASE_CHOICES,
+        "phase_choices": phases.choices(),
         "next_phase": phases.next_phase(debate.phase),
     }
 
@@ -142,7 +143,7 @@ def dashboard(request, slug):
         balance_form=SidesBalanceForm(),
         roster_form=RosterForm(),
         joining_form=JoiningForm(initial={"joining_open": debate.joining_open}),
-        schedule_form=ScheduleForm(phase_choices=PHASE_CHOICES),
+        schedule_form=ScheduleForm(phase_choices=phases.choices()),
         copies=list(debate.group_copies.order_by("team")),
         time_zone=settings.TIME_ZONE,
     )
@@ -187,7 +188,7 @@ def phase_change(request, slug):
         _report(request, exc)
     else:
         debate.refresh_from_db()
-        messages.success(request, f"Phase: {debate.get_phase_display()}.")
+        messages.success(request, f"Phase: {phases.label(debate.phase)}.")
     return _back(slug, "#phases")
 
 
@@ -195,7 +196,7 @@ def phase_change(request, slug):
 @login_required
 def phase_schedule(request, slug):
     debate = _teacher_debate(request, slug)
-    form = ScheduleForm(request.POST, phase_choices=PHASE_CHOICES)
+    form = ScheduleForm(request.POST, phase_choices=phases.choices())
     if form.is_valid():
         entries = [(p, when) for p, when in form.cleaned_data.items() if when]
         try:

@@ -13,9 +13,10 @@ from django_ratelimit.decorators import ratelimit
 
 from claims import selectors as claim_selectors
 from claims.models import Claim, Source
-from deliberation import services
+from deliberation import phases, services
 from deliberation.forms import ClaimAddForm, ClaimEditForm
 from deliberation.models import Debate, Impact
+from deliberation.rules import allowed_stances, may_moderate, refusal
 from deliberation.selectors import (
     authors_hidden_from,
     debate_list_for,
@@ -48,6 +49,7 @@ def debate_detail(request, slug):
     focus = claim_selectors.claim_for_page(debate, theses[0].pk)
     focus.debate = debate
     focus.branch_locked = focus.locked  # a thesis has no ancestors
+    focus.path_stances = None
     return _render_map(request, debate, focus, theses=theses, ancestors=[])
 
 
@@ -105,7 +107,11 @@ def _render_map(
         voters=perspective.voters,
         user=request.user,
     )
-    can_moderate = request.user.has_perm("deliberation.moderate_debate", debate)
+    can_moderate = may_moderate(request.user, debate)
+    form = form or ClaimAddForm()
+    # Only what the phase and the side allow; all of them when none is left
+    # and the form comes back only to keep what was typed.
+    form.offer(allowed_stances(request.user, focus) or phases.STANCES)
     for claim in [focus, *children]:
         claim.tally = tallies[claim.link_to_id or claim.pk]
         # A hidden child shows only the moderator's public reason to readers
@@ -125,13 +131,12 @@ def _render_map(
         "perspectives": perspectives_of(debate=debate, user=request.user),
         "outline": outline,
         "number": claim_selectors.number_of(outline, focus),
-        "can_add": request.user.has_perm("deliberation.add_claim_under", focus),
         "can_flag": request.user.has_perm("deliberation.flag", focus),
         "can_moderate": can_moderate,
         "can_edit": request.user.has_perm("deliberation.change_claim", focus),
         "can_vote": request.user.has_perm("deliberation.vote_claim", focus),
         "impact_choices": Impact.SCALE,
-        "form": form or ClaimAddForm(),
+        "form": form,
         "near_duplicates": near_duplicates,
     }
     context.update(annotation_views.claim_discussion_context(request, debate, focus))
@@ -152,8 +157,25 @@ def claim_add(request, slug, pk):
     debate = debate_for(request.user, slug)
     parent, theses, ancestors = claim_in_tree_for(request.user, debate, pk)
     form = ClaimAddForm(request.POST)
+    status = 400
     if form.is_valid():
         data = dict(form.cleaned_data)
+        # Refused (the phase, the side, a suspension, a lock...): the form
+        # comes back with what was typed and the rule's reason, not a 403 page.
+        reason = refusal(
+            request.user, "deliberation.add_claim_under", parent, stance=data["stance"]
+        )
+        if reason:
+            form.add_error(None, reason)
+            return _render_map(
+                request,
+                debate,
+                parent,
+                theses=theses,
+                ancestors=ancestors,
+                form=form,
+                status=403,
+            )
         near = []
         if not data.pop("similar_seen"):
             near = [
@@ -180,6 +202,9 @@ def claim_add(request, slug, pk):
             claim = services.claim_contribute(user=request.user, parent=parent, **data)
         except ValidationError as exc:
             add_errors(form, exc)
+        except PermissionDenied as exc:  # the rules changed since the check above
+            form.add_error(None, str(exc))
+            status = 403
         else:
             if claim.status == Claim.Status.PENDING:
                 messages.info(
@@ -195,7 +220,7 @@ def claim_add(request, slug, pk):
         theses=theses,
         ancestors=ancestors,
         form=form,
-        status=400,
+        status=status,
     )
 
 

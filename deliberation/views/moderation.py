@@ -25,6 +25,7 @@ from deliberation.forms import (
     ModerateForm,
 )
 from deliberation.models import Flag, Membership, Notification
+from deliberation.rules import may_moderate
 from deliberation.selectors import (
     duplicate_pairs,
     flags_on_items_of,
@@ -35,6 +36,7 @@ from deliberation.selectors import (
 )
 from deliberation.selectors.annotations import annotation_for, comment_for
 from deliberation.selectors.debates import PAGE, claim_for, debate_for
+from deliberation.services.common import check_moderator
 from deliberation.views.common import add_errors, annotation_url, claim_url, comment_url
 
 KINDS = ("claims", "annotations", "comments")
@@ -57,11 +59,6 @@ def _item_url(debate, item) -> str:
     if hasattr(item, "creator_id"):
         return annotation_url(item, debate)
     return comment_url(item, debate) + f"#comment-{item.pk}"
-
-
-def _check_moderator(request, debate) -> None:
-    if not request.user.has_perm("deliberation.moderate_debate", debate):
-        raise PermissionDenied("Only the debate's moderators may see this.")
 
 
 def _errors(exc: ValidationError) -> str:
@@ -138,7 +135,7 @@ def flag_reply(request, slug, pk):
 @login_required
 def queue(request, slug):
     debate = debate_for(request.user, slug)
-    _check_moderator(request, debate)
+    check_moderator(request.user, debate)
     return render(
         request,
         "deliberation/moderation_queue.html",
@@ -156,7 +153,7 @@ def duplicates(request, slug):
     """Likely duplicate pairs of visible claims, each with the merges the
     moderator may choose (posted to item_moderate, action merge)."""
     debate = debate_for(request.user, slug)
-    _check_moderator(request, debate)
+    check_moderator(request.user, debate)
     return render(
         request,
         "deliberation/moderation_duplicates.html",
@@ -172,7 +169,7 @@ def duplicates(request, slug):
 def item_moderate(request, slug, kind, pk):
     """GET: the actions a moderator can take on the item; POST: take one."""
     debate = debate_for(request.user, slug)
-    _check_moderator(request, debate)
+    check_moderator(request.user, debate)
     item = _item_or_404(request, debate, kind, pk)
     form = ModerateForm(
         request.POST or None,
@@ -218,7 +215,7 @@ def _reloaded(item):
 @login_required
 def members(request, slug):
     debate = debate_for(request.user, slug)
-    _check_moderator(request, debate)
+    check_moderator(request.user, debate)
     rows = (
         Membership.objects.filter(debate=debate)
         .select_related("user")
@@ -236,7 +233,7 @@ def members(request, slug):
 @login_required
 def member_moderate(request, slug, pk):
     debate = debate_for(request.user, slug)
-    _check_moderator(request, debate)
+    check_moderator(request.user, debate)
     membership = get_object_or_404(Membership, debate=debate, pk=pk)
     membership.debate = debate
     form = MemberModerateForm(request.POST)
@@ -291,9 +288,7 @@ def moderation_log(request, slug):
         {
             "debate": debate,
             "page": page,
-            "is_moderator": request.user.has_perm(
-                "deliberation.moderate_debate", debate
-            ),
+            "is_moderator": may_moderate(request.user, debate),
         },
     )
 

@@ -17,6 +17,7 @@ from deliberation.pdf import PDFUnavailable, html_to_pdf
 from deliberation.selectors import contributions, results
 from deliberation.selectors.debates import debate_for
 from deliberation.services import privacy
+from deliberation.services.common import check_moderator
 from deliberation.templatetags.classroom_tags import side_label
 from deliberation.views.analysis import analysis_context
 
@@ -25,8 +26,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def _moderated(request, slug):
     debate = debate_for(request.user, slug)
-    if not request.user.has_perm("deliberation.moderate_debate", debate):
-        raise PermissionDenied("Only the debate's owner and moderators may see this.")
+    check_moderator(
+        request.user, debate, "Only the debate's owner and moderators may see this."
+    )
     return debate
 
 

@@ -3,7 +3,7 @@ and guided voting, one unvoted claim at a time."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -42,13 +42,18 @@ def _done(request, claim: Claim, voted: Claim):
     return redirect(f"{target.split('#')[0]}#claim-{claim.pk}")
 
 
-def _refused(request, claim, exc: ValidationError):
-    message = " ".join(m for ms in exc.message_dict.values() for m in ms)
+def _refused(request, claim, exc: ValidationError | PermissionDenied):
+    """Bad input (400) or the rules' reason for refusing this person (403),
+    as JSON for the page's script or as a page with the way back."""
+    if isinstance(exc, PermissionDenied):
+        message, status, page = str(exc), 403, "403.html"
+    else:
+        message = " ".join(m for ms in exc.message_dict.values() for m in ms)
+        status, page = 400, "400.html"
     if _wants_json(request):
-        return JsonResponse({"error": message}, status=400)
-    return render(
-        request, "400.html", {"message": message, "back": claim_url(claim)}, status=400
-    )
+        return JsonResponse({"error": message}, status=status)
+    context = {"message": message, "exception": message, "back": claim_url(claim)}
+    return render(request, page, context, status=status)
 
 
 def _vote_rate(group, request):
@@ -67,7 +72,7 @@ def claim_vote(request, slug, pk):
             voted = services.vote_cast(user=request.user, claim=claim, stance=stance)
         else:
             voted = services.vote_withdraw(user=request.user, claim=claim)
-    except ValidationError as exc:
+    except (ValidationError, PermissionDenied) as exc:
         return _refused(request, claim, exc)
     return _done(request, claim, voted)
 
@@ -85,7 +90,7 @@ def claim_impact(request, slug, pk):
         else:
             value = int(raw) if raw.isdigit() else raw
             voted = services.impact_set(user=request.user, claim=claim, value=value)
-    except ValidationError as exc:
+    except (ValidationError, PermissionDenied) as exc:
         return _refused(request, claim, exc)
     return _done(request, claim, voted)
 
@@ -98,8 +103,5 @@ def vote_next(request, slug):
     context = {"debate": debate, "claim": claim, "impact_choices": Impact.SCALE}
     if claim is not None:
         claim.tally = tallies_for([claim.pk], user=request.user)[claim.pk]
-        context.update(
-            parent=Claim.objects.get_parent(claim) if claim.depth > 1 else None,
-            can_vote=request.user.has_perm("deliberation.vote_claim", claim),
-        )
+        context["parent"] = Claim.objects.get_parent(claim) if claim.depth > 1 else None
     return render(request, "deliberation/vote_next.html", context)

@@ -39,7 +39,7 @@ function onPhase(data) {
   if (!banner) return;
   if (data.phase !== banner.dataset.phase) {
     banner.querySelector("[data-phase-label]").textContent = data.label;
-    banner.querySelector("[data-phase-hint]").textContent = "";
+    banner.querySelector("[data-phase-hint]").textContent = data.hint || "";
     banner.querySelector("[data-phase-reload]").hidden = false;
     banner.dataset.phase = data.phase;
   }

@@ -339,7 +339,10 @@ def test_observers_and_suspended_members_may_not_add_claims(debate, thesis):
 
     # then
     assert [r.status_code for r in responses] == [403, 403]
-    assert responses[0].json() == {"detail": "You may not add claims here."}
+    assert [r.json() for r in responses] == [
+        {"detail": "Observers read and flag, but cannot add claims."},
+        {"detail": "You are suspended from this debate."},
+    ]
     assert Claim.objects.filter(depth=2).count() == 0
 
 

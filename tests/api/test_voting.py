@@ -174,7 +174,7 @@ def test_voting_switched_off_is_403(tree):
     )
 
     assert response.status_code == 403
-    assert response.json() == {"detail": "You may not vote on this claim."}
+    assert response.json() == {"detail": "Voting is switched off in this debate."}
     assert Vote.objects.count() == 0
 
 

@@ -328,7 +328,7 @@ def test_phase_gating(blank_class, teacher, phase, feature):
     else:
         with pytest.raises(PermissionDenied) as error:
             FEATURE_ACTS[feature](pupil, debate, thesis, source)
-        assert str(error.value) == phases.NOT_NOW[feature]
+        assert str(error.value) == phases.not_now(phase, feature)
         assert COUNTS[feature]() == before
         # The teacher is never held back by the phase.
         teacher_user = User.objects.get(pk=teacher.pk)
