@@ -16,19 +16,14 @@ from tests.conftest import IN_CI
 SLUG = "ai-surveillance-policing"
 
 
-@pytest.fixture
-def demo(db):
+def test_demo_debate_is_rich_and_every_claim_cites_a_report(db):
+    # Loads the demo itself (not the ``demo`` fixture) to read what it says.
     out = StringIO()
     call_command("load_demo", stdout=out)
-    return Debate.objects.get(slug=SLUG), out.getvalue()
-
-
-def test_demo_debate_is_rich_and_every_claim_cites_a_report(demo):
-    debate, output = demo
-    claims = Claim.objects.filter(debate=debate)
+    claims = Claim.objects.filter(debate=Debate.objects.get(slug=SLUG))
     own = claims.filter(link_to=None)
 
-    assert output.startswith(f"Loaded demo debate with {claims.count()} claims")
+    assert out.getvalue().startswith(f"Loaded demo debate with {claims.count()} claims")
     assert own.filter(depth=1).count() >= 2
     assert own.count() >= 40
     assert max(claims.values_list("depth", flat=True)) >= 4
@@ -39,14 +34,13 @@ def test_demo_debate_is_rich_and_every_claim_cites_a_report(demo):
 
 
 def test_demo_sources_have_provenance_and_anchored_citations(demo):
-    debate, _ = demo
-    sources = Source.objects.filter(debate=debate)
+    sources = Source.objects.filter(debate=demo)
 
     assert sources.count() == 5
     for source in sources:
         assert source.title and source.publisher and source.published and source.url
         assert source.url.startswith(("http://", "https://"))
-    for citation in Citation.objects.filter(claim__debate=debate).select_related(
+    for citation in Citation.objects.filter(claim__debate=demo).select_related(
         "source"
     ):
         assert citation.source.text[citation.start : citation.end] == citation.exact
@@ -78,12 +72,10 @@ def test_demo_sources_have_provenance_and_anchored_citations(demo):
     ],
 )
 def test_demo_covers_every_system_and_voice(demo, system):
-    debate, _ = demo
-    assert Claim.objects.filter(debate=debate, text__icontains=system).exists(), system
+    assert Claim.objects.filter(debate=demo, text__icontains=system).exists(), system
 
 
 def test_load_demo_twice_changes_nothing(demo):
-    debate, _ = demo
     before = Claim.objects.count(), Source.objects.count(), Debate.objects.count()
     out = StringIO()
 
@@ -97,6 +89,7 @@ def test_load_demo_twice_changes_nothing(demo):
     ) == before
 
 
+@pytest.mark.slow
 def test_no_sentence_of_a_seed_report_is_copied():
     tool = Path(settings.BASE_DIR).parent / "shared" / "tools" / "seed_overlap.py"
     if not tool.exists():

@@ -5,6 +5,7 @@ import secrets
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 PRODUCTION = {
@@ -27,6 +28,7 @@ def manage(*args, env):
     )
 
 
+@pytest.mark.slow
 def test_check_deploy_has_no_warnings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
 
@@ -34,6 +36,7 @@ def test_check_deploy_has_no_warnings():
     assert "System check identified no issues" in result.stdout
 
 
+@pytest.mark.slow
 def test_production_refuses_to_start_without_secret_key():
     env = {**PRODUCTION, "SECRET_KEY": ""}
 
@@ -43,6 +46,7 @@ def test_production_refuses_to_start_without_secret_key():
     assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
 
 
+@pytest.mark.slow
 def test_embedded_default_needs_no_environment():
     clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
     result = subprocess.run(

@@ -4,11 +4,10 @@
 import pytest
 from rest_framework.throttling import ScopedRateThrottle
 
-from claims.services import claim_create
 from config import throttling
 from deliberation.models import Vote
 from tests.api.helpers import client_for
-from tests.factories import DebateFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services]
 
@@ -27,12 +26,6 @@ def clock(monkeypatch):
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"votes": "2/m"})
     monkeypatch.setattr(throttling.ScopedRateThrottle, "timer", clock)
     return clock
-
-
-@pytest.fixture
-def thesis():
-    debate = DebateFactory()
-    return claim_create(debate=debate, parent=None, text="T")
 
 
 def vote(client, claim, stance, clock, at):

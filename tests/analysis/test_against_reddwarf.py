@@ -23,6 +23,7 @@ from tests.analysis.conftest import CONVERSATIONS, conversation_dir, reddwarf_pi
 
 POLIS_TOLERANCE = 0.02
 pytestmark = [
+    pytest.mark.slow,  # the real conversations, through both pipelines
     # red-dwarf 0.4.0 under pandas 3 and pydantic 2.14: noise, not ours.
     pytest.mark.filterwarnings("ignore:Passing a list to DataFrame.from_dict"),
     pytest.mark.filterwarnings("ignore:The 'exclude' attribute"),

@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from deliberation.analysis.matrix import build_vote_matrix
 from deliberation.analysis.pipeline import AnalysisResult, analyse
@@ -129,6 +130,7 @@ def test_tiny_and_empty_inputs_do_not_fail():
     json.dumps(one.as_dict(), allow_nan=False)
 
 
+@pytest.mark.slow
 def test_the_analysis_modules_import_no_django():
     import subprocess
     import sys

@@ -192,6 +192,7 @@ def test_written_export_reads_back_the_same(tmp_path):
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", CONVERSATIONS)
 def test_real_exports_votes_csv_agrees_with_participants_votes_csv(name, tmp_path):
     # given the real export, and a copy without votes.csv

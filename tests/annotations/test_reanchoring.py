@@ -4,6 +4,7 @@ The generated texts keep the quote apart from its surroundings (upper-case
 letters and digits in the quote, lower-case words around it), so "the right
 passage" is well defined: the stretch the quote became after the edit."""
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
@@ -28,6 +29,7 @@ def span_in(draw, text):
     return start, end
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(left=around, quote=quotes, right=around, data=st.data())
 def test_edits_outside_the_quote_keep_the_anchor_exact(left, quote, right, data):
@@ -53,6 +55,7 @@ def test_edits_outside_the_quote_keep_the_anchor_exact(left, quote, right, data)
     assert result.anchor.suffix == right[:32]
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(left=around, quote=quotes, right=around, insert=inserts, data=st.data())
 def test_an_edit_inside_the_quote_is_a_fuzzy_match_or_an_orphan_never_elsewhere(
@@ -83,6 +86,7 @@ def test_an_edit_inside_the_quote_is_a_fuzzy_match_or_an_orphan_never_elsewhere(
         assert result.similarity == fuzz.ratio(quote, result.anchor.exact)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(
     left=around,

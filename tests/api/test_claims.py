@@ -35,18 +35,8 @@ def actor(debate, role, author):
 
 
 @pytest.fixture
-def debate():
-    return DebateFactory()
-
-
-@pytest.fixture
 def author(debate):
     return make_actor(debate, "participant")
-
-
-@pytest.fixture
-def thesis(debate):
-    return make_claim(debate, text="Cities should use facial recognition.")
 
 
 # --- Read ------------------------------------------------------------------------

@@ -16,11 +16,6 @@ NOT_SIGNED_IN = {"detail": "Authentication credentials were not provided."}
 TEXT = "Live facial recognition was trialled at three stations in 2024."
 
 
-@pytest.fixture
-def debate():
-    return DebateFactory()
-
-
 # --- Read ------------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@ import pytest
 from claims.services import claim_create
 from deliberation.models import Impact, Vote
 from tests.api.helpers import client_for
-from tests.factories import DebateFactory, MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,14 +16,6 @@ EMPTY = {
     "impact_voters": 0,
     "impact_mean": None,
 }
-
-
-@pytest.fixture
-def tree():
-    debate = DebateFactory()
-    thesis = claim_create(debate=debate, parent=None, text="T")
-    pro = claim_create(debate=debate, parent=thesis, stance="pro", text="P")
-    return debate, thesis, pro
 
 
 def test_vote_returns_the_new_tally(tree):

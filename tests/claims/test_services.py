@@ -8,11 +8,6 @@ from tests.factories import DebateFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def debate():
-    return DebateFactory()
-
-
 def test_thesis_and_children_form_a_tree(debate):
     thesis = services.claim_create(debate=debate, parent=None, text="Cameras help.")
     pro = services.claim_create(

@@ -22,22 +22,6 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-@pytest.fixture
-def teacher():
-    return UserFactory(username="teacher")
-
-
-@pytest.fixture
-def blank_class(teacher):
-    debate = services.class_create(
-        owner=teacher, start="blank", question="Should cameras watch the square?"
-    )
-    thesis = claim_create(
-        debate=debate, parent=None, text="Yes, cameras should", author=teacher
-    )
-    return debate, thesis
-
-
 def _pupil(debate, pseudonym, side=""):
     membership = services.guest_join(debate=debate, pseudonym=pseudonym)
     if side:

@@ -13,17 +13,9 @@ from deliberation.selectors import (
     tallies_for,
     tally_of,
 )
-from tests.factories import DebateFactory, MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tree():
-    debate = DebateFactory()
-    thesis = claim_create(debate=debate, parent=None, text="T")
-    pro = claim_create(debate=debate, parent=thesis, stance="pro", text="P")
-    return debate, thesis, pro
 
 
 def test_vote_replaces_and_withdraws_and_joins(tree):

@@ -5,17 +5,9 @@ import pytest
 from claims.services import claim_create
 from deliberation import services
 from deliberation.models import Impact, Vote
-from tests.factories import DebateFactory, MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tree():
-    debate = DebateFactory()
-    thesis = claim_create(debate=debate, parent=None, text="T")
-    pro = claim_create(debate=debate, parent=thesis, stance="pro", text="P")
-    return debate, thesis, pro
 
 
 def test_plain_form_vote_redirects_back_to_the_claim(client, tree):
@@ -124,8 +116,8 @@ def test_page_marks_my_vote_and_orders_by_impact(client, tree):
         f"/d/{debate.slug}/claims/{thesis.pk}/?sort=impact"
     ).content.decode()
 
-    assert manual.index(">P<") < manual.index(">Strong<")
-    assert by_impact.index(">Strong<") < by_impact.index(">P<")
+    assert manual.index(f">{pro.text}<") < manual.index(">Strong<")
+    assert by_impact.index(">Strong<") < by_impact.index(f">{pro.text}<")
     card = manual.split(f'id="claim-{strong.pk}"')[1].split("</li>")[0]
     assert 'value="agree" class="vote agree" aria-pressed="true"' in card
     assert '<option value="4" selected>' in card
@@ -141,7 +133,7 @@ def test_guided_voting_offers_unvoted_claims_then_finishes(client, tree):
     services.vote_cast(user=user, claim=pro, stance="agree")
     done = client.get(f"/d/{debate.slug}/vote/").content.decode()
 
-    assert f'id="claim-{pro.pk}">P<' in first
+    assert f'id="claim-{pro.pk}">{pro.text}<' in first
     assert "You have voted on every claim in this debate." in done
 
 

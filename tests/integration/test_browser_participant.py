@@ -37,7 +37,10 @@ CON = "Burglars simply move to the streets the cameras do not see."
 
 
 @pytest.fixture
-def debate():
+def street_cameras():
+    """``(debate, thesis, pro, source)``: a thesis, a pro with a con under it,
+    and a source to read."""
+
     def build():
         debate = DebateFactory(question="Should the city add street cameras?")
         thesis = make_claim(debate, text="The city should add street cameras.")
@@ -78,8 +81,8 @@ def _passage_box(page, passage: str) -> dict:
     )
 
 
-def test_participant_journey(browser, asgi_server, debate):
-    debate, thesis, pro, source = debate
+def test_participant_journey(browser, asgi_server, street_cameras):
+    debate, thesis, pro, source = street_cameras
     reader = UserFactory(username="reader")
     requests, console = Requests(), Console()
     context = requests.watch(browser.new_context(viewport=VIEWPORT))
@@ -182,9 +185,9 @@ def _tab_to(page, selector: str, *, limit: int = 300):
     raise AssertionError(f"Tab never reached {selector}")
 
 
-def test_keyboard_only_vote_and_annotation(browser, asgi_server, debate):
+def test_keyboard_only_vote_and_annotation(browser, asgi_server, street_cameras):
     """Tab, Space and Enter (and typing into fields): no mouse, no click()."""
-    debate, thesis, pro, source = debate
+    debate, thesis, pro, source = street_cameras
     person = UserFactory(username="keys")
     requests, console = Requests(), Console()
     context = requests.watch(browser.new_context(viewport=VIEWPORT))

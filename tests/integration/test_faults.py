@@ -42,7 +42,11 @@ from tests.integration.processes import (
     worker,
 )
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.slow,  # daphne, workers, beat and a redis-server of its own
+    pytest.mark.django_db(transaction=True),
+]
 
 TEXT = "Three stations used live facial recognition. Arrests rose by a fifth."
 NEW_TEXT = "In a pilot, cameras ran for a month. Arrests rose by a fifth."

@@ -32,18 +32,6 @@ def argdown_cli() -> Path:
 
 
 @pytest.fixture
-def eager_tasks():
-    """Run Celery tasks in process (as without a broker), also on PostgreSQL
-    and Redis. tests/integration/test_import_worker.py uses a real worker."""
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
-@pytest.fixture
 def annotation_target(db):
     """(owner, debate, source URL, claim URL) for annotation imports."""
     from claims.services import claim_create, source_create

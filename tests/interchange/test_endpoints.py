@@ -25,12 +25,6 @@ SLUG = "ai-surveillance-policing"
 PARSERS = {"kialo": parse_kialo, "argdown": parse_argdown, "aif": parse_aif}
 
 
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=StringIO())
-    return Debate.objects.get(slug=SLUG)
-
-
 def _export(slug, format, *extra):
     out = StringIO()
     call_command("export_debate", slug, "--format", format, *extra, stdout=out)

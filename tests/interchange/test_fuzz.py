@@ -3,6 +3,7 @@ FormatError, never another exception."""
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +12,8 @@ from claims.formats.argdown import parse_argdown
 from claims.formats.document import DebateDocument, FormatError
 from claims.formats.kialo import parse_kialo
 from tests.interchange.conftest import sample
+
+pytestmark = pytest.mark.slow  # hundreds of generated inputs a test
 
 FUZZ = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]

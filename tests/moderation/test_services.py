@@ -38,11 +38,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def debate():
-    return DebateFactory()
-
-
-@pytest.fixture
 def moderator(debate):
     return make_actor(debate, "moderator")
 

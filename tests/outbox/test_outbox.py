@@ -23,16 +23,6 @@ NEW_TEXT = "In a pilot, cameras ran for a month. Arrests rose by a fifth."
 
 
 @pytest.fixture
-def eager_tasks():
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
-@pytest.fixture
 def broker_away(monkeypatch):
     """apply_async fails as it does when Redis refuses the connection."""
     tried = []
