@@ -43,6 +43,7 @@ from deliberation.selectors import (
     claims_shown_to,
     debate_for_viewer,
     debate_list_for,
+    naming,
     similar_claims,
 )
 
@@ -64,10 +65,6 @@ class Pagination(LimitOffsetPagination):
 
 
 # --- What a requester may see ---------------------------------------------------
-
-
-def _may_moderate(user, debate: Debate) -> bool:
-    return user.has_perm("deliberation.moderate_debate", debate)
 
 
 def debate_or_404(user, slug: str) -> Debate:
@@ -135,8 +132,7 @@ def _sources_of(debate: Debate) -> QuerySet[Source]:
 
 
 def _claim_context(request, debate: Debate) -> dict:
-    hide = debate.anonymity and not _may_moderate(request.user, debate)
-    return {"request": request, "hide_authors": hide}
+    return {"request": request, "names": naming(request.user, debate)}
 
 
 # --- Plumbing -------------------------------------------------------------------
@@ -582,5 +578,12 @@ class SourceRevisionsView(ListView):
     def get_queryset(self):
         if self.schema_only():
             return SourceRevision.objects.none()
-        source = source_or_404(self.request.user, self.kwargs["pk"])
-        return source.revisions.select_related("author").order_by("number")
+        self._source = source_or_404(self.request.user, self.kwargs["pk"])
+        return self._source.revisions.select_related("author").order_by("number")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        source = getattr(self, "_source", None)
+        if source is not None:
+            context["names"] = naming(self.request.user, source.debate)
+        return context

@@ -26,6 +26,7 @@ from deliberation.models import (
     Vote,
 )
 from deliberation.selectors.debates import STEP
+from deliberation.selectors.people import naming
 
 # --- Tallies and perspectives ----------------------------------------------------
 
@@ -264,7 +265,7 @@ def perspective_for(*, debate: Debate, user, key: str) -> Perspective:
         )
         if not allowed:
             raise PermissionDenied("This participant has not shared their votes.")
-        name = member.pseudonym or member.user.get_username()
+        name = naming(user, debate).member(member)
         return Perspective(
             key, f"Participant: {name}", members.filter(pk=member.pk).values("user_id")
         )

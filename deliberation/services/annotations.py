@@ -18,6 +18,7 @@ from deliberation.selectors import (
     annotation_is_public,
     claims_are_public,
     claims_shown_to,
+    public_name,
 )
 from deliberation.services.common import check_perm, join_debate
 from deliberation.services.debates import claim_contribute
@@ -48,6 +49,7 @@ def _annotation_payload(annotation: Annotation) -> dict:
         "end": annotation.end,
         "body_html": render_markdown(annotation.body),
         "tags": list(annotation.tags),
+        "author": public_name(annotation.debate, annotation.creator),
     }
 
 
@@ -270,6 +272,7 @@ def comment_add(
                 "parent_id": comment.parent_id,
                 "alignment": str(comment.alignment),
                 "body_html": render_markdown(comment.body),
+                "author": public_name(debate, user),
             },
         )
     return comment

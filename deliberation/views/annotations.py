@@ -26,7 +26,6 @@ from deliberation.forms import AnnotationEditForm, AnnotationForm, CommentForm
 from deliberation.models import Comment, Debate
 from deliberation.selectors import (
     annotations_shown_to,
-    authors_hidden_from,
     claims_shown_to,
     comments_shown_to,
     thread_of,
@@ -135,7 +134,6 @@ def source_page_context(request, debate: Debate, source: Source, *, form=None) -
             "source_annotate", kwargs={"slug": debate.slug, "key": source.key}
         ),
         "can_annotate": request.user.has_perm("deliberation.annotate", debate),
-        "hide_authors": authors_hidden_from(request.user, debate),
     }
 
 
@@ -210,7 +208,6 @@ def _thread_context(
         "can_moderate": can_moderate,
         "reply_to": _int(request.GET.get("reply")),
         "max_depth": Comment.MAX_DEPTH,
-        "hide_authors": authors_hidden_from(user, debate),
     }
 
 
@@ -601,6 +598,5 @@ def comment_history(request, slug, pk):
             "comment": comment,
             "revisions": revisions,
             "back": _comment_back(comment, debate),
-            "hide_authors": authors_hidden_from(request.user, debate),
         },
     )

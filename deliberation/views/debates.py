@@ -19,7 +19,6 @@ from deliberation import services
 from deliberation.forms import ClaimAddForm, ClaimEditForm
 from deliberation.models import Debate, Impact
 from deliberation.selectors import (
-    authors_hidden_from,
     claims_shown_to,
     debate_for_viewer,
     debate_list_for,
@@ -290,7 +289,6 @@ def claim_history(request, slug, pk):
             "debate": debate,
             "claim": claim,
             "revisions": revisions,
-            "hide_authors": authors_hidden_from(request.user, debate),
         },
     )
 
