@@ -2,7 +2,8 @@
 
 Events are published only after the surrounding transaction commits, so no one
 sees a change that was rolled back, and they never carry content the receiver
-may not see (payloads hold ids, counts and public text only).
+may not see (payloads hold ids, counts and public text only; an author is
+named as every reader of the debate sees them, ``selectors.people.public_name``).
 """
 
 from asgiref.sync import async_to_sync

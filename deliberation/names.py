@@ -1,4 +1,5 @@
-"""Generated animal names and the pseudonym blocklist (pure, no database)."""
+"""Generated animal names, the pseudonym blocklist and the shape of guest
+usernames (pure, no database)."""
 
 import random
 import re
@@ -152,3 +153,13 @@ def pseudonym_problem(text: str) -> str:
     ):
         return "Please choose another pseudonym."
     return ""
+
+
+# Guest accounts get an internal username, "guest-" and 8 hex digits
+# (services.membership.guest_create); it is never shown as a name.
+_GUEST_USERNAME = re.compile(r"guest-[0-9a-f]{8}")
+
+
+def is_guest_username(username: str) -> bool:
+    """True for the internal username of a guest account."""
+    return bool(_GUEST_USERNAME.fullmatch(username))

@@ -11,7 +11,7 @@ class ClaimRow:
     path: str  # Kialo-style number, "1.2.3"
     stance: str  # thesis, pro or con
     text: str
-    author: str  # pseudonym (or username) as the reader may see it; "" if hidden
+    author: str  # as the reader sees them (selectors.people); "" if deleted
     link_to: str  # for a link claim: the number of the claim it shows
     agree: int
     disagree: int

@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from claims.markdown import render_markdown
 from claims.models import Annotation, Claim
 from deliberation import services
+from deliberation.api.serializers import person_name
 from deliberation.api.views import (
     BAD_REQUEST,
     FORBIDDEN,
@@ -44,11 +45,12 @@ from deliberation.models import Comment, CommentRevision, Debate
 from deliberation.rules import may_moderate
 from deliberation.selectors import (
     annotations_shown_to,
-    authors_hidden_from,
     comments_shown_to,
+    naming,
 )
 from deliberation.selectors.annotations import annotation_for, comment_for
 from deliberation.selectors.debates import claim_for, debate_for
+from deliberation.selectors.people import Naming
 
 PAGE_SIZE = 50
 LINK_CONTAINER = (
@@ -232,7 +234,9 @@ class CommentSerializer(serializers.ModelSerializer):
         help_text="The body rendered from Markdown and sanitised; null once deleted."
     )
     author = serializers.SerializerMethodField(
-        help_text="Username; null when unknown, deleted or hidden (anonymous debates)."
+        help_text="The author's name in the debate, as for claims "
+        "(selectors.people); null when the comment or account was deleted, or "
+        "a moderator hid the comment (except for moderators)."
     )
     deleted = serializers.BooleanField(source="is_deleted", read_only=True)
     hidden = serializers.BooleanField(source="is_hidden", read_only=True)
@@ -273,11 +277,15 @@ class CommentSerializer(serializers.ModelSerializer):
         return None if self._masked(comment) else render_markdown(comment.body)
 
     def get_author(self, comment) -> str | None:
-        return _person(self.context, comment.author, deleted=self._masked(comment))
+        if self._masked(comment):
+            return None
+        return person_name(self.context, comment.author)
 
 
 class CommentRevisionSerializer(serializers.ModelSerializer):
-    author = serializers.SerializerMethodField()
+    author = serializers.SerializerMethodField(
+        help_text="Who made this version, named as the comment's author is."
+    )
 
     class Meta:
         model = CommentRevision
@@ -285,7 +293,7 @@ class CommentRevisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_author(self, revision) -> str | None:
-        return _person(self.context, revision.author)
+        return person_name(self.context, revision.author)
 
 
 class CommentCreateSerializer(serializers.Serializer):
@@ -309,14 +317,6 @@ class CommentUpdateSerializer(serializers.Serializer):
     )
 
 
-def _person(context: dict, user, *, deleted: bool = False) -> str | None:
-    if user is None or deleted:
-        return None
-    request = context.get("request")
-    own = request is not None and request.user.pk == user.pk
-    return None if context.get("hide_authors") and not own else user.username
-
-
 # --- Lookups --------------------------------------------------------------------
 
 
@@ -326,11 +326,13 @@ def _annotations(user, debate: Debate):
     )
 
 
-def _render(request, annotation: Annotation, **kwargs) -> dict:
-    show = not authors_hidden_from(request.user, annotation.debate) or (
-        annotation.creator_id == request.user.pk
+def _render(
+    request, annotation: Annotation, names: Naming | None = None, **kwargs
+) -> dict:
+    names = names or naming(request.user, annotation.debate)
+    return w3c.annotation_to_w3c(
+        annotation, request, creator_name=names(annotation.creator), **kwargs
     )
-    return w3c.annotation_to_w3c(annotation, request, show_creator=show, **kwargs)
 
 
 class W3CView(ApiView):
@@ -402,16 +404,20 @@ class AnnotationContainerView(W3CView):
                     "type": "AnnotationCollection",
                     "label": f"Annotations of “{debate.question}”",
                     "total": total,
-                    "first": self._page(request, annotations, 0, container, total),
+                    "first": self._page(
+                        request, debate, annotations, 0, container, total
+                    ),
                     "last": f"{container}?page={last}",
                 }
             )
         if not page.isdigit() or int(page) > last:
             raise Http404("No such page.")
-        page_data = self._page(request, annotations, int(page), container, total)
+        page_data = self._page(
+            request, debate, annotations, int(page), container, total
+        )
         return Response({"@context": w3c.ANNO_CONTEXT, **page_data})
 
-    def _page(self, request, annotations, page, container, total) -> dict:
+    def _page(self, request, debate, annotations, page, container, total) -> dict:
         start = page * PAGE_SIZE
         data = {
             "id": f"{container}?page={page}",
@@ -423,9 +429,10 @@ class AnnotationContainerView(W3CView):
             data["next"] = f"{container}?page={page + 1}"
         if page > 0:
             data["prev"] = f"{container}?page={page - 1}"
+        shown = list(annotations[start : start + PAGE_SIZE])
+        names = naming(request.user, debate).load(a.creator for a in shown)
         data["items"] = [
-            _render(request, annotation, context=False)
-            for annotation in annotations[start : start + PAGE_SIZE]
+            _render(request, annotation, names, context=False) for annotation in shown
         ]
         return data
 
@@ -513,7 +520,7 @@ class _CommentListView(ListView):
         context = super().get_serializer_context()
         if not self.schema_only():
             debate = self.target().debate
-            context["hide_authors"] = authors_hidden_from(self.request.user, debate)
+            context["names"] = naming(self.request.user, debate)
             context["moderator"] = may_moderate(self.request.user, debate)
         return context
 
@@ -611,7 +618,7 @@ def _comment_response(request, pk: int, *, status_code=status.HTTP_200_OK):
     comment = comment_for(request.user, pk)
     context = {
         "request": request,
-        "hide_authors": authors_hidden_from(request.user, comment.debate),
+        "names": naming(request.user, comment.debate),
         "moderator": may_moderate(request.user, comment.debate),
     }
     return Response(
@@ -686,5 +693,5 @@ class CommentRevisionsView(ListView):
         context = super().get_serializer_context()
         debate = getattr(self, "_debate", None)
         if debate is not None:
-            context["hide_authors"] = authors_hidden_from(self.request.user, debate)
+            context["names"] = naming(self.request.user, debate)
         return context

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from claims.models import Claim
 from deliberation import services
-from deliberation.api.serializers import SimilarClaimSerializer
+from deliberation.api.serializers import SimilarClaimSerializer, person_name
 from deliberation.api.views import (
     BAD_REQUEST,
     FORBIDDEN,
@@ -30,6 +30,7 @@ from deliberation.selectors import (
     flags_on_items_of,
     moderation_log_for,
     moderation_queue,
+    naming,
 )
 from deliberation.selectors.annotations import annotation_for, comment_for
 from deliberation.selectors.debates import claim_for, debate_for
@@ -88,11 +89,16 @@ class FlagSerializer(serializers.ModelSerializer):
 
 
 class QueueFlagSerializer(FlagSerializer):
-    flagger = serializers.CharField(source="flagger.username", read_only=True)
+    flagger = serializers.SerializerMethodField(
+        help_text="Who flagged, named as in the debate (selectors.people)."
+    )
 
     class Meta(FlagSerializer.Meta):
         fields = [*FlagSerializer.Meta.fields, "flagger"]
         read_only_fields = fields
+
+    def get_flagger(self, flag) -> str | None:
+        return person_name(self.context, flag.flagger)
 
 
 class QueueItemSerializer(serializers.Serializer):
@@ -102,6 +108,11 @@ class QueueItemSerializer(serializers.Serializer):
     weight = serializers.FloatField(
         help_text="Sum over its open flags of (2 for a moderator, else 1) × "
         "(1 + upheld / (resolved + 2)) of the flagger's past flags here."
+    )
+    author = serializers.CharField(
+        allow_null=True,
+        help_text="Who wrote the item, named as in the debate (selectors.people); "
+        "null for a deleted account.",
     )
     flaggers = serializers.IntegerField()
     parent = serializers.IntegerField(
@@ -122,8 +133,12 @@ class FlagReplySerializer(serializers.Serializer):
 
 class ModerationActionSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField(
-        help_text="Username of the moderator (moderators only); null otherwise or "
-        "for automatic actions."
+        help_text="The moderator, named as in the debate (selectors.people; "
+        "moderators only); null otherwise or for automatic actions."
+    )
+    subject = serializers.SerializerMethodField(
+        help_text="Whom the act is about (the item's author or the member acted "
+        "on), named as in the debate; null when none or deleted."
     )
     target = serializers.CharField(source="target_kind", read_only=True)
 
@@ -133,6 +148,7 @@ class ModerationActionSerializer(serializers.ModelSerializer):
             "id",
             "action",
             "actor",
+            "subject",
             "target",
             "claim",
             "annotation",
@@ -146,9 +162,12 @@ class ModerationActionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_actor(self, row) -> str | None:
-        if not self.context.get("moderator") or row.actor is None:
+        if not self.context.get("moderator"):
             return None
-        return row.actor.username
+        return person_name(self.context, row.actor)
+
+    def get_subject(self, row) -> str | None:
+        return person_name(self.context, row.subject)
 
 
 class ModerateSerializer(serializers.Serializer):
@@ -374,7 +393,9 @@ class QueueView(ApiView):
     def get(self, request, slug):
         debate = debate_for(request.user, slug)
         check_moderator(request.user, debate)
-        return Response(QueueItemSerializer(moderation_queue(debate), many=True).data)
+        context = {"names": naming(request.user, debate)}
+        queue = moderation_queue(debate, names=context["names"])
+        return Response(QueueItemSerializer(queue, many=True, context=context).data)
 
 
 class DuplicatesView(ApiView):
@@ -400,6 +421,11 @@ class DuplicatesView(ApiView):
         return Response(DuplicatePairSerializer(pairs, many=True).data)
 
 
+def _act_response(request, row: ModerationAction, debate) -> Response:
+    context = {"moderator": True, "names": naming(request.user, debate)}
+    return Response(ModerationActionSerializer(row, context=context).data)
+
+
 class _ModerateView(ApiView):
     kind = ""
 
@@ -417,7 +443,7 @@ class _ModerateView(ApiView):
                     {field: ["No such claim in this debate."]}
                 )
         row = services.moderate_item(request.user, item, data)
-        return Response(ModerationActionSerializer(row, context={"moderator": 1}).data)
+        return _act_response(request, row, item.debate)
 
 
 _MODERATE = extend_schema(
@@ -488,7 +514,7 @@ class MembershipModerateView(ApiView):
             row = services.member_reinstate(
                 user=request.user, membership=membership, reason=data["reason"]
             )
-        return Response(ModerationActionSerializer(row, context={"moderator": 1}).data)
+        return _act_response(request, row, membership.debate)
 
 
 @extend_schema_view(
@@ -506,13 +532,16 @@ class ModerationLogView(ListView):
     def get_queryset(self):
         if self.schema_only():
             return ModerationAction.objects.none()
-        debate = debate_for(self.request.user, self.kwargs["slug"])
+        debate = self._debate = debate_for(self.request.user, self.kwargs["slug"])
         self._moderator = may_moderate(self.request.user, debate)
         return moderation_log_for(self.request.user, debate)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["moderator"] = getattr(self, "_moderator", False)
+        debate = getattr(self, "_debate", None)
+        if debate is not None:
+            context["names"] = naming(self.request.user, debate)
         return context
 
 

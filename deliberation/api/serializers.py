@@ -2,9 +2,9 @@
 shape of a request (the services validate the content), outputs only render.
 
 Claim outputs expect claims from ``views.claims_shown_to`` (annotated with
-``parent_id`` and ``thesis_rank``). Author names follow the context key
-``hide_authors``: in an anonymous debate only moderators see who wrote what
-(and everyone sees their own name)."""
+``parent_id`` and ``thesis_rank``). People are named by the one rule
+(``selectors.people``): outputs that name someone expect the view's naming in
+the context as ``names`` (``selectors.naming(request.user, debate)``)."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -20,21 +20,16 @@ from claims.models import (
 )
 from deliberation import phases
 from deliberation.models import Debate
-from deliberation.selectors import tallies_for
+from deliberation.selectors import name_for, tallies_for
 
 # --- Outputs -------------------------------------------------------------------
 
 
-class _AuthorMixin:
-    def _author_name(self, obj, author_field: str = "author") -> str | None:
-        author = getattr(obj, author_field)
-        if author is None:
-            return None
-        request = self.context.get("request")
-        own = request is not None and request.user.pk == author.pk
-        if self.context.get("hide_authors") and not own:
-            return None
-        return author.username
+def person_name(context: dict, user) -> str | None:
+    """``user`` named by the one rule (``selectors.people``), as the naming
+    the view put in the serializer context (``names``) has it; null for a
+    deleted account."""
+    return context["names"](user)
 
 
 class ClaimNodeSerializer(serializers.ModelSerializer):
@@ -112,7 +107,7 @@ class CitationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClaimSerializer(_AuthorMixin, ClaimNodeSerializer):
+class ClaimSerializer(ClaimNodeSerializer):
     """A claim with its explanation, author and citations."""
 
     debate = serializers.CharField(
@@ -122,8 +117,10 @@ class ClaimSerializer(_AuthorMixin, ClaimNodeSerializer):
         help_text="The explanation rendered from Markdown and sanitised."
     )
     author = serializers.SerializerMethodField(
-        help_text="Username of the author; null when unknown or hidden "
-        "(anonymous debates)."
+        help_text="The author's name in the debate (selectors.people): their "
+        "pseudonym, else their username (never a guest account's); in an "
+        "anonymous debate, to all but moderators and the author, their "
+        "generated name. Null when the account was deleted."
     )
     citations = CitationSerializer(many=True, read_only=True)
     tally = serializers.SerializerMethodField(
@@ -175,11 +172,13 @@ class ClaimSerializer(_AuthorMixin, ClaimNodeSerializer):
         return render_markdown(claim.explanation)
 
     def get_author(self, claim) -> str | None:
-        return self._author_name(claim)
+        return person_name(self.context, claim.author)
 
 
-class ClaimRevisionSerializer(_AuthorMixin, serializers.ModelSerializer):
-    author = serializers.SerializerMethodField()
+class ClaimRevisionSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField(
+        help_text="Who made this version, named as the claim's author is."
+    )
 
     class Meta:
         model = ClaimRevision
@@ -196,13 +195,22 @@ class ClaimRevisionSerializer(_AuthorMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_author(self, revision) -> str | None:
-        return self._author_name(revision)
+        return person_name(self.context, revision.author)
+
+
+_OWNER_HELP = (
+    "The owner's account name (never a guest account's internal username); "
+    "null when the account was deleted."
+)
+
+
+def owner_name(debate: Debate) -> str | None:
+    # Outside the debate's people (a list spans debates): the account's name.
+    return name_for(None, None, debate.owner)
 
 
 class DebateListItemSerializer(serializers.ModelSerializer):
-    owner = serializers.CharField(
-        source="owner.username", read_only=True, allow_null=True
-    )
+    owner = serializers.SerializerMethodField(help_text=_OWNER_HELP)
     claim_count = serializers.IntegerField(
         read_only=True, help_text="Number of visible claims, theses included."
     )
@@ -222,11 +230,12 @@ class DebateListItemSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_owner(self, debate) -> str | None:
+        return owner_name(debate)
+
 
 class DebateSerializer(serializers.ModelSerializer):
-    owner = serializers.CharField(
-        source="owner.username", read_only=True, allow_null=True
-    )
+    owner = serializers.SerializerMethodField(help_text=_OWNER_HELP)
     theses = ClaimNodeSerializer(
         source="thesis_nodes",
         many=True,
@@ -259,6 +268,9 @@ class DebateSerializer(serializers.ModelSerializer):
 
     def get_phase_label(self, debate) -> str:
         return phases.label(debate.phase)
+
+    def get_owner(self, debate) -> str | None:
+        return owner_name(debate)
 
 
 class SourceListItemSerializer(serializers.ModelSerializer):
@@ -298,14 +310,17 @@ class SourceSerializer(SourceListItemSerializer):
 
 
 class SourceRevisionSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(
-        source="author.username", read_only=True, allow_null=True
+    author = serializers.SerializerMethodField(
+        help_text="Who made this version, named as claims' authors are."
     )
 
     class Meta:
         model = SourceRevision
         fields = ["number", "text", "author", "note", "created"]
         read_only_fields = fields
+
+    def get_author(self, revision) -> str | None:
+        return person_name(self.context, revision.author)
 
 
 # --- Inputs --------------------------------------------------------------------

@@ -39,10 +39,10 @@ from claims.models import Citation, Claim, ClaimRevision, Source, SourceRevision
 from deliberation import services
 from deliberation.api import serializers as s
 from deliberation.models import Debate
-from deliberation.rules import may_moderate
 from deliberation.selectors import (
     claims_shown_to,
     debate_list_for,
+    naming,
     similar_claims,
 )
 from deliberation.selectors.debates import (
@@ -83,8 +83,7 @@ def _sources_of(debate: Debate) -> QuerySet[Source]:
 
 
 def _claim_context(request, debate: Debate) -> dict:
-    hide = debate.anonymity and not may_moderate(request.user, debate)
-    return {"request": request, "hide_authors": hide}
+    return {"request": request, "names": naming(request.user, debate)}
 
 
 # --- Plumbing -------------------------------------------------------------------
@@ -532,5 +531,12 @@ class SourceRevisionsView(ListView):
     def get_queryset(self):
         if self.schema_only():
             return SourceRevision.objects.none()
-        source = source_for(self.request.user, self.kwargs["pk"])
-        return source.revisions.select_related("author").order_by("number")
+        self._source = source_for(self.request.user, self.kwargs["pk"])
+        return self._source.revisions.select_related("author").order_by("number")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        source = getattr(self, "_source", None)
+        if source is not None:
+            context["names"] = naming(self.request.user, source.debate)
+        return context

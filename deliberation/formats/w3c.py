@@ -92,10 +92,12 @@ def _source_at(request, debate: Debate, url) -> Source | None:
 
 
 def annotation_to_w3c(
-    annotation: Annotation, request, *, show_creator: bool, context: bool = True
+    annotation: Annotation, request, *, creator_name: str | None, context: bool = True
 ) -> dict:
     """The annotation as a W3C Web Annotation (with ``@context`` unless it is
-    embedded in a page that has one)."""
+    embedded in a page that has one). ``creator_name``: the creator as the
+    reader may see them (``selectors.people``); None leaves ``creator`` out
+    (a deleted account)."""
     data = {"@context": ANNO_CONTEXT} if context else {}
     data.update(
         id=annotation_id(request, annotation),
@@ -104,8 +106,8 @@ def annotation_to_w3c(
         created=_datetime(annotation.created),
         modified=_datetime(annotation.updated),
     )
-    if show_creator and annotation.creator is not None:
-        data["creator"] = {"type": "Person", "nickname": annotation.creator.username}
+    if creator_name is not None:
+        data["creator"] = {"type": "Person", "nickname": creator_name}
     bodies = []
     if annotation.body:
         bodies.append(

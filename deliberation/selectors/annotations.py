@@ -20,12 +20,6 @@ from deliberation.selectors.debates import claims_shown_to
 # --- Annotations and comments ---------------------------------------------------------
 
 
-def authors_hidden_from(user, debate: Debate) -> bool:
-    """In an anonymous debate only moderators see who wrote what (pages and
-    API show everyone their own name)."""
-    return debate.anonymity and not may_moderate(user, debate)
-
-
 def annotations_shown_to(user, debate: Debate) -> QuerySet:
     """The live annotations of ``debate`` that ``user`` may see: those for
     everyone (unless a moderator hid them), their own, and moderators-only and

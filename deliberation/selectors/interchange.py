@@ -1,7 +1,7 @@
 """Reads for interchange: a debate as one of the formats (claims/formats/), as
 a given person may see it. The claims are those ``claims_shown_to`` them, the
-annotations those ``annotations_shown_to`` them; authors' names only when
-``authors_hidden_from`` allows."""
+annotations those ``annotations_shown_to`` them; authors are named as that
+person sees them (``selectors.people``, the one rule)."""
 
 import json
 from dataclasses import dataclass
@@ -22,11 +22,12 @@ from claims.formats.document import (
 from claims.formats.kialo import write_kialo
 from claims.models import Citation, Claim, Source
 from deliberation.formats import w3c
-from deliberation.models import Debate, Membership
+from deliberation.models import Debate
 from deliberation.selectors import (
     annotations_shown_to,
-    authors_hidden_from,
     claims_shown_to,
+    names_for,
+    naming,
     tallies_for,
 )
 
@@ -158,27 +159,15 @@ def debate_document_for(*, debate: Debate, user) -> DebateDocument:
     return _shown(debate, user).document
 
 
-def _author_names(debate: Debate, user, claims: list[Claim]) -> dict[int, str]:
-    if authors_hidden_from(user, debate):
-        # Everyone sees their own name; nobody else's.
-        if not user.is_authenticated:
-            return {}
-        return {c.pk: c.author.username for c in claims if c.author_id == user.pk}
-    pseudonyms = dict(
-        Membership.objects.filter(debate=debate)
-        .exclude(pseudonym="")
-        .values_list("user_id", "pseudonym")
-    )
-    return {
-        c.pk: pseudonyms.get(c.author_id) or c.author.username
-        for c in claims
-        if c.author_id
-    }
+def _claim_author_names(debate: Debate, user, claims: list[Claim]) -> dict[int, str]:
+    """claim id → its author's name as ``user`` sees them (one query)."""
+    names = names_for(user, debate, [c.author for c in claims])
+    return {c.pk: names[c.author_id] for c in claims if c.author_id}
 
 
 def _claim_rows(debate: Debate, user) -> list[ClaimRow]:
     shown = _shown(debate, user)
-    names = _author_names(debate, user, shown.claims)
+    names = _claim_author_names(debate, user, shown.claims)
     tallies = tallies_for([c.pk for c in shown.claims])
     rows = []
     for claim in sorted(shown.claims, key=lambda c: _sort_key(shown.numbers[c.pk])):
@@ -215,14 +204,12 @@ def annotation_collection(*, debate: Debate, user, request=None) -> dict:
         .select_related("creator", "source_revision", "claim_revision")
         .order_by("created", "pk")
     )
-    hidden = authors_hidden_from(user, debate)
+    annotations = list(annotations)
+    names = naming(user, debate).load(a.creator for a in annotations)
     container = w3c.absolute(request, "api-debate-annotations", slug=debate.slug)
     items = [
         w3c.annotation_to_w3c(
-            annotation,
-            request,
-            show_creator=not hidden or annotation.creator_id == user.pk,
-            context=False,
+            annotation, request, creator_name=names(annotation.creator), context=False
         )
         for annotation in annotations
     ]
@@ -259,7 +246,7 @@ def debate_export(
         return write_argdown(debate_document_for(debate=debate, user=user))
     if format == "aif":
         shown = _shown(debate, user)
-        names = _author_names(debate, user, shown.claims)
+        names = _claim_author_names(debate, user, shown.claims)
         return write_aif(
             shown.document,
             authors={str(pk): name for pk, name in names.items()},

@@ -17,6 +17,7 @@ from deliberation.models import (
     ModerationAction,
 )
 from deliberation.rules import MODERATING_ROLES, may_moderate
+from deliberation.selectors.people import Naming, moderators_naming
 
 # --- Moderation ---------------------------------------------------------------
 
@@ -43,7 +44,9 @@ MODERATOR_FLAG_WEIGHT = 2.0
 
 @dataclass
 class QueueItem:
-    """An item with open flags, as the review queue shows it."""
+    """An item with open flags, as the review queue shows it; ``author``:
+    who wrote it, named as moderators see people (``selectors.people``),
+    None for a deleted account."""
 
     kind: str
     item: object
@@ -51,6 +54,7 @@ class QueueItem:
     weight: float = 0.0
     parent: object = None
     history: list = field(default_factory=list)
+    author: str | None = None
 
     @property
     def flaggers(self) -> int:
@@ -89,10 +93,12 @@ def flag_weight(*, is_moderator: bool, trust: float) -> float:
     return (MODERATOR_FLAG_WEIGHT if is_moderator else 1.0) * trust
 
 
-def moderation_queue(debate: Debate) -> list[QueueItem]:
+def moderation_queue(debate: Debate, *, names: Naming | None = None) -> list[QueueItem]:
     """Items of ``debate`` with open flags, heaviest first (then oldest flag),
-    each with its flags (reasons, notes, the author's replies), its parent claim
-    and its audit history. A fixed number of queries."""
+    each with its author, its flags (reasons, notes, the author's replies), its
+    parent claim and its audit history. A fixed number of queries. ``names``:
+    the page's or response's (to name flaggers and actors too with no other
+    query), else the moderators'."""
     flags = list(
         Flag.objects.filter(debate=debate, status=Flag.Status.OPEN)
         .select_related(
@@ -112,12 +118,16 @@ def moderation_queue(debate: Debate) -> list[QueueItem]:
     )
     if not flags:
         return []
-    moderators = set(
-        Membership.objects.filter(
-            debate=debate,
-            role__in=MODERATING_ROLES,
-        ).values_list("user_id", flat=True)
+    # Every membership at once: for the moderators' weight and, with no
+    # other query, for everyone's name.
+    members = list(
+        Membership.objects.filter(debate=debate).only(
+            "user_id", "role", "pseudonym", "animal_name", "guest"
+        )
     )
+    names = names or moderators_naming(debate)
+    names.remember_all(members)
+    moderators = {m.user_id for m in members if m.role in MODERATING_ROLES}
     if debate.owner_id:
         moderators.add(debate.owner_id)
     trust = flagger_trust(debate, {f.flagger_id for f in flags})
@@ -149,6 +159,9 @@ def moderation_queue(debate: Debate) -> list[QueueItem]:
     for key, entry in items.items():
         entry.history = history.get(key, [])
         item = entry.item
+        entry.author = names(
+            item.creator if entry.kind == "annotation" else item.author
+        )
         if entry.kind == "claim":
             entry.parent = parents.get(item.parent_path)
         elif entry.kind == "comment":

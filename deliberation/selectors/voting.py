@@ -27,6 +27,7 @@ from deliberation.models import (
     Vote,
 )
 from deliberation.rules import remember_membership
+from deliberation.selectors.people import naming
 
 # --- Tallies and perspectives ----------------------------------------------------
 
@@ -271,7 +272,7 @@ def perspective_for(*, debate: Debate, user, key: str) -> Perspective:
         )
         if not allowed:
             raise PermissionDenied("This participant has not shared their votes.")
-        name = member.pseudonym or member.user.get_username()
+        name = naming(user, debate).member(member)
         return Perspective(
             key, f"Participant: {name}", members.filter(pk=member.pk).values("user_id")
         )

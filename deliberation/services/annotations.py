@@ -17,6 +17,7 @@ from deliberation.selectors import (
     annotation_is_public,
     claims_are_public,
     claims_shown_to,
+    public_name,
 )
 from deliberation.services.common import check_perm, membership_ensure
 from deliberation.services.debates import claim_contribute
@@ -47,6 +48,7 @@ def _annotation_payload(annotation: Annotation) -> dict:
         "end": annotation.end,
         "body_html": render_markdown(annotation.body),
         "tags": list(annotation.tags),
+        "author": public_name(annotation.debate, annotation.creator),
     }
 
 
@@ -252,6 +254,7 @@ def comment_add(
                 "parent_id": comment.parent_id,
                 "alignment": str(comment.alignment),
                 "body_html": render_markdown(comment.body),
+                "author": public_name(debate, user),
             },
         )
     return comment

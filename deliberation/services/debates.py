@@ -12,6 +12,7 @@ from claims.models import Citation, Claim, Source
 from deliberation import outbox
 from deliberation.events import publish_on_commit
 from deliberation.models import Debate, Membership, Notification
+from deliberation.selectors import public_name
 from deliberation.services.common import check_perm, membership_ensure
 from deliberation.services.membership import invitation_assign
 from deliberation.services.notifications import excerpt, notify, notify_moderators
@@ -112,7 +113,12 @@ def claim_contribute(
         publish_on_commit(
             debate_id=debate.pk,
             event="claim.added",
-            payload={"claim_id": claim.pk, "parent_id": parent.pk, "stance": stance},
+            payload={
+                "claim_id": claim.pk,
+                "parent_id": parent.pk,
+                "stance": stance,
+                "author": public_name(debate, user),
+            },
         )
         if parent.author_id and parent.author_id != user.pk:
             notify(
@@ -214,7 +220,12 @@ def thesis_add(*, user, debate: Debate, text: str, explanation: str = "") -> Cla
     publish_on_commit(
         debate_id=debate.pk,
         event="claim.added",
-        payload={"claim_id": thesis.pk, "parent_id": None, "stance": ""},
+        payload={
+            "claim_id": thesis.pk,
+            "parent_id": None,
+            "stance": "",
+            "author": public_name(debate, user),
+        },
     )
     return thesis
 

@@ -29,7 +29,7 @@ from deliberation.models import (
     Notification,
     Vote,
 )
-from deliberation.selectors import claims_are_public
+from deliberation.selectors import claims_are_public, public_name
 from deliberation.selectors.moderation import AUTO_HIDE_REASON
 from deliberation.services.common import check_moderator, check_perm, membership_ensure
 from deliberation.services.notifications import excerpt, notify, notify_moderators
@@ -476,6 +476,7 @@ def claim_approve(*, user, claim: Claim, reason: str = "") -> ModerationAction:
                 .values_list("pk", flat=True)
                 .first(),
                 "stance": claim.stance,
+                "author": public_name(claim.debate, claim.author),
             },
         )
     return action

@@ -1,7 +1,6 @@
 from django import template
 
 from deliberation import phases
-from deliberation.models import Membership
 from deliberation.rules import cached_membership, may_moderate
 
 register = template.Library()
@@ -22,39 +21,6 @@ def moderated_by(debate, user) -> bool:
 @register.filter
 def phase_label(phase: str) -> str:
     return phases.label(phase)
-
-
-def _names(request, debate_id: int) -> dict[int, tuple[str, str]]:
-    """user id → (pseudonym, animal name) of a debate's members, read once per
-    request and only when a page shows a byline."""
-    cache = request.__dict__.setdefault("_member_names", {})
-    if debate_id not in cache:
-        cache[debate_id] = {
-            user_id: (pseudonym, animal)
-            for user_id, pseudonym, animal in Membership.objects.filter(
-                debate_id=debate_id
-            )
-            .exclude(pseudonym="", animal_name="")
-            .values_list("user_id", "pseudonym", "animal_name")
-        }
-    return cache[debate_id]
-
-
-@register.simple_tag(takes_context=True)
-def display_name(context, person) -> str:
-    """How ``person`` is named to the viewer: their pseudonym in the debate
-    (or username); in an anonymous debate, to everyone but moderators and
-    themselves, their generated animal name."""
-    viewer = context.get("user")
-    debate = context.get("debate")
-    hidden = context.get("hide_authors") and not (viewer and viewer.pk == person.pk)
-    request = context.get("request")
-    if debate is None or request is None:
-        return "a participant" if hidden else person.username
-    pseudonym, animal = _names(request, debate.pk).get(person.pk, ("", ""))
-    if hidden:
-        return animal or "a participant"
-    return pseudonym or person.username
 
 
 @register.inclusion_tag("includes/phase_banner.html", takes_context=True)

@@ -27,7 +27,6 @@ from deliberation.models import Comment, Debate
 from deliberation.rules import may_moderate, refusal
 from deliberation.selectors import (
     annotations_shown_to,
-    authors_hidden_from,
     claims_shown_to,
     comments_shown_to,
     thread_of,
@@ -131,7 +130,6 @@ def source_page_context(request, debate: Debate, source: Source, *, form=None) -
             "source_annotate", kwargs={"slug": debate.slug, "key": source.key}
         ),
         **_annotate_context(request.user, debate),
-        "hide_authors": authors_hidden_from(request.user, debate),
     }
 
 
@@ -216,7 +214,6 @@ def _thread_context(
         "can_moderate": can_moderate,
         "reply_to": _int(request.GET.get("reply")),
         "max_depth": Comment.MAX_DEPTH,
-        "hide_authors": authors_hidden_from(user, debate),
     }
 
 
@@ -574,6 +571,5 @@ def comment_history(request, slug, pk):
             "comment": comment,
             "revisions": revisions,
             "back": comment_url(comment, debate),
-            "hide_authors": authors_hidden_from(request.user, debate),
         },
     )

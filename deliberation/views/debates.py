@@ -18,7 +18,6 @@ from deliberation.forms import ClaimAddForm, ClaimEditForm
 from deliberation.models import Debate, Impact
 from deliberation.rules import allowed_stances, may_moderate, refusal
 from deliberation.selectors import (
-    authors_hidden_from,
     debate_list_for,
     near_duplicates_of,
     perspective_for,
@@ -265,7 +264,6 @@ def claim_history(request, slug, pk):
             "debate": debate,
             "claim": claim,
             "revisions": revisions,
-            "hide_authors": authors_hidden_from(request.user, debate),
         },
     )
 

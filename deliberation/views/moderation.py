@@ -31,6 +31,7 @@ from deliberation.selectors import (
     flags_on_items_of,
     moderation_log_for,
     moderation_queue,
+    naming,
     pending_claims,
     similarity_backend,
 )
@@ -136,12 +137,14 @@ def flag_reply(request, slug, pk):
 def queue(request, slug):
     debate = debate_for(request.user, slug)
     check_moderator(request.user, debate)
+    names = naming(request.user, debate)  # one read of names for the whole page
     return render(
         request,
         "deliberation/moderation_queue.html",
         {
             "debate": debate,
-            "queue": moderation_queue(debate),
+            "names": names,
+            "queue": moderation_queue(debate, names=names),
             "pending": list(pending_claims(debate)[:100]),
             "form": ModerateForm(),
         },

@@ -114,5 +114,6 @@ def test_comment_added_is_published_for_visible_claims_only(
             "parent_id": None,
             "alignment": "neutral",
             "body_html": "<p><em>Yes</em></p>",
+            "author": member.username,
         }
     ]

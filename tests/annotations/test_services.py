@@ -251,6 +251,7 @@ def test_annotation_added_is_published_only_when_everyone_may_see_it(
                     "end": public.end,
                     "body_html": "\n<p><strong>so?</strong></p>",
                     "tags": [],
+                    "author": user.username,
                 },
             },
         )

@@ -397,8 +397,10 @@ def test_csv_shows_pseudonyms_and_tallies_but_not_in_anonymous_debates(db):
     ]
     debate.anonymity = True
     debate.save()
+    Membership.objects.filter(user=author).update(animal_name="Calm Otter")
     lines = client_for(None).get(url).content.decode().splitlines()
-    assert [line.split(",")[3] for line in lines[1:]] == ["", "", ""]
+    # Generated names only (the owner has none); a link claim has no author.
+    assert [line.split(",")[3] for line in lines[1:]] == ["Calm Otter", "Anonymous", ""]
 
 
 def test_cli_annotations_export_and_import_into_a_debate(db, tmp_path):
