@@ -3,11 +3,12 @@ pupil and side has contributed. A fixed number of queries, whatever the class
 size (tested)."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.cache import cache
 from django.utils import timezone
 
-from deliberation.models import Debate, Flag, Membership
+from deliberation.models import Debate, Flag, Membership, ScheduledPhase
 from deliberation.selectors.contributions import (
     ClassContributions,
     PupilRow,
@@ -71,4 +72,15 @@ def member_sides(debate: Debate) -> dict[int, str]:
         Membership.objects.filter(debate=debate)
         .exclude(side="")
         .values_list("user_id", "side")
+    )
+
+
+def next_scheduled(debate: Debate, now: datetime | None = None):
+    """The next phase the schedule will open, if any (for the countdown)."""
+    return (
+        ScheduledPhase.objects.filter(
+            debate=debate, applied__isnull=True, starts_at__gt=now or timezone.now()
+        )
+        .order_by("starts_at")
+        .first()
     )

@@ -24,6 +24,7 @@ from deliberation.models import (
     Debate,
     Impact,
     Membership,
+    Snapshot,
     Vote,
 )
 from deliberation.rules import remember_membership
@@ -286,8 +287,6 @@ def perspective_for(*, debate: Debate, user, key: str) -> Perspective:
 
 def _group_members(debate: Debate, value: str) -> list[int]:
     """User ids of opinion group ``value`` in the latest finished analysis."""
-    from deliberation.models import Snapshot
-
     result = (
         Snapshot.objects.filter(debate=debate, status=Snapshot.Status.DONE)
         .values_list("result", flat=True)

@@ -19,6 +19,7 @@ from deliberation import names, phases
 from deliberation.events import publish_on_commit
 from deliberation.invitations import CODE_ALPHABET
 from deliberation.models import Debate, Membership, ModerationAction, ScheduledPhase
+from deliberation.selectors.classroom import next_scheduled
 from deliberation.selectors.interchange import debate_document_for
 from deliberation.services.common import check_moderator
 from deliberation.services.debates import debate_create
@@ -338,17 +339,6 @@ def _publish_phase(debate: Debate, *, upcoming: ScheduledPhase | None) -> None:
             "next_label": phases.label(upcoming.phase) if upcoming else "",
             "next_at": upcoming.starts_at.isoformat() if upcoming else "",
         },
-    )
-
-
-def next_scheduled(debate: Debate, now: datetime | None = None):
-    """The next phase the schedule will open, if any (for the countdown)."""
-    return (
-        ScheduledPhase.objects.filter(
-            debate=debate, applied__isnull=True, starts_at__gt=now or timezone.now()
-        )
-        .order_by("starts_at")
-        .first()
     )
 
 

@@ -6,6 +6,8 @@ from contextlib import suppress
 from datetime import timedelta
 from importlib import import_module
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
@@ -78,9 +80,6 @@ def lockouts_reset(usernames) -> int:
     """Forget failed log-ins of these usernames: through django-axes' own
     reset (whichever handler is configured), then any rows its models still
     hold (attempts with their IP address, failure and access logs)."""
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-    from axes.utils import reset
-
     usernames = list(usernames)
     if not usernames:
         return 0

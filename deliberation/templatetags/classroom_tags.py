@@ -2,6 +2,7 @@ from django import template
 
 from deliberation import phases
 from deliberation.rules import cached_membership, may_moderate
+from deliberation.selectors.classroom import next_scheduled
 
 register = template.Library()
 
@@ -27,8 +28,6 @@ def phase_label(phase: str) -> str:
 def phase_banner(context, debate):
     """The phase, what it asks of a pupil, their side, and the countdown to a
     scheduled next phase (classroom debates only; one query for the schedule)."""
-    from deliberation.services.classroom import next_scheduled
-
     if not debate.phase:
         return {"show": False}
     user = context.get("user")
