@@ -16,6 +16,7 @@ from deliberation.selectors.debates import (
     debate_for_viewer,
     debate_list_for,
     membership_of,
+    public_claims,
 )
 from deliberation.selectors.moderation import (
     QueueItem,
@@ -74,6 +75,7 @@ __all__ = [
     "pending_claims",
     "perspective_for",
     "perspectives_of",
+    "public_claims",
     "similar_claims",
     "similarity_backend",
     "suggestion_min_score",

@@ -26,6 +26,7 @@ from deliberation.selectors import (
     near_duplicates_of,
     perspective_for,
     perspectives_of,
+    public_claims,
     tallies_for,
 )
 from deliberation.views import annotations as annotation_views
@@ -50,13 +51,19 @@ def claim_or_404(request, debate, pk) -> Claim:
 def claim_in_tree_or_404(request, debate, pk) -> tuple[Claim, list[Claim], list[Claim]]:
     """The claim, the debate's theses and the claim's ancestors; 404 when the
     claim is hidden or pending, or sits under such a claim, except for its
-    author and moderators."""
+    author and moderators (``claims_shown_to``), or is a link to a claim the
+    reader may not see."""
     claim = claim_selectors.claim_for_page(debate, pk)
     if claim is None:
         raise Http404("No such claim.")
     theses, ancestors = claim_selectors.theses_and_ancestors(debate, claim)
-    shown = all(c.status == Claim.Status.VISIBLE for c in [claim, *ancestors])
-    if not shown and not claims_shown_to(request.user, debate).filter(pk=pk).exists():
+    # What the rule would say of a visible claim under visible claims is
+    # known from the ancestors; the rule is asked for anything else.
+    claim.hidden_above = any(a.status != Claim.Status.VISIBLE for a in ancestors)
+    shown = claim.status == Claim.Status.VISIBLE and not claim.hidden_above
+    shown = shown and not claim.is_link  # a link needs its target shown too
+    readers = claims_shown_to(request.user, debate, numbered=False)
+    if not shown and not readers.filter(pk=pk).exists():
         if claim.status == Claim.Status.HIDDEN and all(
             a.status == Claim.Status.VISIBLE for a in ancestors
         ):
@@ -139,7 +146,10 @@ def _render_map(
         stance: _int(request.GET.get(f"{stance}_offset")) for stance in ("pro", "con")
     }
     order = "impact" if request.GET.get("sort") == "impact" else "manual"
-    columns = claim_selectors.children_columns(focus, offsets=offsets, order=order)
+    shown = claims_shown_to(request.user, debate, numbered=False)
+    columns = claim_selectors.children_columns(
+        focus, offsets=offsets, order=order, shown=shown
+    )
     children = [c for column in columns.values() for c in column.claims]
     perspective = _perspective(request, debate)
     tallies = tallies_for(
@@ -154,7 +164,7 @@ def _render_map(
         # (moderators and its author see it, marked hidden).
         own = request.user.is_authenticated and claim.author_id == request.user.pk
         claim.masked = claim.status == Claim.Status.HIDDEN and not (can_moderate or own)
-    outline = claim_selectors.outline(debate, focus)
+    outline = claim_selectors.outline(debate, focus, shown=shown)
     context = {
         "debate": debate,
         "theses": theses,
@@ -316,17 +326,18 @@ def source_detail(request, slug, key):
 
 def debate_search(request, slug):
     debate = _debate_or_404(request, slug)
-    return _search(request, Debate.objects.filter(pk=debate.pk), debate=debate)
+    shown = claims_shown_to(request.user, debate, numbered=False)
+    return _search(request, Debate.objects.filter(pk=debate.pk), shown, debate=debate)
 
 
 def search(request):
     public = Debate.objects.filter(visibility=Debate.Visibility.PUBLIC)
-    return _search(request, public, debate=None)
+    return _search(request, public, public_claims(public), debate=None)
 
 
-def _search(request, debates, *, debate):
+def _search(request, debates, shown, *, debate):
     query = request.GET.get("q", "").strip()[:200]
-    claims = claim_selectors.search_claims(debates, query) if query else []
+    claims = claim_selectors.search_claims(shown, query) if query else []
     sources = claim_selectors.search_sources(debates, query) if query else []
     return render(
         request,
