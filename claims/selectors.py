@@ -267,7 +267,7 @@ def source_with_highlights(source: Source, annotations=(), *, claims: QuerySet):
     re-anchoring after an edit) are left out of the pieces; the citations are
     all returned."""
     citations = list(
-        source.citations.filter(claim__in=claims.values("pk"))
+        source.citations.filter(Exists(claims.filter(pk=OuterRef("claim_id"))))
         .select_related("claim", "claim__link_to")
         .order_by("start", "pk")
     )

@@ -17,6 +17,7 @@ from deliberation.selectors.debates import (
     debate_list_for,
     membership_of,
     public_claims,
+    shown_to,
 )
 from deliberation.selectors.moderation import (
     QueueItem,
@@ -76,6 +77,7 @@ __all__ = [
     "perspective_for",
     "perspectives_of",
     "public_claims",
+    "shown_to",
     "similar_claims",
     "similarity_backend",
     "suggestion_min_score",

@@ -66,6 +66,14 @@ def claims_shown_to(user, debate: Debate, *, numbered: bool = True) -> QuerySet[
     return _numbered(claims) if numbered else claims
 
 
+def shown_to(user, debate: Debate, claim_id: str) -> Exists:
+    """Whether the claim whose id is the outer query's ``claim_id`` is shown
+    to ``user`` (``claims_shown_to``), looked up row by row: a page that lists
+    a few annotations or comments does not read every claim of the debate."""
+    shown = claims_shown_to(user, debate, numbered=False)
+    return Exists(shown.filter(pk=OuterRef(claim_id)))
+
+
 def public_claims(debates: QuerySet[Debate]) -> QuerySet[Claim]:
     """The claims of ``debates`` anyone may read: ``claims_shown_to`` an
     anonymous reader, over several debates at once (site search)."""

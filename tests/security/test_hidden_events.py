@@ -6,7 +6,6 @@ the transactional one: both are covered by running this file on each."""
 
 import pytest
 
-from claims.models import Claim
 from deliberation import services
 from deliberation.services import voting as voting_services
 from tests.api.helpers import client_for
@@ -37,13 +36,13 @@ def scene():
     open_claim = make_claim(debate, thesis, "pro")
     link = make_claim(debate, thesis, "con", text="", link_to=under)
     services.item_hide(user=moderator, item=hidden, reason="Not here")
-    return debate, moderator, author, under, open_claim, link
+    return debate, moderator, author, hidden, under, open_claim, link
 
 
 def test_no_tally_event_for_a_claim_in_a_hidden_branch(
     scene, published, django_capture_on_commit_callbacks
 ):
-    debate, moderator, author, under, open_claim, link = scene
+    debate, moderator, author, hidden, under, open_claim, link = scene
     api = client_for(author)
     page = client_for(moderator)
 
@@ -73,7 +72,7 @@ def test_no_tally_event_for_a_claim_in_a_hidden_branch(
 
 
 def test_a_link_into_a_hidden_branch_is_not_there_to_vote_on(scene, published):
-    debate, moderator, author, under, open_claim, link = scene
+    debate, moderator, author, hidden, under, open_claim, link = scene
 
     stranger = client_for(MembershipFactory(debate=debate).user)
     response = stranger.post(f"/api/v1/claims/{link.pk}/vote/", {"stance": "agree"})
@@ -86,8 +85,8 @@ def test_a_link_into_a_hidden_branch_is_not_there_to_vote_on(scene, published):
 def test_restoring_the_branch_brings_its_tally_events_back(
     scene, published, django_capture_on_commit_callbacks
 ):
-    debate, moderator, author, under, open_claim, link = scene
-    hidden = Claim.objects.get(pk=under.pk).get_parent()
+    debate, moderator, author, hidden, under, open_claim, link = scene
+    hidden.refresh_from_db()
     services.item_restore(user=moderator, item=hidden, reason="Fine after all")
 
     with django_capture_on_commit_callbacks(execute=True):
