@@ -1,7 +1,9 @@
 """The one visibility rule (``claims_shown_to``) against its obvious recursive
 definition, on random trees: a claim is shown when its reader may read it
 (visible, or theirs) and its parent is shown; a link also needs its target
-shown; moderators see everything."""
+shown; moderators see everything. The two other readers of a claim's
+ancestors (``claim_for_voting``, ``rules.branch_is_locked``) are held to the
+same trees."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -12,7 +14,8 @@ from hypothesis import strategies as st
 from claims.models import Claim
 from claims.services import claim_create
 from deliberation.models import Debate
-from deliberation.selectors import claims_shown_to
+from deliberation.rules import branch_is_locked
+from deliberation.selectors import claim_for_voting, claims_shown_to
 from deliberation.selectors.debates import public_claims
 from tests.factories import DebateFactory, MembershipFactory, UserFactory
 
@@ -24,8 +27,8 @@ STATUSES = [s.value for s in Claim.Status]
 @st.composite
 def trees(draw):
     """Nodes ``(parent index or None, status, written by the reader, link
-    target index or None)``, parents before children; links are leaves that
-    point at an earlier claim that is not a link."""
+    target index or None, locked)``, parents before children; links are
+    leaves that point at an earlier claim that is not a link."""
     size = draw(st.integers(min_value=1, max_value=18))
     nodes = []
     for _ in range(size):
@@ -35,17 +38,18 @@ def trees(draw):
         if parent is not None and draw(st.integers(0, 4)) == 0:
             link = draw(st.sampled_from(parents))
         status = draw(st.sampled_from(STATUSES))
-        nodes.append((parent, status, draw(st.booleans()), link))
+        own, locked = draw(st.booleans()), draw(st.integers(0, 5)) == 0
+        nodes.append((parent, status, own, link, locked))
     return nodes
 
 
 def expected_shown(nodes, role) -> set[int]:
     def readable(i):
-        _, status, own, _ = nodes[i]
+        _, status, own, _, _ = nodes[i]
         return role == "moderator" or status == "visible" or (own and role == "author")
 
     shown: set[int] = set()
-    for i, (parent, _, _, link) in enumerate(nodes):  # parents come first
+    for i, (parent, _, _, link, _) in enumerate(nodes):  # parents come first
         if not readable(i) or (parent is not None and parent not in shown):
             continue
         if link is not None and link not in shown and role != "moderator":
@@ -54,10 +58,18 @@ def expected_shown(nodes, role) -> set[int]:
     return shown
 
 
+def ancestors(nodes, i) -> list[int]:
+    found, parent = [], nodes[i][0]
+    while parent is not None:
+        found.append(parent)
+        parent = nodes[parent][0]
+    return found
+
+
 def build(debate, nodes, author) -> list[Claim]:
     other = UserFactory()
     claims: list[Claim] = []
-    for i, (parent, status, own, link) in enumerate(nodes):
+    for i, (parent, status, own, link, _) in enumerate(nodes):
         claims.append(
             claim_create(
                 debate=debate,
@@ -69,6 +81,8 @@ def build(debate, nodes, author) -> list[Claim]:
                 link_to=None if link is None else claims[link],
             )
         )
+    locked = [claims[i].pk for i, node in enumerate(nodes) if node[4]]
+    Claim.objects.filter(pk__in=locked).update(locked=True)
     return claims
 
 
@@ -107,4 +121,14 @@ def test_claims_shown_to_agrees_with_the_recursive_definition(nodes):
             )
         )
         assert public == {claims[i].pk for i in expected_shown(nodes, "anonymous")}
+        for i, claim in enumerate(claims):
+            above = ancestors(nodes, i)
+            hidden_above = any(nodes[a][1] != "visible" for a in above)
+            locked = any(nodes[a][4] for a in [i, *above])
+            for_voting = claim_for_voting(user=moderator, pk=claim.pk)
+            assert (for_voting.hidden_above, for_voting.branch_locked) == (
+                hidden_above,
+                locked,
+            )
+            assert branch_is_locked(Claim.objects.get(pk=claim.pk)) == locked
         transaction.set_rollback(True)
