@@ -90,46 +90,41 @@ def build(size: int, owner, participant, branching: int = 8):
     return debate
 
 
-def _timed(fn) -> tuple[float, int]:
-    """Median seconds of RUNS calls (one when a call is slow) and the last
-    call's result."""
-    samples, result = [], None
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        result = fn()
-        samples.append(time.perf_counter() - start)
-        if samples[-1] > SLOW_SECONDS:
-            break
-    return statistics.median(samples), result
-
-
 def measure(debate, users: dict, clients: dict, skip: set) -> dict:
-    rows = {}
+    """Each measurement as each role, the roles taking turns within every run
+    (so drift on a shared machine hits them alike); medians of RUNS runs, or
+    of fewer once a run took over SLOW_SECONDS."""
     url = f"/api/v1/debates/{debate.slug}/tree/"
-    for role in ROLES:
-        if role in skip:
-            rows[role] = None
-            continue
-        user = users[role]
-        shown_s, shown = _timed(lambda user=user: len(claims_shown_to(user, debate)))
-        client = clients[role]
-        client.get(url)  # warm-up: session, permissions
+    roles = [role for role in ROLES if role not in skip]
 
-        def tree(client=client):
-            response = client.get(url)
-            assert response.status_code == 200
-            return response.json()["count"]
+    def shown(role):
+        return len(claims_shown_to(users[role], debate))
 
-        tree_s, count = _timed(tree)
-        assert count == shown, (role, count, shown)
+    def tree(role):
+        response = clients[role].get(url)
+        assert response.status_code == 200
+        return response.json()["count"]
+
+    rows = {role: None for role in ROLES}
+    for role in roles:
+        tree(role)  # warm-up: session, permissions
+        rows[role] = {"shown_s": [], "tree_s": []}
+    for name, fn in (("shown", shown), ("tree", tree)):
+        for _ in range(RUNS):
+            for role in roles:
+                start = time.perf_counter()
+                rows[role][name] = fn(role)
+                rows[role][f"{name}_s"].append(time.perf_counter() - start)
+            if max(rows[role][f"{name}_s"][-1] for role in roles) > SLOW_SECONDS:
+                break
+    for role in roles:
+        row = rows[role]
+        assert row["tree"] == row["shown"], (role, row)
         with CaptureQueriesContext(connection) as queries:
-            client.get(url)
-        rows[role] = {
-            "shown": shown,
-            "shown_s": shown_s,
-            "tree_s": tree_s,
-            "queries": len(queries),
-        }
+            tree(role)
+        row["queries"] = len(queries)
+        row["shown_s"] = statistics.median(row["shown_s"])
+        row["tree_s"] = statistics.median(row["tree_s"])
     return rows
 
 
@@ -200,10 +195,11 @@ def report(results: dict) -> str:
         "moderator then hides three branches (one under the thesis, two a level "
         f"below), a participant adds {PENDING} claims that wait for approval "
         "(pre-moderation) and one link points into a hidden branch. Each role is "
-        f"timed as itself, median of {RUNS} runs (one run when it took over "
-        f"{SLOW_SECONDS:.0f} s): `claims_shown_to` read whole (every claim with "
-        "`parent_id` and `thesis_rank`), and the API tree's first page (50 claims "
-        "and the count) through Django's test client after a warm-up request. "
+        f"timed as itself, the roles taking turns, median of {RUNS} runs (fewer "
+        f"once a run took over {SLOW_SECONDS:.0f} s): `claims_shown_to` read "
+        "whole (every claim with `parent_id` and `thesis_rank`), and the API "
+        "tree's first page (50 claims and the count) through Django's test "
+        "client after a warm-up request. "
         "The participant wrote the pending claims, so sees them too.\n\n"
         + "\n".join(lines)
         + "\n\n"

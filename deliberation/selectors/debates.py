@@ -62,7 +62,7 @@ def claims_shown_to(user, debate: Debate, *, numbered: bool = True) -> QuerySet[
     live events all ask it (or ``claims_are_public``, its anonymous reader)."""
     claims = Claim.objects.filter(debate=debate)
     if not user.has_perm("deliberation.moderate_debate", debate):
-        claims = _without_branches_of(claims, _unreadable(user, debate=debate))
+        claims = _without_branches_of(claims, _unreadable(user, claims))
     return _numbered(claims) if numbered else claims
 
 
@@ -78,19 +78,14 @@ def public_claims(debates: QuerySet[Debate]) -> QuerySet[Claim]:
     """The claims of ``debates`` anyone may read: ``claims_shown_to`` an
     anonymous reader, over several debates at once (site search)."""
     claims = Claim.objects.filter(debate__in=debates)
-    unreadable = Claim.objects.filter(debate__in=debates).filter(
-        ~Q(status=Claim.Status.VISIBLE)
-    )
-    return _without_branches_of(claims, unreadable.order_by())
+    return _without_branches_of(claims, _unreadable(AnonymousUser(), claims))
 
 
-def _unreadable(user, *, debate: Debate) -> QuerySet[Claim]:
+def _unreadable(user, claims: QuerySet[Claim]) -> QuerySet[Claim]:
     # The claims ``user`` may not read themselves (not visible, and not
     # theirs): each hides its branch. Found by the partial index
     # claim_not_visible: a few rows whatever the size of the tree.
-    unreadable = Claim.objects.filter(debate=debate).filter(
-        ~Q(status=Claim.Status.VISIBLE)
-    )
+    unreadable = claims.filter(~Q(status=Claim.Status.VISIBLE))
     if user.is_authenticated:
         unreadable = unreadable.filter(~Q(author=user))
     return unreadable.order_by()
