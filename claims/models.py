@@ -141,7 +141,16 @@ class Claim(MP_Node):
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["debate", "depth"])]
+        indexes = [
+            models.Index(fields=["debate", "depth"]),
+            # The few claims that hide their branch from readers (who may see
+            # which claims: deliberation.selectors.claims_shown_to).
+            models.Index(
+                fields=["debate", "depth", "path"],
+                condition=~models.Q(status="visible"),
+                name="claim_not_visible",
+            ),
+        ]
         constraints = [
             # A thesis has no stance and is no link; every other claim has one.
             models.CheckConstraint(
@@ -164,8 +173,16 @@ class Claim(MP_Node):
 
     @property
     def display_text(self):
-        """What a reader sees: a link claim shows its target's text."""
-        return self.link_to.text if self.link_to_id else self.text
+        """What a reader sees: a link claim shows its target's text, but never
+        a target that is not visible (then only the link's own text, which a
+        merge keeps for the record). Who may see a link at all is the
+        deliberation side's rule (``claims_shown_to``): pages and the API
+        leave out links to claims their reader may not see."""
+        if not self.link_to_id:
+            return self.text
+        if self.link_to.status != self.Status.VISIBLE:
+            return self.text
+        return self.link_to.text
 
     def number(self, thesis_rank: int) -> str:
         """Kialo-style position, e.g. "1.2.3": the thesis's place among the

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import (
     Avg,
     Count,
+    Exists,
     F,
     Func,
     OuterRef,
@@ -85,6 +86,12 @@ class Column:
         return max(0, self.offset - self.limit) if self.offset else None
 
 
+def _target_among(shown: QuerySet[Claim]) -> Q:
+    """Not a link, or a link to one of ``shown``: looked up link by link, so a
+    page does not read the whole of ``shown``."""
+    return Q(link_to__isnull=True) | Exists(shown.filter(pk=OuterRef("link_to_id")))
+
+
 def _count_below(stance: str):
     """Visible children with ``stance`` of the outer claim (or of the claim it
     links to), as a correlated count."""
@@ -114,12 +121,15 @@ def children_columns(
     offsets: dict[str, int] | None = None,
     limit: int = 25,
     order: str = "manual",
+    shown: QuerySet[Claim] | None = None,
 ) -> dict[str, Column]:
     """The pros and cons of ``claim``, a page of each, with each child's own
     pro and con counts (``pro_count``, ``con_count``) and ``impact_mean``.
     ``order``: "manual" (pinned first, then the author's order, then age) or
     "impact" (mean impact rating, unrated last). Hidden children are included
-    as placeholders (status "hidden", shown with their public reason only)."""
+    as placeholders (status "hidden", shown with their public reason only).
+    ``shown``: the claims the reader may see (the deliberation side's rule);
+    a link to any other claim is left out."""
     offsets = offsets or {}
     # Hidden children keep their place: the card shows the moderator's public
     # reason instead of the claim (includes/claim_card.html), never its text.
@@ -128,6 +138,8 @@ def children_columns(
         debate_id=claim.debate_id,
         status__in=[VISIBLE, Claim.Status.HIDDEN],
     )
+    if shown is not None:
+        children = children.filter(_target_among(shown))
     ordering = ["-pinned", "order", "path"]
     if order == "impact":
         ordering = [F("impact_mean").desc(nulls_last=True), *ordering]
@@ -175,19 +187,24 @@ class OutlineNode:
     current: bool = False
 
 
-def outline(debate, focus: Claim | None) -> list[OutlineNode]:
+def outline(
+    debate, focus: Claim | None, *, shown: QuerySet[Claim] | None = None
+) -> list[OutlineNode]:
     """The tree as a jump list: every claim down to OUTLINE_DEPTH, plus the
     siblings along the path to ``focus`` and its children; each branch shows at
-    most OUTLINE_SIBLINGS. Numbers are ``Claim.number`` ("1.2.3")."""
+    most OUTLINE_SIBLINGS. Numbers are ``Claim.number`` ("1.2.3"). Visible
+    claims under visible claims only; with ``shown`` (the claims the reader
+    may see), no link to any other claim."""
     wanted = Q(depth__lte=OUTLINE_DEPTH)
     if focus is not None:
         for level in range(1, focus.depth + 1):
             wanted |= tree.children_of(tree.path_at(focus.path, level), level)
     # Not only visible claims: hidden theses still count for the numbering.
+    claims = Claim.objects.filter(debate=debate).filter(wanted)
+    if shown is not None:
+        claims = claims.filter(_target_among(shown))
     claims = (
-        Claim.objects.filter(debate=debate)
-        .filter(wanted)
-        .select_related("link_to")
+        claims.select_related("link_to")
         .only(
             "pk",
             "path",
@@ -197,6 +214,7 @@ def outline(debate, focus: Claim | None) -> list[OutlineNode]:
             "text",
             "status",
             "link_to__text",
+            "link_to__status",
         )
         .order_by("path")
     )
@@ -240,13 +258,14 @@ def sources_of(debate) -> list[Source]:
     )
 
 
-def source_with_highlights(source: Source, annotations=()):
-    """The source text cut into pieces, each with the visible citations and
-    the given annotations over it. Anchors that do not describe the current
-    text (orphans, or waiting for re-anchoring after an edit) are left out of
-    the pieces; the citations are all returned."""
+def source_with_highlights(source: Source, annotations=(), *, claims: QuerySet):
+    """The source text cut into pieces, each with the citations by ``claims``
+    (those the reader may see) and the given annotations over it. Anchors
+    that do not describe the current text (orphans, or waiting for
+    re-anchoring after an edit) are left out of the pieces; the citations are
+    all returned."""
     citations = list(
-        source.citations.filter(claim__status=VISIBLE)
+        source.citations.filter(Exists(claims.filter(pk=OuterRef("claim_id"))))
         .select_related("claim", "claim__link_to")
         .order_by("start", "pk")
     )
@@ -258,11 +277,13 @@ def source_with_highlights(source: Source, annotations=()):
 # --- Search ------------------------------------------------------------------
 
 
-def search_claims(debates: QuerySet, query: str, *, limit: int = 50) -> list[Claim]:
-    """Visible claims of ``debates`` matching ``query``: ranked full-text search on
-    PostgreSQL, every-word substring match elsewhere."""
-    claims = Claim.objects.filter(debate__in=debates, status=VISIBLE, link_to=None)
-    claims = claims.select_related("debate")
+def search_claims(
+    claims: QuerySet[Claim], query: str, *, limit: int = 50
+) -> list[Claim]:
+    """The claims among ``claims`` (those the reader may see: the caller asks
+    deliberation's visibility rule) matching ``query``, links left out: ranked
+    full-text search on PostgreSQL, every-word substring match elsewhere."""
+    claims = claims.filter(link_to=None).select_related("debate")
     return list(_match(claims, query, ("text", "explanation"))[:limit])
 
 

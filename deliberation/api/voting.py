@@ -87,12 +87,14 @@ VOTE_RESPONSES = {
 
 def votable_claim_or_404(user, pk: int) -> Claim:
     """The claim as votes need it, with what the vote rules read, in one
-    query; the full visibility query runs only for a hidden claim or branch."""
+    query; the full visibility query runs only for a hidden claim or branch,
+    or a link (whose target must be shown too)."""
     claim = claim_for_voting(user=user, pk=pk)
     if claim is None or not user.has_perm("deliberation.view_debate", claim.debate):
         raise Http404("No such claim.")
-    hidden = claim.status != Claim.Status.VISIBLE or claim.hidden_above
-    if hidden and not claims_shown_to(user, claim.debate).filter(pk=pk).exists():
+    plain = claim.status == Claim.Status.VISIBLE and not claim.hidden_above
+    shown = claims_shown_to(user, claim.debate, numbered=False)
+    if not (plain and claim.link_to_id is None) and not shown.filter(pk=pk).exists():
         raise Http404("No such claim.")
     return claim
 

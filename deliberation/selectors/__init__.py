@@ -15,6 +15,8 @@ from deliberation.selectors.debates import (
     debate_for_viewer,
     debate_list_for,
     membership_of,
+    public_claims,
+    shown_to,
 )
 from deliberation.selectors.moderation import (
     QueueItem,
@@ -86,6 +88,8 @@ __all__ = [
     "perspective_for",
     "perspectives_of",
     "public_name",
+    "public_claims",
+    "shown_to",
     "similar_claims",
     "similarity_backend",
     "suggestion_min_score",

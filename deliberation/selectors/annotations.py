@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
+    Exists,
+    OuterRef,
     Q,
     QuerySet,
 )
@@ -15,7 +17,7 @@ from deliberation.models import (
     Debate,
 )
 from deliberation.rules import may_moderate
-from deliberation.selectors.debates import claims_shown_to
+from deliberation.selectors.debates import claims_shown_to, shown_to
 
 # --- Annotations and comments ---------------------------------------------------------
 
@@ -41,10 +43,9 @@ def annotations_shown_to(user, debate: Debate) -> QuerySet:
                     ]
                 )
             )
-    shown = claims_shown_to(user, debate).values("pk")
     return annotations.filter(visibility).filter(
-        Q(claim__isnull=True) | Q(claim__in=shown),
-        Q(evidence_claim__isnull=True) | Q(evidence_claim__in=shown),
+        Q(claim__isnull=True) | shown_to(user, debate, "claim_id"),
+        Q(evidence_claim__isnull=True) | shown_to(user, debate, "evidence_claim_id"),
     )
 
 
@@ -73,10 +74,11 @@ def claims_are_public(debate: Debate, claim_ids) -> bool:
 def comments_shown_to(user, debate: Debate) -> QuerySet:
     """Comments (deleted ones included: threads show "[deleted]") on the
     claims and annotations ``user`` may see."""
-    claims = claims_shown_to(user, debate).values("pk")
-    annotations = annotations_shown_to(user, debate).values("pk")
+    annotations = annotations_shown_to(user, debate).filter(
+        pk=OuterRef("annotation_id")
+    )
     return Comment.objects.filter(debate=debate).filter(
-        Q(claim__in=claims) | Q(annotation__in=annotations)
+        shown_to(user, debate, "claim_id") | Exists(annotations)
     )
 
 

@@ -79,7 +79,9 @@ class _Shown:
 
 def _shown(debate: Debate, user) -> _Shown:
     claims = list(
-        claims_shown_to(user, debate).select_related("author").order_by("path")
+        claims_shown_to(user, debate)
+        .select_related("author", "link_to")
+        .order_by("path")
     )
     visible = {claim.pk for claim in claims}
     by_path: dict[str, DocClaim] = {}

@@ -28,6 +28,7 @@ from deliberation.models import (
     Vote,
 )
 from deliberation.rules import remember_membership
+from deliberation.selectors.debates import claims_shown_to
 from deliberation.selectors.people import naming
 
 # --- Tallies and perspectives ----------------------------------------------------
@@ -334,9 +335,11 @@ def perspectives_of(*, debate: Debate, user) -> list[Perspective]:
 
 
 def next_claim_to_vote(*, debate: Debate, user, rng=None) -> Claim | None:
-    """A visible claim ``user`` has not voted on, drawn by Pol.is priority."""
+    """A visible claim ``user`` may see and has not voted on, drawn by Pol.is
+    priority (never one under a hidden or pending claim)."""
     candidates = (
-        Claim.objects.filter(debate=debate, status=Claim.Status.VISIBLE, link_to=None)
+        claims_shown_to(user, debate, numbered=False)
+        .filter(status=Claim.Status.VISIBLE, link_to=None)
         .exclude(votes__user=user)
         .values_list("pk", flat=True)
     )

@@ -6,6 +6,7 @@ import time
 from collections import Counter
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import transaction
 
@@ -13,6 +14,7 @@ from claims.models import Claim
 from deliberation import outbox
 from deliberation.analysis.pipeline import analyse
 from deliberation.models import Debate, OutboxMessage, Snapshot, Vote
+from deliberation.selectors.debates import claims_shown_to
 from deliberation.services.polis import participant_ids
 
 logger = logging.getLogger(__name__)
@@ -55,9 +57,10 @@ def _group_stats(triples, groups: dict[int, list]) -> list[dict]:
 
 def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapshot:
     """Analyse the debate's stance votes now and store the result. Votes on
-    visible and hidden theses and claims count; hidden claims are moderated
-    out. Participants are user ids in the stored result; ``participant_labels``
-    maps them to the ids to show (original Pol.is ids for imported debates)."""
+    visible and hidden theses and claims count; hidden claims, and claims
+    under one, are moderated out. Participants are user ids in the stored
+    result; ``participant_labels`` maps them to the ids to show (original
+    Pol.is ids for imported debates)."""
     if snapshot is None:
         snapshot = Snapshot.objects.create(debate=debate)
     _set(snapshot, status=Snapshot.Status.RUNNING, progress=10)
@@ -76,7 +79,14 @@ def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapsho
                 claim_id__in=statuses
             ).values_list("user_id", "claim_id", "stance")
         ]
-        moderated_out = [pk for pk, s in statuses.items() if s == Claim.Status.HIDDEN]
+        # Hidden claims, and claims under a hidden claim, are moderated out:
+        # no reader sees them (the visibility rule, as an anonymous reader).
+        public = set(
+            claims_shown_to(AnonymousUser(), debate, numbered=False).values_list(
+                "pk", flat=True
+            )
+        )
+        moderated_out = [pk for pk in statuses if pk not in public]
         previous = (
             Snapshot.objects.filter(debate=debate, status=Snapshot.Status.DONE)
             .exclude(pk=snapshot.pk)

@@ -13,6 +13,7 @@ from deliberation.models import Impact, Vote
 from deliberation.rules import cached_membership, membership_is_cached
 from deliberation.selectors import (
     claim_for_voting,
+    claims_are_public,
     tally_from_rows,
     tally_of,
     tally_query,
@@ -98,12 +99,27 @@ def _send_tally(claim: Claim) -> None:
     )
 
 
+def _shown_to_everyone(claim: Claim) -> bool:
+    """Whether every reader may see ``claim`` (``claims_are_public``): its
+    tally is news about it. Known without a query when the claim was read
+    with its ancestors (``claim_for_voting``, the claim page); else asked."""
+    hidden_above = getattr(claim, "hidden_above", None)
+    if hidden_above is not None and claim.link_to_id is None:
+        return claim.status == Claim.Status.VISIBLE and not hidden_above
+    return claims_are_public(claim.debate, [claim.pk])
+
+
 def _publish_tally_on_commit(claim: Claim, user) -> None:
     """After commit, count the claim's tally once: send it to the debate's
-    pages and keep it on ``claim.tally`` (with ``user``'s own votes) for the
-    caller's response."""
+    pages, if everyone may see the claim (a debate's live events reach every
+    reader), and keep it on ``claim.tally`` (with ``user``'s own votes) for
+    the caller's response."""
+    public = _shown_to_everyone(claim)
 
     def send():
+        if not public:
+            claim.tally = tally_of(claim.pk, user=user)
+            return
         # One claim's tally is counted and sent by one vote at a time (a lock
         # that does not block voting): otherwise two votes close together
         # could count in one order and send in the other, and pages would keep

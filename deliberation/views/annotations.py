@@ -113,7 +113,11 @@ def source_page_context(request, debate: Debate, source: Source, *, form=None) -
         .annotate(comment_count=Count("comments"))
         .order_by("start", "pk")
     )
-    pieces, citations = claim_selectors.source_with_highlights(source, annotations)
+    pieces, citations = claim_selectors.source_with_highlights(
+        source,
+        annotations,
+        claims=claims_shown_to(request.user, debate, numbered=False),
+    )
     anchored = [a for a in annotations if a.is_anchored_in(source.text)]
     return {
         "debate": debate,
@@ -240,9 +244,8 @@ def _find_claim(request, debate: Debate, value: str, field_name: str) -> Claim:
         if claim is None:
             raise ValidationError({field_name: f"No claim #{value} in this debate."})
         return claim
-    matches = claim_selectors.search_claims(
-        Debate.objects.filter(pk=debate.pk), value, limit=6
-    )
+    shown = claims_shown_to(request.user, debate, numbered=False)
+    matches = claim_selectors.search_claims(shown, value, limit=6)
     if len(matches) == 1:
         return matches[0]
     if not matches:

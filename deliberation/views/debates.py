@@ -18,10 +18,12 @@ from deliberation.forms import ClaimAddForm, ClaimEditForm
 from deliberation.models import Debate, Impact
 from deliberation.rules import allowed_stances, may_moderate, refusal
 from deliberation.selectors import (
+    claims_shown_to,
     debate_list_for,
     near_duplicates_of,
     perspective_for,
     perspectives_of,
+    public_claims,
     tallies_for,
 )
 from deliberation.selectors.debates import (
@@ -98,7 +100,10 @@ def _render_map(
         stance: _int(request.GET.get(f"{stance}_offset")) for stance in ("pro", "con")
     }
     order = "impact" if request.GET.get("sort") == "impact" else "manual"
-    columns = claim_selectors.children_columns(focus, offsets=offsets, order=order)
+    shown = claims_shown_to(request.user, debate, numbered=False)
+    columns = claim_selectors.children_columns(
+        focus, offsets=offsets, order=order, shown=shown
+    )
     children = [c for column in columns.values() for c in column.claims]
     perspective = _perspective(request, debate)
     tallies = tallies_for(
@@ -117,7 +122,7 @@ def _render_map(
         # (moderators and its author see it, marked hidden).
         own = request.user.is_authenticated and claim.author_id == request.user.pk
         claim.masked = claim.status == Claim.Status.HIDDEN and not (can_moderate or own)
-    outline = claim_selectors.outline(debate, focus)
+    outline = claim_selectors.outline(debate, focus, shown=shown)
     context = {
         "debate": debate,
         "theses": theses,
@@ -289,17 +294,18 @@ def source_detail(request, slug, key):
 
 def debate_search(request, slug):
     debate = debate_for(request.user, slug)
-    return _search(request, Debate.objects.filter(pk=debate.pk), debate=debate)
+    shown = claims_shown_to(request.user, debate, numbered=False)
+    return _search(request, Debate.objects.filter(pk=debate.pk), shown, debate=debate)
 
 
 def search(request):
     public = Debate.objects.filter(visibility=Debate.Visibility.PUBLIC)
-    return _search(request, public, debate=None)
+    return _search(request, public, public_claims(public), debate=None)
 
 
-def _search(request, debates, *, debate):
+def _search(request, debates, shown, *, debate):
     query = request.GET.get("q", "").strip()[:200]
-    claims = claim_selectors.search_claims(debates, query) if query else []
+    claims = claim_selectors.search_claims(shown, query) if query else []
     sources = claim_selectors.search_sources(debates, query) if query else []
     return render(
         request,

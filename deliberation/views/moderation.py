@@ -91,10 +91,17 @@ def item_flag(request, slug, kind, pk):
         else:
             messages.success(request, "Thank you: the moderators will review it.")
             return redirect(_item_url(debate, item))
+    # A hidden or deleted comment shows its reason or "[deleted]" here, as in
+    # its thread, never its text (moderators see it).
+    masked = (
+        kind == "comments"
+        and (item.is_hidden or item.is_deleted)
+        and not request.user.has_perm("deliberation.moderate_debate", debate)
+    )
     return render(
         request,
         "deliberation/flag_form.html",
-        {"debate": debate, "item": item, "kind": kind, "form": form},
+        {"debate": debate, "item": item, "kind": kind, "form": form, "masked": masked},
         status=400 if request.method == "POST" else 200,
     )
 

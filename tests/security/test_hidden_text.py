@@ -1,0 +1,321 @@
+"""Hidden text stays hidden in every channel (issue 15, item 1).
+
+Unique marker words are planted in a hidden claim X and its visible child Y
+(with a citation and an evidence annotation of Y), in a claim L2 that a
+duplicate was merged into before L2 was hidden (the duplicate is now a link to
+it), in a hidden comment and in a hidden annotation. Then every page and API
+answer that lists claims is fetched as an anonymous reader, a signed-in
+stranger, a participant, the author of X (who wrote Y, the comment and the
+annotations too) and a moderator, and each marker must appear exactly for the
+roles allowed to read it: in no answer for the others, and in at least one
+answer for those allowed (so the walk would see a leak)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from claims.models import Claim
+from deliberation import services
+from deliberation.models import Vote
+from deliberation.selectors.interchange import EXPORT_FORMATS
+from deliberation.services.analysis import analysis_run
+from tests.api.helpers import client_for
+from tests.factories import (
+    DebateFactory,
+    MembershipFactory,
+    UserFactory,
+    make_claim,
+    make_source,
+)
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = "zqpublicthesis"
+HIDDEN_X = "zqhiddenclaimx"
+CHILD_Y = "zqchildclaimy"
+LINK_TARGET = "zqlinktargetl"
+COMMENT = "zqhiddencomment"
+ANNOTATION = "zqhiddenannotation"
+EVIDENCE = "zqevidenceofy"
+MARKERS = (HIDDEN_X, CHILD_Y, LINK_TARGET, COMMENT, ANNOTATION, EVIDENCE)
+ROLES = ("anonymous", "stranger", "participant", "author", "moderator")
+# Who may read each marker. The author wrote X (hidden: still theirs to read),
+# Y, the comment (shown to them masked in its thread, but their own text in
+# their notifications) and both annotations; the moderator reads everything.
+ALLOWED = {
+    "anonymous": set(),
+    "stranger": set(),
+    "participant": set(),
+    "author": {HIDDEN_X, CHILD_Y, COMMENT, ANNOTATION, EVIDENCE},
+    "moderator": set(MARKERS),
+}
+PASSAGE = "cameras were installed on every corner"
+SEARCHED = ("cameras", "watch", "footage", "crime", "rude")
+
+
+@pytest.fixture
+def scene():
+    debate = DebateFactory()
+    owner = debate.owner
+    moderator = MembershipFactory(debate=debate, role="moderator").user
+    author = MembershipFactory(debate=debate).user
+    participant = MembershipFactory(debate=debate).user
+    source = make_source(
+        debate, text=f"In 2019 {PASSAGE}, and arrests rose in the centre."
+    )
+    thesis = make_claim(debate, text=f"{PUBLIC} Cameras make streets safer.")
+    x = make_claim(
+        debate, thesis, "con", text=f"{HIDDEN_X} Cameras watch us.", author=author
+    )
+    y = make_claim(debate, x, "pro", text=f"{CHILD_Y} Footage leaks.", author=author)
+    kept = make_claim(
+        debate, thesis, "pro", text=f"{LINK_TARGET} Crime fell.", author=owner
+    )
+    duplicate = make_claim(
+        debate, thesis, "pro", text="Crime went down.", author=participant
+    )
+    citation = services.citation_add(
+        user=moderator, claim=y, source=source, quote=PASSAGE
+    )
+    evidence = services.annotation_add(
+        user=author,
+        debate=debate,
+        source=source,
+        quote=PASSAGE,
+        body=f"{EVIDENCE} shows it.",
+        evidence_claim=y,
+        relation="supports",
+    )
+    note = services.annotation_add(
+        user=author,
+        debate=debate,
+        source=source,
+        quote="arrests rose",
+        body=f"{ANNOTATION} rude note.",
+    )
+    comment = services.comment_add(
+        user=author, claim=thesis, body=f"{COMMENT} rude remark."
+    )
+    services.claims_merge(user=moderator, duplicate=duplicate, kept=kept)
+    for item in (kept, x, note, comment):
+        item.refresh_from_db()
+        services.item_hide(user=moderator, item=item, reason="Not here")
+    users = {
+        "anonymous": None,
+        "stranger": UserFactory(),
+        "participant": participant,
+        "author": author,
+        "moderator": moderator,
+    }
+    # Everyone signed in has voted on the thesis: guided voting then offers Y
+    # or nothing. The author and the moderator voted on Y as well (for the
+    # analysis, which runs on everyone's votes).
+    for user in users.values():
+        if user is not None:
+            Vote.objects.create(claim=thesis, user=user, stance="agree")
+    for user in (author, moderator):
+        Vote.objects.create(claim=y, user=user, stance="disagree")
+    analysis_run(debate=debate)
+    return {
+        "debate": debate,
+        "users": users,
+        "thesis": thesis,
+        "x": x,
+        "y": y,
+        "kept": kept,
+        "link": Claim.objects.get(pk=duplicate.pk),
+        "source": source,
+        "citation": citation,
+        "evidence": evidence,
+        "note": note,
+        "comment": comment,
+    }
+
+
+def urls(s) -> list[str]:
+    slug = s["debate"].slug
+    d = f"/d/{slug}"
+    claims = [s[k].pk for k in ("thesis", "x", "y", "kept", "link")]
+    pages = [
+        "/",
+        f"{d}/",
+        *(f"{d}/claims/{pk}/" for pk in claims),
+        *(f"{d}/claims/{pk}/history/" for pk in claims),
+        # By the claims' other words: a search page repeats its query.
+        *(f"/search/?q={w}" for w in SEARCHED),
+        *(f"{d}/search/?q={w}" for w in SEARCHED),
+        f"{d}/sources/",
+        f"{d}/sources/{s['source'].key}/",
+        f"{d}/vote/",
+        f"{d}/annotations/{s['note'].pk}/",
+        f"{d}/annotations/{s['evidence'].pk}/",
+        *(f"{d}/claims/{pk}/flag/" for pk in claims),
+        f"{d}/comments/{s['comment'].pk}/flag/",
+        f"{d}/annotations/{s['note'].pk}/flag/",
+        f"{d}/annotations/{s['evidence'].pk}/flag/",
+        f"{d}/comments/{s['comment'].pk}/history/",
+        *(f"{d}/export/{name}/" for name in EXPORT_FORMATS),
+        f"{d}/analysis/",
+        f"{d}/moderation/log/",
+        f"{d}/flags/mine/",
+        "/notifications/",
+    ]
+    a = "/api/v1"
+    api = [
+        f"{a}/debates/",
+        f"{a}/debates/{slug}/",
+        f"{a}/debates/{slug}/tree/?limit=500",
+        f"{a}/debates/{slug}/similar/?text=Footage+leaks+and+crime+fell",
+        *(f"{a}/claims/{pk}/" for pk in claims),
+        *(f"{a}/claims/{pk}/children/" for pk in claims),
+        *(f"{a}/claims/{pk}/revisions/" for pk in claims),
+        *(f"{a}/claims/{pk}/citations/" for pk in claims),
+        *(f"{a}/claims/{pk}/comments/" for pk in claims),
+        *(f"{a}/claims/{pk}/tally/" for pk in claims),
+        f"{a}/comments/{s['comment'].pk}/",
+        f"{a}/comments/{s['comment'].pk}/revisions/",
+        f"{a}/debates/{slug}/annotations/",
+        f"{a}/annotations/{s['note'].pk}/",
+        f"{a}/annotations/{s['evidence'].pk}/",
+        f"{a}/annotations/{s['note'].pk}/comments/",
+        f"{a}/debates/{slug}/sources/",
+        f"{a}/sources/{s['source'].pk}/",
+        f"{a}/citations/{s['citation'].pk}/",
+        *(f"{a}/debates/{slug}/export/?format={name}" for name in EXPORT_FORMATS),
+        f"{a}/debates/{slug}/my-flags/",
+        f"{a}/debates/{slug}/moderation-log/",
+        f"{a}/notifications/",
+    ]
+    return pages + api
+
+
+def walk(s, role) -> dict[str, str]:
+    client = client_for(s["users"][role])
+    answers = {}
+    for url in urls(s):
+        response = client.get(url)
+        assert response.status_code < 500, (role, url, response.status_code)
+        body = b"".join(response) if response.streaming else response.content
+        answers[url] = body.decode("utf-8", errors="replace")
+    return answers
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_marker_reaches_exactly_the_roles_allowed_to_read_it(scene, role):
+    answers = walk(scene, role)
+
+    found = {
+        marker: sorted(url for url, text in answers.items() if marker in text)
+        for marker in MARKERS
+    }
+    leaks = {m: urls for m, urls in found.items() if urls and m not in ALLOWED[role]}
+    unseen = sorted(m for m in ALLOWED[role] if not found[m])
+    assert (leaks, unseen) == ({}, [])
+    # The walk reads real pages: the public thesis is everywhere it should be.
+    assert PUBLIC in answers[f"/d/{scene['debate'].slug}/"]
+
+
+def test_the_allowed_read_the_hidden_text_where_expected(scene):
+    slug = scene["debate"].slug
+    tree = f"/api/v1/debates/{slug}/tree/?limit=500"
+    by_author = walk(scene, "author")
+    by_moderator = walk(scene, "moderator")
+
+    assert HIDDEN_X in by_author[tree] and CHILD_Y in by_author[tree]
+    assert LINK_TARGET not in by_author[tree]
+    assert all(m in by_moderator[tree] for m in (HIDDEN_X, CHILD_Y, LINK_TARGET))
+    # The moderator reads the hidden comment in its thread, marked hidden.
+    assert COMMENT in by_moderator[f"/d/{slug}/claims/{scene['thesis'].pk}/"]
+
+
+def test_the_participant_is_offered_nothing_in_a_hidden_branch(scene, client):
+    client.force_login(scene["users"]["participant"])
+
+    html = client.get(f"/d/{scene['debate'].slug}/vote/").content.decode()
+
+    assert CHILD_Y not in html and HIDDEN_X not in html
+    assert 'id="claim-' not in html  # no claim offered at all
+
+
+def test_the_author_is_offered_their_claim_under_their_hidden_claim(scene, client):
+    author = scene["users"]["author"]
+    Vote.objects.filter(user=author, claim=scene["y"]).delete()
+    client.force_login(author)
+
+    html = client.get(f"/d/{scene['debate'].slug}/vote/").content.decode()
+
+    assert f'id="claim-{scene["y"].pk}"' in html
+    assert f"{HIDDEN_X} Cameras watch us." in html  # "Pro of: <X>", theirs
+
+
+def test_the_printed_summary_and_report_leave_hidden_branches_out(scene):
+    client = client_for(scene["users"]["moderator"])
+    slug = scene["debate"].slug
+
+    for url in (
+        f"/d/{slug}/summary/",
+        f"/d/{slug}/summary.csv",
+        f"/d/{slug}/summary.md",
+        f"/d/{slug}/report/",
+    ):
+        response = client.get(url)
+        text = response.content.decode()
+        assert response.status_code == 200, url
+        assert PUBLIC in text, url
+        assert not [m for m in (HIDDEN_X, CHILD_Y, LINK_TARGET) if m in text], url
+
+
+def test_a_link_to_a_hidden_claim_shows_nothing_of_it():
+    debate = DebateFactory()
+    thesis = make_claim(debate)
+    target = make_claim(debate, thesis, text=f"{LINK_TARGET} target.")
+    link = make_claim(debate, thesis, "con", text="", link_to=target)
+    assert link.display_text == f"{LINK_TARGET} target."
+
+    Claim.objects.filter(pk=target.pk).update(status=Claim.Status.HIDDEN)
+    link = Claim.objects.select_related("link_to").get(pk=link.pk)
+
+    assert link.display_text == ""
+
+
+@pytest.mark.parametrize("role", ["anonymous", "participant", "moderator"])
+def test_reading_queries_do_not_grow_with_hidden_branches(role):
+    """The API tree and the map page ask the rule in a fixed number of
+    queries for every role, whatever the size of the tree."""
+
+    def debate_of(size):
+        debate = DebateFactory()
+        moderator = MembershipFactory(debate=debate, role="moderator").user
+        thesis = make_claim(debate)
+        claims = [thesis]
+        for i in range(1, size):
+            claims.append(
+                make_claim(debate, claims[(i - 1) // 3], ("pro", "con")[i % 2])
+            )
+        for claim in (claims[1], claims[-1]):
+            services.item_hide(user=moderator, item=claim, reason="Not here")
+        return debate, moderator, thesis
+
+    def queries(client, url):
+        client.get(url)  # warm-up: session, permissions
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    counts = []
+    for size in (8, 40):
+        debate, moderator, thesis = debate_of(size)
+        user = None
+        if role == "participant":
+            user = MembershipFactory(debate=debate).user
+        elif role == "moderator":
+            user = moderator
+        client = client_for(user)
+        counts.append(
+            (
+                queries(client, f"/api/v1/debates/{debate.slug}/tree/"),
+                queries(client, f"/d/{debate.slug}/claims/{thesis.pk}/"),
+            )
+        )
+
+    assert counts[0] == counts[1]
