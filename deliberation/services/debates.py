@@ -13,7 +13,11 @@ from deliberation import outbox
 from deliberation.events import publish_on_commit
 from deliberation.models import Debate, Membership, Notification
 from deliberation.selectors import public_name
-from deliberation.services.common import check_perm, membership_ensure
+from deliberation.services.common import (
+    check_moderator,
+    check_perm,
+    membership_ensure,
+)
 from deliberation.services.membership import invitation_assign
 from deliberation.services.notifications import excerpt, notify, notify_moderators
 from deliberation.tasks import reanchor_claim, reanchor_source
@@ -208,12 +212,7 @@ def debate_update(*, user, debate: Debate, **changes) -> Debate:
 @transaction.atomic
 def thesis_add(*, user, debate: Debate, text: str, explanation: str = "") -> Claim:
     """A moderator (or the owner) adds a thesis, a new root claim of the debate."""
-    check_perm(
-        user,
-        "deliberation.moderate_debate",
-        debate,
-        "Only the debate's moderators may add theses.",
-    )
+    check_moderator(user, debate, "Only the debate's moderators may add theses.")
     thesis = claim_services.claim_create(
         debate=debate, parent=None, text=text, explanation=explanation, author=user
     )

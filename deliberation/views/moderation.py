@@ -96,7 +96,7 @@ def item_flag(request, slug, kind, pk):
     masked = (
         kind == "comments"
         and (item.is_hidden or item.is_deleted)
-        and not request.user.has_perm("deliberation.moderate_debate", debate)
+        and not may_moderate(request.user, debate)
     )
     return render(
         request,
