@@ -146,7 +146,9 @@ if REDIS_URL:
             "BACKEND": "config.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cp"),
-            "OPTIONS": REDIS_TIMEOUTS,
+            # Its calls take a millisecond; one that hangs (a frozen Redis) is
+            # given up soon, and Redis skipped for REDIS_RETRY_AFTER seconds.
+            "OPTIONS": {**REDIS_TIMEOUTS, "socket_timeout": 0.5},
         }
     }
     CHANNEL_LAYERS = {

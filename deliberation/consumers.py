@@ -4,8 +4,9 @@ A signed-in member's open page also marks them online for the class
 dashboard (a ping every 30 s keeps the mark; it lapses by itself).
 
 While the channel layer (Redis) is away the socket is accepted and closed at
-once with code 1013 ("try again later"), not failed as an HTTP 500: the page
-works without it, and live.js tries again with a growing delay."""
+once with code 4503 (unavailable, like the 4404 of a debate one may not see),
+not failed as an HTTP 500: the page works without it, and live.js tries again
+with a growing delay."""
 
 import asyncio
 import logging
@@ -21,7 +22,8 @@ from deliberation.selectors import debate_for_viewer
 
 logger = logging.getLogger(__name__)
 
-TRY_AGAIN_LATER = 1013  # RFC 6455 close code, as registered with IANA
+# An application's close code (daphne sends 1000 or 3000-4999 only).
+UNAVAILABLE = 4503
 
 
 class DebateConsumer(AsyncJsonWebsocketConsumer):
@@ -43,7 +45,7 @@ class DebateConsumer(AsyncJsonWebsocketConsumer):
         except LAYER_AWAY as error:
             logger.warning("live updates away, socket refused: %r", error)
             await self.accept()
-            await self.close(code=TRY_AGAIN_LATER)
+            await self.close(code=UNAVAILABLE)
             return
         self.group = group
         await self.accept()
