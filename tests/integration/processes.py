@@ -99,10 +99,20 @@ def production_worker(env: dict, log: Path):
     return running([*args, "-Q", env["CELERY_QUEUE"]], env, log)
 
 
+@contextmanager
 def sweeper(env: dict, log: Path):
-    """The outbox's sweep process, as deployed (docs/deployment.md)."""
+    """The outbox's sweep process, as deployed (docs/deployment.md); yielded
+    once it sweeps."""
     args = [sys.executable, "manage.py", "outbox_sweep", "--loop"]
-    return running(args, env, log)
+    with running(args, env, log) as proc:
+        started = wait_for(
+            lambda: proc.poll() is not None or "sweeping the outbox" in log.read_text(),
+            timeout=60,
+            interval=0.2,
+        )
+        if not started or proc.poll() is not None:
+            raise RuntimeError(f"the sweep did not start: {log.read_text()[-2000:]}")
+        yield proc
 
 
 def beat(env: dict, log: Path, tmp: Path):
