@@ -83,12 +83,14 @@ async function resync() {
   document.dispatchEvent(new CustomEvent("counterpoint:resync", { detail: { doc } }));
 }
 
-let opened = false;
+// Whether events may have been missed: the socket closed (or never opened).
+let missed = false;
 
 function connect(delay = 1000) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${location.host}/ws/debates/${anchor.dataset.liveDebate}/`);
   let ping = null;
+  let settled = null;
   socket.addEventListener("message", (message) => {
     const data = JSON.parse(message.data);
     if (data.event === "phase.changed") onPhase(data);
@@ -98,10 +100,13 @@ function connect(delay = 1000) {
     delay = 1000;
     ping = setInterval(() => socket.send(JSON.stringify({ type: "ping" })), 30000);
     document.dispatchEvent(new CustomEvent("counterpoint:event", { detail: { event: "socket.open" } }));
-    if (opened) resync(); // after the socket is back, so no later event is missed
-    opened = true;
+    // Catch up once the socket is back (so no later event is missed) and
+    // stays: one the server closes at once (4503: live updates away) does not.
+    if (missed) settled = setTimeout(() => { missed = false; resync(); }, 500);
   });
   socket.addEventListener("close", () => {
+    missed = true;
+    clearTimeout(settled);
     clearInterval(ping);
     setTimeout(() => connect(Math.min(delay * 2, 30000)), delay);
   });
