@@ -5,12 +5,17 @@ coalescing marks), so an unreachable Redis reads as "not cached" instead of an
 error: votes, claims and annotations still save. Rate limits fail open for the
 outage (a counter that cannot be read counts as the first request). /healthz
 still reports the cache as failing.
+
+A Redis that hangs (frozen, or a network that drops packets) would make each
+call wait its socket timeout; after one such failure the cache answers "not
+cached" at once for REDIS_RETRY_AFTER seconds before trying Redis again.
 """
 
 import logging
 import threading
 import time
 
+from django.conf import settings
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError, TimeoutError
 
@@ -20,21 +25,38 @@ OUTAGE = (ConnectionError, TimeoutError)
 _last_warning = [0.0]
 
 
-def warn_outage(operation: str, error: Exception) -> None:
+def warn_outage(what: str, error: Exception) -> None:
     # Once a minute at most: every request would log it during an outage.
     now = time.monotonic()
     if now - _last_warning[0] > 60:
         _last_warning[0] = now
-        logger.warning("cache %s failed, going on without it: %r", operation, error)
+        logger.warning("%s failed, going on without it: %r", what, error)
+
+
+class Outage:
+    """Whether a service failed a moment ago: calls skip it for
+    REDIS_RETRY_AFTER seconds after a failure instead of each waiting out a
+    timeout. Per process; threads share it."""
+
+    def __init__(self):
+        self._until = 0.0
+
+    def ongoing(self) -> bool:
+        return time.monotonic() < self._until
+
+    def begin(self) -> None:
+        self._until = time.monotonic() + settings.REDIS_RETRY_AFTER
 
 
 def _soft(name: str, fallback):
     def method(self, *args, **kwargs):
-        try:
-            return getattr(super(FailSoftRedisCacheClient, self), name)(*args, **kwargs)
-        except OUTAGE as error:
-            warn_outage(name, error)
-            return fallback(*args, **kwargs)
+        return self.soft(
+            name,
+            lambda: getattr(super(FailSoftRedisCacheClient, self), name)(
+                *args, **kwargs
+            ),
+            lambda: fallback(*args, **kwargs),
+        )
 
     method.__name__ = name
     return method
@@ -47,6 +69,19 @@ class FailSoftRedisCacheClient(RedisCacheClient):
     # for the process instead; redis-py's are safe to share between threads.
     _shared: dict = {}
     _shared_lock = threading.Lock()
+    _outages: dict = {}  # per Redis (the servers' URLs), shared by threads
+
+    def soft(self, name: str, call, fallback):
+        """``call()``, or ``fallback()`` while Redis is away or when it fails."""
+        outage = self._outages.setdefault(tuple(self._servers), Outage())
+        if outage.ongoing():
+            return fallback()
+        try:
+            return call()
+        except OUTAGE as error:
+            outage.begin()
+            warn_outage(f"cache {name}", error)
+            return fallback()
 
     def _get_connection_pool(self, write):
         return self._pool_and_client(write)[0]

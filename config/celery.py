@@ -1,7 +1,8 @@
 """The Celery app. Tasks are thin: they take ids, re-fetch and call a service.
 
 Services enqueue tasks through the transactional outbox (deliberation/outbox.py):
-sent after the transaction commits, swept by beat when the broker was away.
+sent after the transaction commits (or when due), swept by the sweep process
+(``manage.py outbox_sweep --loop``) when the broker was away or lost them.
 Without a broker (the embedded default) tasks run eagerly in process, after the
 transaction that enqueued them commits.
 """

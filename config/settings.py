@@ -122,6 +122,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 # Short socket timeouts: a Redis outage must surface as an error, not a hang.
 REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+# After a Redis call failed, the cache, rate limits and live events go on
+# without Redis for this many seconds before trying again (config/cache.py):
+# a frozen Redis costs one request per process a timeout, not every request.
+REDIS_RETRY_AFTER = env.float("REDIS_RETRY_AFTER", default=5)
+# Live events are sent by a thread of each process, not by the request
+# (deliberation/events.py): each within this many seconds, or dropped...
+LIVE_SEND_TIMEOUT = env.float("LIVE_SEND_TIMEOUT", default=2)
+# ...as are events beyond this many waiting to be sent.
+LIVE_PENDING_MAX = env.int("LIVE_PENDING_MAX", default=1000)
+# Seconds each of /healthz's checks may take before it counts as failing.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=3)
 # Except for the channel layer's reads: channels-redis waits for messages with a
 # blocking BZPOPMIN of up to 5 s (RedisChannelLayer.brpop_timeout), so a shorter
 # read timeout fails every quiet websocket consumer with a TimeoutError.
@@ -135,7 +146,9 @@ if REDIS_URL:
             "BACKEND": "config.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cp"),
-            "OPTIONS": REDIS_TIMEOUTS,
+            # Its calls take a millisecond; one that hangs (a frozen Redis) is
+            # given up soon, and Redis skipped for REDIS_RETRY_AFTER seconds.
+            "OPTIONS": {**REDIS_TIMEOUTS, "socket_timeout": 0.5},
         }
     }
     CHANNEL_LAYERS = {
@@ -178,6 +191,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
+    # A frozen Redis fails a send or a read instead of hanging it (above the
+    # worker's one-second blocking wait for tasks).
+    "socket_timeout": 5,
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # How often a worker looks for such messages (kombu's default: ~100 s).
     "unacked_restore_interval": min(10, CELERY_VISIBILITY_TIMEOUT),
@@ -189,16 +205,24 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+if CELERY_BROKER_URL.startswith("redis://"):
+    # kombu's Redis transport with a fix that keeps a worker alive through a
+    # Redis restart (config/broker.py).
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
 CELERY_TIMEZONE = "UTC"
 # Tests give their worker a queue of its own so no other worker takes its tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="counterpoint")
 
 # Transactional outbox (deliberation/outbox.py): tasks are written with the
-# change that asks for them and sent after commit; beat's sweep sends what a
-# broker outage held back and resends what a lost queue dropped.
-OUTBOX_SWEEP_INTERVAL = env.float("OUTBOX_SWEEP_INTERVAL", default=10)
+# change that asks for them and sent after commit; the sweep (`manage.py
+# outbox_sweep --loop`, a process of its own) sends delayed tasks when due,
+# what a broker outage held back, and again what a lost queue dropped.
+OUTBOX_SWEEP_INTERVAL = env.float("OUTBOX_SWEEP_INTERVAL", default=5)
 OUTBOX_SWEEP_AFTER = env.float("OUTBOX_SWEEP_AFTER", default=5)
-OUTBOX_RESEND_AFTER = env.float("OUTBOX_RESEND_AFTER", default=900)
+# A task sent but not started by a worker within this many seconds is sent again.
+OUTBOX_LEASE = env.float("OUTBOX_LEASE", default=30)
+# A task that raised is run again after this many seconds.
+OUTBOX_RETRY_AFTER = env.float("OUTBOX_RETRY_AFTER", default=300)
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
 
 # Periodic work for `celery -A config beat` (run exactly one per deployment).
@@ -209,12 +233,6 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Debates past "purge N days after closing"; idempotent, so hourly is plenty.
     "purge-expired-debates": {"task": "deliberation.purge_expired", "schedule": 3600.0},
-    "outbox-sweep": {
-        "task": "deliberation.outbox_sweep",
-        "schedule": OUTBOX_SWEEP_INTERVAL,
-        # Sweeps held back while no worker ran are not all run at once.
-        "options": {"expires": OUTBOX_SWEEP_INTERVAL},
-    },
 }
 
 # Opinion analysis: after votes, at most one run per debate per this many seconds.

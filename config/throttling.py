@@ -16,7 +16,7 @@ from django.core.cache import cache as default_cache
 from django.core.cache.backends.redis import RedisCache
 from rest_framework import throttling
 
-from config.cache import OUTAGE, warn_outage
+from config.cache import OUTAGE, FailSoftRedisCacheClient, warn_outage
 
 # KEYS[1]: the client's key; ARGV: now, window (s), limit, a unique member.
 # Drops the times that left the window (as DRF does: <= now - window); a
@@ -58,18 +58,29 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
             return True
         key = cache.make_and_validate_key(f"{self.key}:window")
         self.now = self.timer()
-        try:
-            client = cache._cache.get_client(key, write=True)
+        redis = cache._cache
+
+        def check():
+            client = redis.get_client(key, write=True)
             if not _script:
                 _script.append(client.register_script(SLIDING_WINDOW))
-            allowed, self.count, oldest = _script[0](
+            return _script[0](
                 keys=[key],
                 args=[repr(self.now), self.duration, self.num_requests, _member()],
                 client=client,
             )
-        except OUTAGE as error:
-            warn_outage("throttle", error)
-            return True
+
+        # Redis away: let the request through (nothing was counted).
+        if isinstance(redis, FailSoftRedisCacheClient):
+            allowed, self.count, oldest = redis.soft(
+                "throttle", check, lambda: (1, 0, "")
+            )
+        else:
+            try:
+                allowed, self.count, oldest = check()
+            except OUTAGE as error:
+                warn_outage("rate limit", error)
+                return True
         if not allowed:
             self.oldest = float(oldest)
         return bool(allowed)

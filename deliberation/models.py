@@ -669,6 +669,13 @@ class OutboxMessage(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     run_after = models.DateTimeField(help_text="Not to run before this time.")
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Who holds the message until when: a sender (a sent message not started
+    # by then was lost with the broker's queue) or a run (the time limit and
+    # a margin); the sweep sends a due message once no lease holds it.
+    leased_until = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker started its latest run."
+    )
     done_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(
         default=0, help_text="Sends to the broker tried."

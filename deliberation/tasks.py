@@ -2,6 +2,8 @@
 
 Tasks that services ask for go through the outbox (deliberation/outbox.py):
 they are declared with ``outbox_task`` and enqueued with ``outbox.enqueue``.
+The outbox's sweep is not a task: it runs in a process of its own
+(``manage.py outbox_sweep --loop``), so it goes on when no worker runs.
 """
 
 from celery import shared_task
@@ -16,12 +18,6 @@ from deliberation import outbox
 def worker_ping(token: str) -> None:
     """Record that a worker ran; lets operators and tests see a live worker."""
     cache.set(f"worker-ping:{token}", "done", timeout=300)
-
-
-@shared_task(name="deliberation.outbox_sweep", ignore_result=True)
-def outbox_sweep() -> dict:
-    """Beat task (CELERY_BEAT_SCHEDULE): send the outbox's unsent messages."""
-    return outbox.sweep()
 
 
 # Re-anchoring runs in one transaction with its outbox message marked done:

@@ -1,6 +1,7 @@
 """What a person gets while a service is away: the cache (Redis) reads as empty
 and writes go on; a database that is away answers 503 with the reason."""
 
+import contextlib
 import json
 
 import pytest
@@ -113,3 +114,32 @@ def test_a_post_to_an_api_address_that_matches_nothing_is_a_json_404():
     client.force_login(UserFactory())
     response = client.post("/api/v1/claims/true/moderate/", {"action": "hide"})
     assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+
+
+def test_a_redis_that_hangs_is_skipped_for_a_while_after_one_timeout(settings):
+    import socket
+
+    settings.REDIS_RETRY_AFTER = 60
+    # Takes connections and never answers, as a frozen Redis does.
+    frozen = socket.socket()
+    frozen.bind(("127.0.0.1", 0))
+    frozen.listen(16)
+    port = frozen.getsockname()[1]
+    cache = FailSoftRedisCache(
+        f"redis://127.0.0.1:{port}/0",
+        {"OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 0.2}},
+    )
+    try:
+        assert cache.get("k", "default") == "default"  # waited out the timeout
+        assert cache.add("k", 0, 60) is True  # then at once, not trying Redis
+        assert cache.get_many(["a"]) == {}
+        assert cache.incr("k") == 1
+        frozen.settimeout(0.2)
+        tried = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                connection, _ = frozen.accept()
+                tried.append(connection.close())
+        assert len(tried) == 1  # one connection: the first call's
+    finally:
+        frozen.close()

@@ -182,10 +182,12 @@ def analysis_request(debate_id: int, *, marked: bool = False) -> Snapshot | None
     """In the current transaction, queue one run of the debate's analysis
     ANALYSIS_MIN_INTERVAL seconds from now, unless one is queued already: a
     storm of votes makes one run. Returns the queued snapshot when this call
-    queued it. Through the outbox, so a broker that is away delays the run.
+    queued it. Through the outbox, as a scheduled message the sweep sends
+    when due (no task waits in a worker), so a broker that is away or
+    restarted delays the run, never loses it.
 
     Two brakes: a cache mark keeps to one request per ANALYSIS_MIN_INTERVAL
-    (also where tasks run in process, without a countdown), and the outbox
+    (also where tasks run in process, with no delay), and the outbox
     key keeps to one queued run (also while the cache is away). ``marked``:
     the caller took the mark already (``analysis_mark``)."""
     interval = settings.ANALYSIS_MIN_INTERVAL

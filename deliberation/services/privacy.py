@@ -208,11 +208,15 @@ def debates_due(now=None) -> list[Debate]:
     ]
 
 
-def debate_purge(debate: Debate) -> dict:
+def debate_purge(debate: Debate) -> dict | None:
     """Delete a debate, its group copies and its guest accounts with their
     sessions and lockouts, in one transaction. The debate's own audit rows go
-    with it; the log line keeps counts only."""
+    with it; the log line keeps counts only. None when another run is purging
+    it (its row is locked) or purged it already."""
     with transaction.atomic():
+        mine = Debate.objects.select_for_update(skip_locked=True).filter(pk=debate.pk)
+        if not mine.values_list("pk", flat=True):
+            return None
         debate_ids = _class_debate_ids(debate)
         counts = _erase_people(debate_ids, spare=(debate.owner_id,))
         _debates_delete(debate_ids)
@@ -222,10 +226,12 @@ def debate_purge(debate: Debate) -> dict:
 
 def purge_expired(now=None) -> dict:
     """Purge every debate past its retention. Idempotent: a second run finds
-    nothing left to do."""
+    nothing left to do, and two at once count each debate in one of them."""
     totals = {"debates": 0, "guests": 0, "sessions": 0}
     for debate in debates_due(now):
         counts = debate_purge(debate)
+        if counts is None:
+            continue
         totals["debates"] += 1
         totals["guests"] += counts["guests"]
         totals["sessions"] += counts["sessions"]

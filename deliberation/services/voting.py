@@ -59,43 +59,58 @@ def _upsert(model, column: str, *, claim_id: int, user_id: int, value) -> None:
 
 # pg_advisory_lock(space, key): the first number names what is locked (a
 # claim's tally), the second the claim. Ids past 2**31 share a key with
-# another claim: their sends wait for each other, which is slower, never wrong.
+# another claim: their counts wait for each other, which is slower, never wrong.
 TALLY_LOCK_SPACE = 7_341_001
+# Numbers the counts (migration 0010): a later count has a higher number.
+TALLY_VERSION = "deliberation_tally_version"
 
 
 def _count_and_send(claim: Claim, user) -> None:
-    """Count the claim's tally and send it, one claim at a time.
+    """Count the claim's tally, number the count, and send both.
 
-    On PostgreSQL the lock is a session advisory lock, taken in the same round
-    trip as the count (two statements, one message: the count is the second,
-    so it reads what was committed once the lock was granted) and released
-    after the send: two round trips, where a transaction with a row lock takes
-    four. Two statements in one execute need client-side binding, Django's
-    default with psycopg 3. SQLite has no such lock (``select_for_update`` did
-    nothing there)."""
+    On PostgreSQL the count is taken one claim at a time, under a session
+    advisory lock: lock, count, number (a sequence) and unlock are four
+    statements in one message, one round trip. So a count made later has a
+    higher number, and pages keep the highest they got (static/js/debate.js):
+    events may arrive in any order, and no lock is held while the event is
+    sent. Two statements in one execute need client-side binding, Django's
+    default with psycopg 3. SQLite has no such lock: counts go unnumbered."""
     if connection.vendor != "postgresql":
         claim.tally = tally_of(claim.pk, user=user)
-        _send_tally(claim)
+        _send_tally(claim, version=None)
         return
     key = [TALLY_LOCK_SPACE, claim.pk % 2**31]
     sql, params = tally_query(claim.pk, user=user)
+    unlocked = False
     with connection.cursor() as cursor:
         try:
-            cursor.execute(f"SELECT pg_advisory_lock(%s, %s); {sql}", key + params)
+            cursor.execute(
+                f"SELECT pg_advisory_lock(%s, %s); {sql}; "
+                f"SELECT nextval('{TALLY_VERSION}'), pg_advisory_unlock(%s, %s)",
+                key + params + key,
+            )
             cursor.nextset()
             claim.tally = tally_from_rows(cursor.fetchall())
-            _send_tally(claim)
+            cursor.nextset()
+            version, unlocked = cursor.fetchone()
         finally:
-            # Not tied to a transaction: released here, also on error (a
-            # connection that broke took its session's locks with it).
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+            if not unlocked:
+                # A statement failed and the rest did not run. Not tied to a
+                # transaction: released here (a connection that broke took its
+                # session's locks with it).
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+    _send_tally(claim, version=version)
 
 
-def _send_tally(claim: Claim) -> None:
+def _send_tally(claim: Claim, *, version: int | None) -> None:
     publish(
         debate_id=claim.debate_id,
         event="tally.changed",
-        payload={"claim_id": claim.pk, "tally": claim.tally.as_dict()},
+        payload={
+            "claim_id": claim.pk,
+            "tally": claim.tally.as_dict(),
+            "version": version,
+        },
     )
 
 
@@ -120,11 +135,9 @@ def _publish_tally_on_commit(claim: Claim, user) -> None:
         if not public:
             claim.tally = tally_of(claim.pk, user=user)
             return
-        # One claim's tally is counted and sent by one vote at a time (a lock
-        # that does not block voting): otherwise two votes close together
-        # could count in one order and send in the other, and pages would keep
-        # the older count. The last to count runs after the last commit, so
-        # the last event always equals a recount.
+        # Counted one vote at a time per claim and numbered in that order:
+        # the last count runs after the last commit and has the highest
+        # number, so the tally a page keeps equals a recount.
         _count_and_send(claim, user)
 
     # robust: the vote is stored; a live layer that is away must not turn

@@ -61,9 +61,26 @@ document.addEventListener("submit", async (event) => {
 
 // live.js owns the websocket and passes every event on as a DOM event.
 // Live tallies count everyone; a side or participant view stays as loaded.
+// Events may arrive out of order: each tally is numbered, and a claim keeps
+// the highest number it was shown (unnumbered ones, without PostgreSQL, apply).
+const shown = new Map();
+
 document.addEventListener("counterpoint:event", (event) => {
   const data = event.detail;
-  if (data.event === "tally.changed" && main && main.dataset.perspective === "everyone") {
-    setTally(data.claim_id, data.tally);
+  if (data.event !== "tally.changed" || !main || main.dataset.perspective !== "everyone") return;
+  if (typeof data.version === "number") {
+    if (data.version <= (shown.get(data.claim_id) ?? -1)) return;
+    shown.set(data.claim_id, data.version);
+  }
+  setTally(data.claim_id, data.tally);
+});
+
+// After a reconnect live.js fetched the page again: take its tallies (events
+// sent while the socket was down were lost).
+document.addEventListener("counterpoint:resync", (event) => {
+  const fresh = event.detail.doc;
+  for (const box of document.querySelectorAll("[data-tally-for]")) {
+    const same = fresh.querySelector(`[data-tally-for="${box.dataset.tallyFor}"]`);
+    if (same) box.replaceChildren(...document.importNode(same, true).childNodes);
   }
 });

@@ -2,6 +2,9 @@
 // data-live-debate): passes each event on as a "counterpoint:event" DOM
 // event, keeps the person marked online (a ping every 30 s), and keeps the
 // phase banner and its countdown up to date. Pages work without it.
+// Events sent while the socket was down are lost: when it reconnects, the
+// page is fetched again and passed on as a "counterpoint:resync" DOM event
+// (the phase banner and debate.js's tallies catch up from it).
 
 const anchor = document.querySelector("[data-live-debate]");
 
@@ -52,10 +55,42 @@ function onPhase(data) {
   }
 }
 
+// The phase banner as the page fetched afresh shows it.
+function phaseOf(doc) {
+  const banner = doc.querySelector("[data-phase-banner]");
+  if (!banner) return null;
+  const next = banner.querySelector("[data-phase-next]");
+  const due = !next.hidden && next.querySelector("time").getAttribute("datetime");
+  return {
+    phase: banner.dataset.phase,
+    label: banner.querySelector("[data-phase-label]").textContent,
+    next_at: due || null,
+    next_label: due ? next.querySelector("[data-next-label]").textContent : "",
+  };
+}
+
+async function resync() {
+  let doc;
+  try {
+    const response = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok) return;
+    doc = new DOMParser().parseFromString(await response.text(), "text/html");
+  } catch {
+    return; // offline again: the next reconnect tries again
+  }
+  const phase = phaseOf(doc);
+  if (phase) onPhase(phase);
+  document.dispatchEvent(new CustomEvent("counterpoint:resync", { detail: { doc } }));
+}
+
+// Whether events may have been missed: the socket closed (or never opened).
+let missed = false;
+
 function connect(delay = 1000) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${location.host}/ws/debates/${anchor.dataset.liveDebate}/`);
   let ping = null;
+  let settled = null;
   socket.addEventListener("message", (message) => {
     const data = JSON.parse(message.data);
     if (data.event === "phase.changed") onPhase(data);
@@ -65,8 +100,13 @@ function connect(delay = 1000) {
     delay = 1000;
     ping = setInterval(() => socket.send(JSON.stringify({ type: "ping" })), 30000);
     document.dispatchEvent(new CustomEvent("counterpoint:event", { detail: { event: "socket.open" } }));
+    // Catch up once the socket is back (so no later event is missed) and
+    // stays: one the server closes at once (4503: live updates away) does not.
+    if (missed) settled = setTimeout(() => { missed = false; resync(); }, 500);
   });
   socket.addEventListener("close", () => {
+    missed = true;
+    clearTimeout(settled);
     clearInterval(ping);
     setTimeout(() => connect(Math.min(delay * 2, 30000)), delay);
   });

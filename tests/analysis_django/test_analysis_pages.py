@@ -4,9 +4,11 @@ the coalesced scheduling of runs after votes."""
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from claims.models import Claim
-from deliberation import services
+from config.celery import app as celery_app
+from deliberation import outbox, services
 from deliberation.models import Membership, OutboxMessage, Snapshot, Vote
 from deliberation.selectors import perspective_for, perspectives_of, tallies_for
 from deliberation.services.analysis import analysis_request, analysis_run
@@ -137,8 +139,17 @@ def test_queued_run_shows_progress_and_refreshes(client):
     assert "Running (30 %)" in html
 
 
+@pytest.fixture
+def broker_tasks():
+    """Tasks go to a broker (here: nowhere), even where tests run them eagerly."""
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    yield
+    celery_app.conf.task_always_eager = before
+
+
 def test_two_requests_within_the_interval_schedule_one_run(
-    settings, monkeypatch, django_capture_on_commit_callbacks
+    settings, monkeypatch, django_capture_on_commit_callbacks, broker_tasks
 ):
     settings.ANALYSIS_MIN_INTERVAL = 30
     calls = []
@@ -150,19 +161,40 @@ def test_two_requests_within_the_interval_schedule_one_run(
         queued = analysis_request(first.pk)
         assert analysis_request(first.pk) is None
         other = analysis_request(second.pk)
+    requested = timezone.now()
     assert [s.pk for s in Snapshot.objects.order_by("pk")] == [queued.pk, other.pk]
     messages = list(OutboxMessage.objects.order_by("pk"))
+    # Scheduled in the outbox, not sent: no task waits in a worker for its time.
+    assert calls == []
+    assert [
+        (m.key, m.sent_at, 29 < (m.run_after - requested).total_seconds() <= 30)
+        for m in messages
+    ] == [(f"analysis:{first.pk}", None, True), (f"analysis:{second.pk}", None, True)]
     # Past the interval, a run still queued (not started) is not queued twice.
     cache.delete(f"analysis-requested:{first.pk}")
     assert analysis_request(first.pk) is None
     assert Snapshot.objects.count() == 2
-    assert [(a, kw["task_id"], 29 < kw["countdown"] <= 30) for a, kw in calls] == [
-        (([first.pk], {"snapshot_id": queued.pk}), f"outbox-{messages[0].pk}", True),
-        (([second.pk], {"snapshot_id": other.pk}), f"outbox-{messages[1].pk}", True),
+    # Not due yet: the sweep leaves them; once due, it sends each once, at once.
+    assert outbox.sweep()["sent"] == 0
+    OutboxMessage.objects.update(run_after=timezone.now())
+    assert outbox.sweep() == {"sent": 2, "failed": 0, "purged": 0}
+    assert outbox.sweep()["sent"] == 0  # sent: held by their lease
+    assert [(a, kw) for a, kw in calls] == [
+        (
+            ([first.pk], {"snapshot_id": queued.pk}),
+            {"task_id": f"outbox-{messages[0].pk}", "retry": False},
+        ),
+        (
+            ([second.pk], {"snapshot_id": other.pk}),
+            {"task_id": f"outbox-{messages[1].pk}", "retry": False},
+        ),
     ]
-    assert [(m.key, m.sent_at is not None, m.done_at) for m in messages] == [
-        (f"analysis:{first.pk}", True, None),
-        (f"analysis:{second.pk}", True, None),
+    assert [
+        (m.key, m.sent_at is not None, m.attempts, m.done_at)
+        for m in OutboxMessage.objects.order_by("pk")
+    ] == [
+        (f"analysis:{first.pk}", True, 1, None),
+        (f"analysis:{second.pk}", True, 1, None),
     ]
 
 

@@ -1,7 +1,7 @@
 """What one vote costs the database (PostgreSQL, where the endpoint is
-served): a member's repeat vote is one statement, and its tally is counted and
-sent after the commit under the claim's tally lock (an advisory lock taken
-in the same round trip as the count)."""
+served): a member's repeat vote is one statement, and its tally is counted
+after the commit under the claim's tally lock (an advisory lock taken and
+released in the same round trip as the count), then sent."""
 
 import pytest
 from rest_framework.authtoken.models import Token
@@ -37,8 +37,8 @@ def test_a_first_vote_joins_the_debate_in_its_transaction(
 
     # token; claim + debate + membership + ancestors; BEGIN; key-share lock;
     # membership get_or_create (SELECT, SAVEPOINT, INSERT, RELEASE); upsert;
-    # COMMIT; then lock + tally (one message) and unlock.
-    with django_assert_num_queries(12):
+    # COMMIT; then lock + tally + number + unlock (one message).
+    with django_assert_num_queries(11):
         response = vote("agree")
 
     assert (response.status_code, response.json()["agree"]) == (200, 1)
@@ -47,13 +47,13 @@ def test_a_first_vote_joins_the_debate_in_its_transaction(
     ]
 
 
-def test_a_members_repeat_vote_is_five_queries(voting, django_assert_num_queries):
+def test_a_members_repeat_vote_is_four_queries(voting, django_assert_num_queries):
     _, pro, user, vote = voting
     vote("agree")
 
     # token; claim + debate + membership + ancestors; the upsert (its own
-    # transaction); then lock + tally (one message) and unlock.
-    with django_assert_num_queries(5):
+    # transaction); then lock + tally + number + unlock (one message).
+    with django_assert_num_queries(4):
         response = vote("disagree")
 
     assert response.status_code == 200
@@ -71,8 +71,10 @@ def _tally_locks_held() -> int:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_locks "
-            "WHERE locktype = 'advisory' AND classid = %s",
+            # This database's only: other test runs may share the server.
+            "SELECT count(*) FROM pg_locks JOIN pg_database d ON d.oid = database "
+            "WHERE locktype = 'advisory' AND classid = %s "
+            "AND d.datname = current_database()",
             [TALLY_LOCK_SPACE],
         )
         return cursor.fetchone()[0]
@@ -93,3 +95,21 @@ def test_the_tally_lock_is_released_also_when_the_send_fails(voting, monkeypatch
     assert response.status_code == 200
     assert list(Vote.objects.values_list("stance", flat=True)) == ["pass"]
     assert _tally_locks_held() == 0
+
+
+def test_no_tally_lock_is_held_while_the_tally_is_sent(voting, monkeypatch):
+    _, pro, user, vote = voting
+    sent = []
+
+    def publish(*, debate_id, event, payload):
+        sent.append(
+            (_tally_locks_held(), payload["tally"]["voters"], payload["version"])
+        )
+
+    monkeypatch.setattr("deliberation.services.voting.publish", publish)
+    vote("agree")
+    vote("pass")
+
+    # Counted under the lock, sent after it is released; numbered in order.
+    assert [(locks, voters) for locks, voters, _ in sent] == [(0, 1), (0, 1)]
+    assert 0 < sent[0][2] < sent[1][2]

@@ -1,5 +1,5 @@
 """The app's processes, started by a test and stopped on the way out: daphne,
-a Celery worker and beat, a redis-server of the test's own."""
+a Celery worker, beat and the outbox sweep, a redis-server of the test's own."""
 
 import os
 import subprocess
@@ -90,6 +90,29 @@ def worker(env: dict, log: Path):
     args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo"]
     args += ["-Q", env["CELERY_QUEUE"], "--without-gossip", "--without-mingle"]
     return running([*args, "--without-heartbeat", "-l", "info"], env, log)
+
+
+def production_worker(env: dict, log: Path):
+    """A worker as docs/deployment.md runs it (the prefork pool, gossip,
+    mingle and heartbeats), on the test's queue."""
+    args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "info"]
+    return running([*args, "-Q", env["CELERY_QUEUE"]], env, log)
+
+
+@contextmanager
+def sweeper(env: dict, log: Path):
+    """The outbox's sweep process, as deployed (docs/deployment.md); yielded
+    once it sweeps."""
+    args = [sys.executable, "manage.py", "outbox_sweep", "--loop"]
+    with running(args, env, log) as proc:
+        started = wait_for(
+            lambda: proc.poll() is not None or "sweeping the outbox" in log.read_text(),
+            timeout=60,
+            interval=0.2,
+        )
+        if not started or proc.poll() is not None:
+            raise RuntimeError(f"the sweep did not start: {log.read_text()[-2000:]}")
+        yield proc
 
 
 def beat(env: dict, log: Path, tmp: Path):

@@ -35,10 +35,10 @@ from tests.integration.conftest import free_port, wait_for
 from tests.integration.processes import (
     api,
     app_env,
-    beat,
     redis_server,
     redis_up,
     serve,
+    sweeper,
     worker,
 )
 
@@ -114,7 +114,7 @@ def test_writes_succeed_without_redis_and_their_tasks_run_once_it_returns(
         assert wait_for(lambda: redis_up(port), timeout=10)
         url = serve(stack, env, tmp_path / "daphne.log")
         stack.enter_context(worker(env, tmp_path / "worker.log"))
-        stack.enter_context(beat(env, tmp_path / "beat.log", tmp_path))
+        stack.enter_context(sweeper(env, tmp_path / "sweep.log"))
         owner, member = api(url, debate.owner), api(url, scene["participant"])
 
         # when Redis stops mid-run
@@ -135,7 +135,8 @@ def test_writes_succeed_without_redis_and_their_tasks_run_once_it_returns(
         )
         edited = owner.patch(f"/api/v1/sources/{source.pk}/", json={"text": NEW_TEXT})
 
-        # then every write is stored, and its background work waits unsent
+        # then every write is stored, and its background work waits unsent:
+        # the analysis scheduled for later, the re-anchoring refused at once
         assert (added.status_code, voted.status_code) == (201, 200), added.text
         assert (annotated.status_code, edited.status_code) == (201, 200)
         assert Claim.objects.filter(text="Not here.", debate=debate).count() == 1
@@ -144,9 +145,18 @@ def test_writes_succeed_without_redis_and_their_tasks_run_once_it_returns(
             ("deliberation.analyze_debate", None, None),
             ("deliberation.reanchor_source", None, None),
         ]
-        assert all(m.attempts == 1 and m.last_error for m in waiting)
+        analysis, reanchoring = waiting
+        assert analysis.run_after > analysis.created
+        assert (reanchoring.attempts, "Connection" in reanchoring.last_error) == (
+            1,
+            True,
+        )
         time.sleep(2)  # sweeps while Redis is away change nothing
         assert OutboxMessage.objects.filter(sent_at=None).count() == 2
+        # (each sweep stops at its first refused send: the analysis, due first)
+        analysis.refresh_from_db()
+        assert analysis.attempts >= 1 and "Connection" in analysis.last_error
+        assert OutboxMessage.objects.get(pk=reanchoring.pk).attempts == 1
 
         # when Redis returns (empty: it kept nothing), the sweep sends them
         stack.enter_context(redis_server(port, tmp_path / "redis.log"))

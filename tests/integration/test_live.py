@@ -10,6 +10,7 @@ from channels.testing import WebsocketCommunicator
 from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.db import connections
+from django.test import override_settings
 
 from config.asgi import application
 from deliberation.events import publish
@@ -96,3 +97,27 @@ def test_channel_layer_reads_outlast_its_blocking_wait_for_messages():
 def test_settings_use_real_services():
     assert settings.IS_POSTGRES
     assert settings.CELERY_TASK_ALWAYS_EAGER is False
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("close_thread_connections")
+async def test_with_the_live_layer_away_the_socket_is_closed_not_failed():
+    from tests.integration.conftest import free_port
+
+    debate = await sync_to_async(DebateFactory)(visibility="public")
+    closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    layers = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": closed, **settings.REDIS_TIMEOUTS}]},
+        }
+    }
+    with override_settings(CHANNEL_LAYERS=layers):
+        communicator = WebsocketCommunicator(
+            application, f"/ws/debates/{debate.slug}/", headers=ORIGIN
+        )
+        connected, _ = await communicator.connect()
+        closing = await communicator.receive_output(timeout=10)
+
+    assert connected is True  # accepted, so the browser sees the close code
+    assert closing == {"type": "websocket.close", "code": 4503}
