@@ -101,7 +101,9 @@ def _send_tally(claim: Claim) -> None:
 def _publish_tally_on_commit(claim: Claim, user) -> None:
     """After commit, count the claim's tally once: send it to the debate's
     pages and keep it on ``claim.tally`` (with ``user``'s own votes) for the
-    caller's response."""
+    caller's response; ``claim.tally`` stays None if that count failed (the
+    database went away after the commit: the vote is stored all the same)."""
+    claim.tally = None
 
     def send():
         # One claim's tally is counted and sent by one vote at a time (a lock
