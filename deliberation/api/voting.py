@@ -75,8 +75,8 @@ def tally_data(claim, *, user, perspective=None) -> dict:
     to the vote, never read again after its commit."""
     if perspective is None and hasattr(claim, "tally"):
         tally = claim.tally
-        if tally is None:  # stored, but the count after the commit failed
-            raise TallyNotCounted()
+    elif perspective is None and getattr(claim, "tally_failed", False):
+        raise TallyNotCounted()  # stored, but not counted after its commit
     else:
         voters = perspective.voters if perspective else None
         tally = tallies_for([claim.pk], voters=voters, user=user)[claim.pk]

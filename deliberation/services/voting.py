@@ -101,9 +101,8 @@ def _send_tally(claim: Claim) -> None:
 def _publish_tally_on_commit(claim: Claim, user) -> None:
     """After commit, count the claim's tally once: send it to the debate's
     pages and keep it on ``claim.tally`` (with ``user``'s own votes) for the
-    caller's response; ``claim.tally`` stays None if that count failed (the
+    caller's response; ``claim.tally_failed`` if that count failed (the
     database went away after the commit: the vote is stored all the same)."""
-    claim.tally = None
 
     def send():
         # One claim's tally is counted and sent by one vote at a time (a lock
@@ -111,7 +110,11 @@ def _publish_tally_on_commit(claim: Claim, user) -> None:
         # could count in one order and send in the other, and pages would keep
         # the older count. The last to count runs after the last commit, so
         # the last event always equals a recount.
-        _count_and_send(claim, user)
+        try:
+            _count_and_send(claim, user)
+        except Exception:
+            claim.tally_failed = not hasattr(claim, "tally")  # not counted
+            raise
 
     # robust: the vote is stored; a live layer that is away must not turn
     # that into an error (pages catch up on their next load).

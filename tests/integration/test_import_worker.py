@@ -32,7 +32,11 @@ from tests.integration.processes import (
 )
 from tests.interchange.conftest import sample
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,  # daphne, workers, beat and a redis-server of its own
+]
 
 KIALO = sample("kialo_newer.txt").encode()
 ASYNC = {"Prefer": "respond-async"}
