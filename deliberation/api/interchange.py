@@ -175,26 +175,24 @@ class DebateImportView(ApiView):
         try:
             text = _upload(request)
             if _wants_async(request):
-                upload = request.FILES["file"]
                 job = import_job_start(
-                    owner=request.user, text=text, format=format, filename=upload.name
+                    owner=request.user,
+                    text=text,
+                    format=format,
+                    filename=request.FILES["file"].name,
                 )
-            else:
-                debate = debate_import_file(
-                    owner=request.user, text=text, format=format
+                data = import_job_data(request, job)
+                return Response(
+                    data,
+                    status=status.HTTP_202_ACCEPTED,
+                    headers={
+                        "Location": data["url"],
+                        "Preference-Applied": "respond-async",
+                    },
                 )
+            debate = debate_import_file(owner=request.user, text=text, format=format)
         except FormatError as error:
             return format_error_response(error)
-        if _wants_async(request):
-            data = import_job_data(request, job)
-            return Response(
-                data,
-                status=status.HTTP_202_ACCEPTED,
-                headers={
-                    "Location": data["url"],
-                    "Preference-Applied": "respond-async",
-                },
-            )
         data = {
             "slug": debate.slug,
             "question": debate.question,
