@@ -2,6 +2,7 @@
 same person is one object and the same answer; another person's same key is
 their own; a key is forgotten after IDEMPOTENCY_KEY_HOURS."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -204,3 +205,63 @@ def test_a_long_key_is_kept_hashed_and_still_answers_once(scene):
     second = post(scene["member"], url, {"body": "Long."}, key, format="json")
     same(first, second)
     assert IdempotencyKey.objects.get().key.startswith("sha256:")
+
+
+def _waiting_on_the_key() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # Asked from inside a transaction: its view of the activity is a
+        # snapshot until cleared.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND query LIKE %s",
+            ['INSERT INTO "deliberation_idempotencykey"%'],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_with_one_key_at_once_make_one_comment(scene, monkeypatch):
+    from django.db import connections
+
+    from deliberation import services
+    from tests.integration.conftest import wait_for
+
+    url = reverse("api-claim-comments", kwargs={"pk": scene["thesis"].pk})
+    first_wrote, answers = threading.Event(), {}
+    comment_add = services.comment_add
+
+    def slow_comment_add(**kwargs):
+        comment = comment_add(**kwargs)
+        if not first_wrote.is_set():
+            first_wrote.set()
+            # Hold the transaction open until the second request waits on
+            # the key's row.
+            assert wait_for(lambda: _waiting_on_the_key() == 1, timeout=20)
+        return comment
+
+    monkeypatch.setattr(services, "comment_add", slow_comment_add)
+
+    def send(name):
+        try:
+            answers[name] = post(
+                scene["member"], url, {"body": "Once."}, "same", format="json"
+            )
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=send, args=("first",))
+    first.start()
+    assert first_wrote.wait(timeout=20)
+    second = threading.Thread(target=send, args=("second",))
+    second.start()
+    first.join(timeout=30)
+    second.join(timeout=30)
+
+    assert (answers["first"].status_code, answers["second"].status_code) == (201, 201)
+    assert answers["second"].content == answers["first"].content
+    assert answers["second"]["Idempotent-Replayed"] == "true"
+    assert Comment.objects.filter(body="Once.").count() == 1

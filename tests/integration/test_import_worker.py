@@ -2,7 +2,8 @@
 worker while its page follows the job's row; a worker SIGKILLed mid-import
 leaves the job to be done once by the next worker (or marked failed once its
 runs are used up), never running for ever; with Redis (the broker) down an
-import is queued, not a 500, and runs once Redis is back (the outbox sweep).
+import is queued, not a 500, and runs once Redis is back (the outbox sweep);
+a malformed upload is the application's to answer, not daphne's.
 
 The machine's Redis and PostgreSQL are shared, so each test that stops
 something runs a redis-server of its own (tests/integration/processes.py)."""
@@ -239,3 +240,23 @@ def test_with_redis_down_imports_are_queued_and_run_once_it_is_back(tmp_path):
     assert {j.debate_id for j in jobs.all()} == set(
         debates.values_list("pk", flat=True)
     )
+
+
+def test_a_malformed_multipart_upload_is_answered_by_the_app(tmp_path):
+    # Twisted (under daphne) used to parse form bodies itself and answer one
+    # it could not read with a bare 400, before the application saw it.
+    user = UserFactory()
+    with ExitStack() as stack:
+        url = serve(stack, app_env(), tmp_path / "daphne.log")
+        response = api(url, user).post(
+            "/api/v1/debates/import/",
+            content=b"--b--\r\n",
+            headers={"Content-Type": "multipart/form-data; boundary=b"},
+        )
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == {
+        "location": "format",
+        "reason": "choose a format: kialo, argdown, aif",
+    }
+    assert not ImportJob.objects.exists() and not Debate.objects.exists()
