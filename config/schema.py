@@ -3,11 +3,13 @@
 drf-spectacular describes what each view declares; these come from layers
 around the views, so they are added here: 401 (a token that is not valid, or
 none where one is needed), 429 (writes over the rate limit, on views with a
-``throttle_scope``) and 503 (the database is away: config/middleware.py).
+``throttle_scope``) and 503 (the database is away: config/middleware.py);
+and on the POSTs that take an ``Idempotency-Key`` (deliberation/api/idempotency.py)
+that header and its 422.
 """
 
 from drf_spectacular import openapi
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
@@ -29,15 +31,44 @@ THROTTLED = OpenApiResponse(
 )
 UNAVAILABLE = OpenApiResponse(
     ErrorSerializer,
-    description="The database is unavailable: nothing was saved. Retry after "
-    "the seconds in ``Retry-After``.",
+    description="The database is unavailable: nothing was saved (except a vote "
+    "whose tally could not be counted after it was stored: ``detail`` says "
+    "so). Retry after the seconds in ``Retry-After``.",
+)
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": 255},
+    location=OpenApiParameter.HEADER,
+    description="A key new for each write (a UUID, say). Sent again with the "
+    "same request by the same person within IDEMPOTENCY_KEY_HOURS (24 by "
+    "default), it gets the first answer again (with ``Idempotent-Replayed: "
+    "true``) and nothing new is created: retry a write whose answer was lost "
+    "with its key.",
+)
+KEY_REUSED = OpenApiResponse(
+    ErrorSerializer,
+    description="The Idempotency-Key was sent before with another request "
+    "(another path or body). Nothing was saved.",
 )
 
 
+def _idempotent(view, method: str) -> bool:
+    return getattr(getattr(view, method.lower(), None), "idempotent", False)
+
+
 class AutoSchema(openapi.AutoSchema):
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if _idempotent(self.view, self.method):
+            parameters = [*parameters, IDEMPOTENCY_KEY]
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         extra = {"401": UNAUTHORIZED, "503": UNAVAILABLE}
+        if _idempotent(self.view, self.method):
+            extra["422"] = KEY_REUSED
         if self.method not in SAFE_METHODS and getattr(
             self.view, "throttle_scope", None
         ):
@@ -217,7 +248,12 @@ RESPONSE_EXAMPLES = {
     },
 }
 
-SUCCESS = {"200": "OK", "201": "Created", "204": "Done; no body"}
+SUCCESS = {
+    "200": "OK",
+    "201": "Created",
+    "202": "Accepted, to be done by a worker",
+    "204": "Done; no body",
+}
 
 
 def postprocess(result, generator, request, public):

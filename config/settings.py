@@ -258,6 +258,14 @@ FILE_UPLOAD_HANDLERS = [
 ]
 # Uploads larger than this import in a background task whose progress is shown.
 INTERCHANGE_INLINE_MAX_BYTES = env.int("INTERCHANGE_INLINE_MAX_BYTES", default=200_000)
+# An import job whose runs were cut off this many times (a worker killed
+# mid-run) is marked failed instead of started again; finished jobs are
+# forgotten by purge_expired after IMPORT_JOB_KEEP_DAYS.
+IMPORT_JOB_MAX_RUNS = env.int("IMPORT_JOB_MAX_RUNS", default=3)
+IMPORT_JOB_KEEP_DAYS = env.int("IMPORT_JOB_KEEP_DAYS", default=7)
+# Idempotency-Key headers (API) and one-time form fields (pages): a retry with
+# the same key within this many hours gets the first answer again.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 # Base of absolute URLs written outside a request (annotation exports from the CLI).
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 

@@ -2,7 +2,13 @@
 
 from django.contrib import admin
 
-from deliberation.models import Flag, ModerationAction, Notification, OutboxMessage
+from deliberation.models import (
+    Flag,
+    ImportJob,
+    ModerationAction,
+    Notification,
+    OutboxMessage,
+)
 
 
 @admin.register(ModerationAction)
@@ -56,4 +62,20 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """To see what became of a large import (read-only; the file is not shown)."""
+
+    list_display = ("created", "owner", "format", "status", "progress", "attempts")
+    list_filter = ("status", "format")
+    exclude = ("text",)
+    readonly_fields = [f.name for f in ImportJob._meta.fields if f.name != "text"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -1,5 +1,7 @@
 """The debate as a process among people: debates and memberships."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -719,3 +721,95 @@ class ScheduledPhase(models.Model):
 
     def __str__(self):
         return f"{self.debate_id} {self.phase} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class ImportJob(models.Model):
+    """The import of a large file into a new debate, run by a worker
+    (deliberation/services/interchange.py). The file's text is kept in the row
+    until the job ends: it commits with the job and its outbox message, needs
+    no storage shared between web and worker hosts, and is emptied once done
+    or failed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    format = models.CharField(max_length=16)
+    filename = models.CharField(max_length=255, blank=True)
+    size = models.PositiveIntegerField(default=0, help_text="Bytes uploaded.")
+    text = models.TextField(blank=True, help_text="The file; emptied when it ends.")
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0, help_text="0-100.")
+    message = models.CharField(max_length=500, blank=True)
+    # Bad input: where (``line 4``, ``$.edges``, ``file``) and why.
+    error_location = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs started (a worker killed mid-run starts another)."
+    )
+    debate = models.ForeignKey(
+        Debate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["status", "finished_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="import_job_progress_0_100"
+            )
+        ]
+
+    def __str__(self):
+        return f"import {self.pk.hex} ({self.status})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class IdempotencyKey(models.Model):
+    """A write that was answered, by the key its client sent
+    (``Idempotency-Key`` header, or the pages' one-time form field): a retry
+    with the same key by the same person gets ``status`` and ``body`` again
+    instead of writing anew. Written in the write's own transaction, so the
+    key exists exactly when the write does; kept IDEMPOTENCY_KEY_HOURS."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="idempotency_keys",
+    )
+    key = models.CharField(max_length=255)
+    # What was asked (method, path and a hash of the body): the same key for
+    # another request is the client's mistake, not a retry.
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(default=0)
+    body = models.TextField(blank=True, help_text="The answer's JSON, as sent.")
+    location = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"], name="idempotency_key_once_per_user"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.key} ({self.status})"

@@ -86,13 +86,16 @@ def purge_expired() -> dict:
     return purge()
 
 
-# An import is one transaction that creates a new debate: a redelivery after a
-# crash would import twice, so acknowledge early (the default).
+# An import job commits its progress as it goes, so it is not one transaction
+# with its message; it applies its effect once by itself: the debate is
+# written in one transaction with the job's "done" mark, a run holds the job's
+# lock while it runs, and a job already ended is left alone.
 
 
-@shared_task(name="deliberation.import_debate_file")
-def import_debate_file(job_id: str) -> dict:
-    """Import an uploaded file into a new debate, recording progress."""
+@outbox.outbox_task(name="deliberation.import_debate_file", atomic=False)
+def import_debate_file(job_id: str) -> str:
+    """Import an uploaded file (an ImportJob) into a new debate."""
+    # deferred: services import this module (reanchor_*), a cycle at import time
     from deliberation.services.interchange import import_job_run
 
     return import_job_run(job_id)

@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from claims.markdown import render_markdown
 from claims.models import Annotation, Claim
 from deliberation import services
+from deliberation.api.idempotency import idempotent
 from deliberation.api.serializers import person_name
 from deliberation.api.views import (
     BAD_REQUEST,
@@ -448,11 +449,12 @@ class AnnotationContainerView(W3CView):
         request=W3CAnnotationSerializer,
         responses={201: W3CAnnotationSerializer, **_W3C_ERRORS},
     )
+    @idempotent
     def post(self, request, slug):
         debate = debate_for(request.user, slug)
         data = w3c.w3c_to_annotation_input(request, debate, self._data(request))
         annotation = services.annotation_add(user=request.user, debate=debate, **data)
-        annotation = annotation_for(request.user, annotation.pk)
+        # The answer is what was written (the service's object, not a read).
         body = _render(request, annotation)
         return Response(
             body, status=status.HTTP_201_CREATED, headers={"Location": body["id"]}
@@ -524,8 +526,10 @@ class _CommentListView(ListView):
             context["moderator"] = may_moderate(self.request.user, debate)
         return context
 
+    @idempotent
     def post(self, request, pk):
         target = self.target()
+        context = self.get_serializer_context()
         data = validated_input(CommentCreateSerializer, request)
         parent = None
         if data["parent"] is not None:
@@ -544,9 +548,9 @@ class _CommentListView(ListView):
             alignment=data["alignment"],
             **{kind: target},
         )
-        comment = comment_for(request.user, comment.pk)
+        # The answer is what was written (the service's object, not a read).
         return Response(
-            CommentSerializer(comment, context=self.get_serializer_context()).data,
+            CommentSerializer(comment, context=context).data,
             status=status.HTTP_201_CREATED,
         )
 

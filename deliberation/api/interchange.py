@@ -1,8 +1,10 @@
-"""API for interchange: import a debate from a file, export one in a format,
-import annotations into a debate. Bad files are 400 with ``location`` (a line
-or JSON path) and ``reason``; nothing is half-imported (one transaction)."""
+"""API for interchange: import a debate from a file (at once, or as an import
+job with ``Prefer: respond-async``), export one in a format, import
+annotations into a debate. Bad files are 400 with ``location`` (a line or JSON
+path) and ``reason``; nothing is half-imported (one transaction)."""
 
 from django.http import HttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -11,17 +13,21 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from claims.formats.document import FormatError
+from deliberation.api.idempotency import idempotent
 from deliberation.api.views import FORBIDDEN, NOT_FOUND, ApiView
+from deliberation.models import ImportJob
 from deliberation.selectors.debates import debate_for
 from deliberation.selectors.interchange import (
     EXPORT_FORMATS,
     debate_export,
     export_filename,
+    import_job_for,
 )
 from deliberation.services.interchange import (
     IMPORT_FORMATS,
     annotations_import,
     debate_import_file,
+    import_job_start,
     upload_text,
 )
 
@@ -68,6 +74,64 @@ class DebateImportedSerializer(serializers.Serializer):
     sources = serializers.IntegerField()
 
 
+class ImportJobSerializer(serializers.Serializer):
+    """An import job: a large file imported by a worker into a new debate."""
+
+    id = serializers.CharField(help_text="The job's id (32 hex digits).")
+    url = serializers.CharField(help_text="This job in the API (poll it).")
+    page = serializers.CharField(help_text="This job's page on the site.")
+    status = serializers.ChoiceField(choices=ImportJob.Status.choices)
+    progress = serializers.IntegerField(min_value=0, max_value=100)
+    message = serializers.CharField(
+        allow_blank=True, help_text="Where it is, or why it failed, for a person."
+    )
+    format = serializers.CharField()
+    filename = serializers.CharField(allow_blank=True)
+    error = FormatErrorSerializer(
+        allow_null=True, help_text="Bad input: where and why (status failed)."
+    )
+    debate = serializers.SlugField(
+        allow_null=True, help_text="The new debate's slug once done."
+    )
+    created = serializers.DateTimeField()
+    started = serializers.DateTimeField(
+        allow_null=True, help_text="When its last run started."
+    )
+    finished = serializers.DateTimeField(allow_null=True)
+
+
+def import_job_data(request, job: ImportJob) -> dict:
+    error = None
+    if job.error:
+        error = {"location": job.error_location, "reason": job.error}
+    data = {
+        "id": job.pk.hex,
+        "url": request.build_absolute_uri(
+            reverse("api-import-job", kwargs={"job": job.pk.hex})
+        ),
+        "page": request.build_absolute_uri(
+            reverse("debate_import_job", kwargs={"job": job.pk.hex})
+        ),
+        "status": job.status,
+        "progress": job.progress,
+        "message": job.message,
+        "format": job.format,
+        "filename": job.filename,
+        "error": error,
+        "debate": job.debate.slug if job.debate_id else None,
+        "created": job.created,
+        "started": job.started_at,
+        "finished": job.finished_at,
+    }
+    return ImportJobSerializer(data).data
+
+
+def _wants_async(request) -> bool:
+    """RFC 7240: ``Prefer: respond-async`` asks for a job instead of a wait."""
+    preferences = request.headers.get("Prefer", "").lower().replace(" ", "")
+    return "respond-async" in preferences.split(",")
+
+
 class DebateImportView(ApiView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
@@ -78,14 +142,28 @@ class DebateImportView(ApiView):
         description="Upload a Kialo text export (either generation), an Argdown "
         "file or AIF JSON as ``file`` with its ``format``: a new debate owned by "
         "the requester. Files are at most INTERCHANGE_IMPORT_MAX_BYTES (10 MB by "
-        "default) and INTERCHANGE_IMPORT_MAX_CLAIMS claims.",
+        "default) and INTERCHANGE_IMPORT_MAX_CLAIMS claims. With the header "
+        "``Prefer: respond-async`` the file is imported by a worker: the answer "
+        "is 202 with the import job (also at ``Location``), which tells its "
+        "progress and, once done, the new debate.",
+        parameters=[
+            OpenApiParameter(
+                "Prefer",
+                str,
+                location=OpenApiParameter.HEADER,
+                enum=["respond-async"],
+                description="``respond-async``: import in the background (202).",
+            )
+        ],
         request={"multipart/form-data": DebateImportSerializer},
         responses={
             201: DebateImportedSerializer,
+            202: ImportJobSerializer,
             400: FORMAT_ERROR,
             401: FORBIDDEN,
         },
     )
+    @idempotent
     def post(self, request):
         format = request.data.get("format")
         if format not in IMPORT_FORMATS:
@@ -95,9 +173,24 @@ class DebateImportView(ApiView):
                 )
             )
         try:
-            debate = debate_import_file(
-                owner=request.user, text=_upload(request), format=format
-            )
+            text = _upload(request)
+            if _wants_async(request):
+                job = import_job_start(
+                    owner=request.user,
+                    text=text,
+                    format=format,
+                    filename=request.FILES["file"].name,
+                )
+                data = import_job_data(request, job)
+                return Response(
+                    data,
+                    status=status.HTTP_202_ACCEPTED,
+                    headers={
+                        "Location": data["url"],
+                        "Preference-Applied": "respond-async",
+                    },
+                )
+            debate = debate_import_file(owner=request.user, text=text, format=format)
         except FormatError as error:
             return format_error_response(error)
         data = {
@@ -107,6 +200,22 @@ class DebateImportView(ApiView):
             "sources": debate.sources.count(),
         }
         return Response(DebateImportedSerializer(data).data, status=201)
+
+
+class ImportJobView(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="An import job",
+        description="The requester's own import job (from ``POST "
+        "/debates/import/`` with ``Prefer: respond-async``, or the Import page): "
+        "``queued``, ``running`` (with ``progress``), ``done`` (with the new "
+        "``debate``) or ``failed`` (with the ``error`` in the file, or the "
+        "reason in ``message``; nothing was imported). Others' jobs are 404.",
+        responses={200: ImportJobSerializer, 401: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def get(self, request, job):
+        return Response(import_job_data(request, import_job_for(request.user, job)))
 
 
 class DebateExportView(ApiView):
@@ -202,6 +311,7 @@ class AnnotationsImportView(ApiView):
             404: NOT_FOUND,
         },
     )
+    @idempotent
     def post(self, request, slug):
         debate = debate_for(request.user, slug)
         try:

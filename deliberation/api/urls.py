@@ -21,6 +21,11 @@ urlpatterns = [
         name="api-debate-import",
     ),
     path(
+        "imports/<str:job>/",
+        interchange.ImportJobView.as_view(),
+        name="api-import-job",
+    ),
+    path(
         "debates/<slug:slug>/export/",
         interchange.DebateExportView.as_view(),
         name="api-debate-export",

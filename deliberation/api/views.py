@@ -38,6 +38,7 @@ from claims import tree
 from claims.models import Citation, Claim, ClaimRevision, Source, SourceRevision
 from deliberation import services
 from deliberation.api import serializers as s
+from deliberation.api.idempotency import idempotent
 from deliberation.models import Debate
 from deliberation.selectors import (
     claims_shown_to,
@@ -274,6 +275,7 @@ class DebateThesesView(ApiView):
             404: NOT_FOUND,
         },
     )
+    @idempotent
     def post(self, request, slug):
         debate = debate_for(request.user, slug)
         data = validated_input(s.ThesisCreateSerializer, request)
@@ -328,6 +330,7 @@ class ClaimCreateView(ApiView):
         request=s.ClaimCreateSerializer,
         responses={201: s.ClaimSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
     )
+    @idempotent
     def post(self, request):
         data = validated_input(s.ClaimCreateSerializer, request)
         parent_pk = data.pop("parent")

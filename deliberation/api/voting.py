@@ -2,7 +2,7 @@
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from claims.models import Claim
@@ -60,10 +60,23 @@ class TallySerializer(serializers.Serializer):
         return fields
 
 
+class TallyNotCounted(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = (
+        "Your vote was saved, but its tally could not be counted: the database "
+        "is unavailable. Reload in a moment."
+    )
+    default_code = "tally_not_counted"
+    wait = 5  # Retry-After, as for any database outage (config/middleware.py)
+
+
 def tally_data(claim, *, user, perspective=None) -> dict:
-    """The claim's tally; a vote's own count (``claim.tally``) is reused."""
+    """The claim's tally; a vote's own count (``claim.tally``) is the answer
+    to the vote, never read again after its commit."""
     if perspective is None and hasattr(claim, "tally"):
         tally = claim.tally
+    elif perspective is None and getattr(claim, "tally_failed", False):
+        raise TallyNotCounted()  # stored, but not counted after its commit
     else:
         voters = perspective.voters if perspective else None
         tally = tallies_for([claim.pk], voters=voters, user=user)[claim.pk]

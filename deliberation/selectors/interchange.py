@@ -4,10 +4,12 @@ annotations those ``annotations_shown_to`` them; authors are named as that
 person sees them (``selectors.people``, the one rule)."""
 
 import json
+import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.http import Http404
 
 from claims import tree
 from claims.formats.aif import write_aif
@@ -22,7 +24,7 @@ from claims.formats.document import (
 from claims.formats.kialo import write_kialo
 from claims.models import Citation, Claim, Source
 from deliberation.formats import w3c
-from deliberation.models import Debate
+from deliberation.models import Debate, ImportJob
 from deliberation.selectors import (
     annotations_shown_to,
     claims_shown_to,
@@ -261,3 +263,26 @@ def export_filename(debate: Debate, format: str) -> str:
     extension = EXPORT_FORMATS[format].extension
     suffix = "-annotations" if format == "annotations" else ""
     return f"{debate.slug}{suffix}.{extension}"
+
+
+# --- Import jobs ----------------------------------------------------------------
+
+
+def import_job_for(user, job_id) -> ImportJob:
+    """``user``'s own import job by its id (as in its URL), without the file's
+    text (its page asks every two seconds); anyone else's is not found."""
+    try:
+        job_id = uuid.UUID(str(job_id))
+    except ValueError:
+        raise Http404("No such import.") from None
+    job = (
+        ImportJob.objects.defer("text")
+        .select_related("debate")
+        .filter(pk=job_id, owner_id=user.pk)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if job is None:
+        raise Http404("No such import.")
+    return job

@@ -3,25 +3,30 @@ Kialo, Argdown or AIF file, or annotations into a debate from a W3C
 AnnotationCollection. All or nothing: one transaction, and bad input is a
 FormatError naming the line (or JSON path) and the reason.
 
-Large files go through a Celery task (``deliberation.import_debate_file``);
-its progress lives in the cache under a job id (no table needed)."""
+Large files are import jobs: an ImportJob row run by a worker through the
+outbox (task ``deliberation.import_debate_file``), whose page and API read
+the row."""
 
 import json
+import logging
 import uuid
+from contextlib import contextmanager
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from claims.formats.aif import parse_aif
 from claims.formats.argdown import parse_argdown
 from claims.formats.document import DebateDocument, FormatError
 from claims.formats.kialo import parse_kialo
+from deliberation import outbox
 from deliberation.formats import w3c
-from deliberation.models import Debate
+from deliberation.models import Debate, ImportJob
 from deliberation.selectors.interchange import SiteUrls, site_urls
 from deliberation.services.annotations import annotation_add
 from deliberation.services.debates import debate_import
@@ -32,7 +37,8 @@ IMPORT_FORMATS = {
     "argdown": "Argdown (.argdown)",
     "aif": "AIF JSON (.json)",
 }
-JOB_TIMEOUT = 60 * 60
+
+logger = logging.getLogger(__name__)
 
 
 def import_max_bytes() -> int:
@@ -64,6 +70,12 @@ def upload_text(upload: File) -> str:
         ) from exc
 
 
+def _check_text(text: str) -> None:
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise FormatError("the file contains a NUL character", location=f"line {line}")
+
+
 def parse_document(text: str, format: str) -> DebateDocument:
     parser = PARSERS.get(format)
     if parser is None:
@@ -71,9 +83,7 @@ def parse_document(text: str, format: str) -> DebateDocument:
             f"unknown format {format!r}: use one of {', '.join(PARSERS)}",
             location="format",
         )
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise FormatError("the file contains a NUL character", location=f"line {line}")
+    _check_text(text)
     document = parser(text)
     count = sum(1 for _ in document.claims())
     if count > import_max_claims():
@@ -203,80 +213,157 @@ def _messages(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-# --- Import jobs (large files, Celery) -------------------------------------------
+# --- Import jobs (large files, a worker) ------------------------------------------
+#
+# The job is a row (ImportJob) carried by the outbox like every other task: the
+# row, the file's text and the message commit together, so a broker that is
+# away delays the job (the sweep sends it later) and never loses it. The
+# message is acknowledged late; a worker killed mid-run leaves it to be
+# delivered again, and the run after it starts afresh: the debate is written
+# in one transaction with the job's "done" mark, so a killed run left nothing
+# and the job is done once. A job whose runs were cut off IMPORT_JOB_MAX_RUNS
+# times is marked failed instead.
+
+IMPORT_TASK = "deliberation.import_debate_file"
+# pg_advisory_lock(space, key) held by a run for its whole length (see
+# _run_lock); voting's tally lock uses 7_341_001.
+RUN_LOCK_SPACE = 7_341_002
 
 
-def _job_key(job_id: str) -> str:
-    return f"interchange:job:{job_id}"
-
-
-def job_state(job_id: str) -> dict | None:
-    return cache.get(_job_key(job_id))
-
-
-def _job_update(job_id: str, **changes) -> dict:
-    state = {**(cache.get(_job_key(job_id)) or {}), **changes}
-    cache.set(_job_key(job_id), state, timeout=JOB_TIMEOUT)
-    return state
-
-
-def import_job_start(*, owner, text: str, format: str) -> str:
-    """Queue the import of a large file; the page polls ``job_state``."""
-    job_id = uuid.uuid4().hex
-    _job_update(
-        job_id,
-        owner_id=owner.pk,
+@transaction.atomic
+def import_job_start(*, owner, text: str, format: str, filename: str = "") -> ImportJob:
+    """Queue the import of a large file by ``owner``; its page (and the API)
+    read the job's row while a worker runs it."""
+    if owner is None or not owner.is_authenticated:
+        raise PermissionDenied("Sign in to import a debate.")
+    if format not in PARSERS:
+        raise FormatError(
+            f"unknown format {format!r}: use one of {', '.join(PARSERS)}",
+            location="format",
+        )
+    _check_text(text)  # a NUL cannot be stored in the row (PostgreSQL)
+    job = ImportJob.objects.create(
+        owner=owner,
         format=format,
-        status="queued",
-        progress=0,
+        filename=filename[:255],
+        size=len(text.encode("utf-8")),
+        text=text,
         message="Waiting for a worker.",
-        slug="",
     )
-    cache.set(f"{_job_key(job_id)}:text", text, timeout=JOB_TIMEOUT)
-    from deliberation.tasks import import_debate_file
-
-    transaction.on_commit(lambda: import_debate_file.delay(job_id))
-    return job_id
+    outbox.enqueue(IMPORT_TASK, str(job.pk))
+    return job
 
 
-def import_job_run(job_id: str) -> dict:
-    """The worker's side: parse, write in one transaction, record the outcome."""
-    from django.contrib.auth import get_user_model
-
-    state = job_state(job_id)
-    text = cache.get(f"{_job_key(job_id)}:text")
-    if state is None or text is None:
-        return {"status": "missing"}
-    owner = get_user_model().objects.filter(pk=state["owner_id"]).first()
-    _job_update(job_id, status="running", progress=10, message="Reading the file.")
+@contextmanager
+def _run_lock(job_id: uuid.UUID):
+    """One run of a job at a time: a PostgreSQL session lock, held across the
+    run's commits and released when the run ends or its connection dies (a
+    killed worker). A second delivery of the same job waits here, then finds
+    it done or, if the first run was killed, runs it. SQLite has no such
+    lock (and no second worker)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = [RUN_LOCK_SPACE, job_id.int % 2**31]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
     try:
-        document = parse_document(text, state["format"])
-        _job_update(
-            job_id,
-            progress=50,
-            message=f"Writing {sum(1 for _ in document.claims()):,} claims.",
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+
+
+def _job_set(job: ImportJob, **fields) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    job.save(update_fields=list(fields))
+
+
+def _job_end(job: ImportJob, status: str, *, message: str, **fields) -> None:
+    _job_set(
+        job,
+        status=status,
+        progress=100,
+        message=message[:500],
+        text="",  # the file is not kept once the job has ended
+        finished_at=timezone.now(),
+        **fields,
+    )
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+def import_job_run(job_id: str) -> str:
+    """The worker's side (task ``deliberation.import_debate_file``): parse the
+    file, write the debate in one transaction with the job's "done" mark, or
+    record why it failed. Returns the job's status."""
+    try:
+        job_id = uuid.UUID(str(job_id))
+    except ValueError:
+        return "missing"
+    with _run_lock(job_id):
+        job = ImportJob.objects.select_related("owner").filter(pk=job_id).first()
+        if job is None:
+            return "missing"
+        if not job.in_progress:
+            return job.status  # a delivery after the job ended
+        if job.attempts >= settings.IMPORT_JOB_MAX_RUNS:
+            _job_end(
+                job,
+                ImportJob.Status.FAILED,
+                message=f"The import was stopped {_times(job.attempts)} before "
+                "it finished (a worker stopped, or it ran past the time limit); "
+                "nothing was imported.",
+            )
+            return job.status
+        _job_set(
+            job,
+            status=ImportJob.Status.RUNNING,
+            attempts=job.attempts + 1,
+            started_at=timezone.now(),
+            progress=10,
+            message="Reading the file.",
         )
-        debate = debate_import_document(owner=owner, document=document)
-    except FormatError as error:
-        state = _job_update(
-            job_id, status="failed", progress=100, message=str(error), slug=""
-        )
-    except Exception:
-        # The page must not wait for ever; the worker logs the error.
-        _job_update(
-            job_id,
-            status="failed",
-            progress=100,
-            message="The import failed on the server; nothing was imported.",
-        )
-        raise
-    else:
-        state = _job_update(
-            job_id,
-            status="done",
-            progress=100,
-            message=f"Imported {debate.claims.count():,} claims.",
-            slug=debate.slug,
-        )
-    cache.delete(f"{_job_key(job_id)}:text")
-    return state
+        try:
+            document = parse_document(job.text, job.format)
+            count = sum(1 for _ in document.claims())
+            _job_set(job, progress=50, message=f"Writing {count:,} claims.")
+            with transaction.atomic():
+                debate = debate_import_document(owner=job.owner, document=document)
+                _job_end(
+                    job,
+                    ImportJob.Status.DONE,
+                    message=f"Imported {debate.claims.count():,} claims.",
+                    debate=debate,
+                )
+        except FormatError as error:
+            _job_end(
+                job,
+                ImportJob.Status.FAILED,
+                message=str(error),
+                error_location=error.location[:200],
+                error=error.message,
+            )
+        except Exception:
+            # The page must not wait for ever; the worker's log has the error.
+            logger.exception("import job %s failed", job.pk)
+            _job_end(
+                job,
+                ImportJob.Status.FAILED,
+                message="The import failed on the server; nothing was imported.",
+            )
+        return job.status
+
+
+def import_jobs_purge(now=None) -> int:
+    """Forget jobs that ended more than IMPORT_JOB_KEEP_DAYS ago (their
+    debates stay); how many went."""
+    now = now or timezone.now()
+    deleted, _ = ImportJob.objects.filter(
+        status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED],
+        finished_at__lte=now - timedelta(days=settings.IMPORT_JOB_KEEP_DAYS),
+    ).delete()
+    return deleted

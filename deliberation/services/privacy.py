@@ -25,6 +25,8 @@ from deliberation.models import (
     Snapshot,
 )
 from deliberation.services.common import check_perm
+from deliberation.services.idempotency import keys_purge
+from deliberation.services.interchange import import_jobs_purge
 from deliberation.services.membership import invitation_assign
 
 log = logging.getLogger(__name__)
@@ -225,8 +227,9 @@ def debate_purge(debate: Debate) -> dict | None:
 
 
 def purge_expired(now=None) -> dict:
-    """Purge every debate past its retention. Idempotent: a second run finds
-    nothing left to do, and two at once count each debate in one of them."""
+    """Purge every debate past its retention, and forget idempotency keys and
+    import jobs past theirs. Idempotent: a second run finds nothing left to do,
+    and two at once count each debate in one of them."""
     totals = {"debates": 0, "guests": 0, "sessions": 0}
     for debate in debates_due(now):
         counts = debate_purge(debate)
@@ -235,4 +238,6 @@ def purge_expired(now=None) -> dict:
         totals["debates"] += 1
         totals["guests"] += counts["guests"]
         totals["sessions"] += counts["sessions"]
+    totals["idempotency_keys"] = keys_purge(now)
+    totals["import_jobs"] = import_jobs_purge(now)
     return totals

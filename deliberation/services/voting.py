@@ -128,17 +128,22 @@ def _publish_tally_on_commit(claim: Claim, user) -> None:
     """After commit, count the claim's tally once: send it to the debate's
     pages, if everyone may see the claim (a debate's live events reach every
     reader), and keep it on ``claim.tally`` (with ``user``'s own votes) for
-    the caller's response."""
+    the caller's response; ``claim.tally_failed`` if that count failed (the
+    database went away after the commit: the vote is stored all the same)."""
     public = _shown_to_everyone(claim)
 
     def send():
-        if not public:
-            claim.tally = tally_of(claim.pk, user=user)
-            return
-        # Counted one vote at a time per claim and numbered in that order:
-        # the last count runs after the last commit and has the highest
-        # number, so the tally a page keeps equals a recount.
-        _count_and_send(claim, user)
+        try:
+            if not public:
+                claim.tally = tally_of(claim.pk, user=user)
+                return
+            # Counted one vote at a time per claim and numbered in that order:
+            # the last count runs after the last commit and has the highest
+            # number, so the tally a page keeps equals a recount.
+            _count_and_send(claim, user)
+        except Exception:
+            claim.tally_failed = not hasattr(claim, "tally")  # not counted
+            raise
 
     # robust: the vote is stored; a live layer that is away must not turn
     # that into an error (pages catch up on their next load).

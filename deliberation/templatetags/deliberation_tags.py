@@ -1,3 +1,5 @@
+import uuid
+
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
@@ -42,3 +44,12 @@ def hidden_notice(item) -> str:
     """What readers see where a hidden item was: a moderator's public reason,
     or that flags hid it automatically and a moderator has yet to look."""
     return notice_for(item.hidden_reason)
+
+
+@register.simple_tag
+def idempotency_key():
+    """The hidden one-time key of a form that creates something: a double
+    submit creates it once (deliberation/views/idempotency.py)."""
+    return format_html(
+        '<input type="hidden" name="idempotency_key" value="{}">', uuid.uuid4().hex
+    )

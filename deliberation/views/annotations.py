@@ -34,6 +34,7 @@ from deliberation.selectors import (
 from deliberation.selectors.annotations import annotation_for, comment_for
 from deliberation.selectors.debates import PAGE, claim_for, debate_for
 from deliberation.views.common import add_errors, annotation_url, comment_url
+from deliberation.views.idempotency import idempotent_form
 
 
 def _annotation_rate(group, request):
@@ -320,6 +321,7 @@ def _add_service_errors(form, exc: ValidationError) -> None:
 
 @login_required
 @ratelimit(key="user", rate=_annotation_rate, group="annotations", method="POST")
+@idempotent_form
 def source_annotate(request, slug, key):
     debate = debate_for(request.user, slug)
     source = get_object_or_404(Source, debate=debate, key=key)
@@ -331,6 +333,7 @@ def source_annotate(request, slug, key):
 
 @login_required
 @ratelimit(key="user", rate=_annotation_rate, group="annotations", method="POST")
+@idempotent_form
 def claim_annotate(request, slug, pk):
     debate = debate_for(request.user, slug)
     claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)
@@ -492,6 +495,7 @@ def _comment_post(request, debate: Debate, *, claim=None, annotation=None, back:
 @require_POST
 @login_required
 @ratelimit(key="user", rate=_comment_rate, group="comments")
+@idempotent_form
 def claim_comment_add(request, slug, pk):
     debate = debate_for(request.user, slug)
     claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)
@@ -503,6 +507,7 @@ def claim_comment_add(request, slug, pk):
 @require_POST
 @login_required
 @ratelimit(key="user", rate=_comment_rate, group="comments")
+@idempotent_form
 def annotation_comment_add(request, slug, pk):
     debate = debate_for(request.user, slug)
     annotation = annotation_for(request.user, pk, debate=debate)

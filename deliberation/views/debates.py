@@ -35,6 +35,7 @@ from deliberation.selectors.debates import (
 )
 from deliberation.views import annotations as annotation_views
 from deliberation.views.common import add_errors, claim_url
+from deliberation.views.idempotency import idempotent_form
 
 
 def home(request):
@@ -157,6 +158,7 @@ def _int(value) -> int:
 @require_POST
 @login_required
 @ratelimit(key="user", rate=lambda group, request: settings.RATE_LIMIT_CLAIMS)
+@idempotent_form
 def claim_add(request, slug, pk):
     debate = debate_for(request.user, slug)
     parent, theses, ancestors = claim_in_tree_for(request.user, debate, pk)

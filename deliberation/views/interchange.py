@@ -1,6 +1,6 @@
 """Pages for interchange: the upload page (small files import at once, large
-ones in a Celery task whose progress page refreshes until done) and the
-download of a debate in a format (the menu on every debate page)."""
+ones become an import job, run by a worker, whose page refreshes until done)
+and the download of a debate in a format (the menu on every debate page)."""
 
 from django import forms
 from django.conf import settings
@@ -16,6 +16,7 @@ from deliberation.selectors.interchange import (
     EXPORT_FORMATS,
     debate_export,
     export_filename,
+    import_job_for,
 )
 from deliberation.services.interchange import (
     IMPORT_FORMATS,
@@ -23,9 +24,9 @@ from deliberation.services.interchange import (
     debate_import_file,
     import_job_start,
     import_max_bytes,
-    job_state,
     upload_text,
 )
+from deliberation.views.idempotency import idempotent_form
 
 
 class AnnotationsImportForm(forms.Form):
@@ -41,6 +42,7 @@ class ImportForm(forms.Form):
 @ratelimit(
     key="user", rate=lambda group, request: settings.RATE_LIMIT_CLAIMS, method="POST"
 )
+@idempotent_form
 def debate_import_page(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     error = None
@@ -50,8 +52,10 @@ def debate_import_page(request):
         try:
             text = upload_text(upload)
             if upload.size > settings.INTERCHANGE_INLINE_MAX_BYTES:
-                job = import_job_start(owner=request.user, text=text, format=format)
-                return redirect("debate_import_job", job=job)
+                job = import_job_start(
+                    owner=request.user, text=text, format=format, filename=upload.name
+                )
+                return redirect("debate_import_job", job=job.pk.hex)
             debate = debate_import_file(owner=request.user, text=text, format=format)
         except FormatError as exc:
             error = exc
@@ -75,14 +79,11 @@ def debate_import_page(request):
 
 @login_required
 def debate_import_job(request, job):
-    state = job_state(job)
-    if state is None or state.get("owner_id") != request.user.pk:
-        raise Http404("No such import.")
-    in_progress = state["status"] in ("queued", "running")
+    found = import_job_for(request.user, job)
     return render(
         request,
         "deliberation/import_job.html",
-        {"job": state, "in_progress": in_progress},
+        {"job": found, "in_progress": found.in_progress},
     )
 
 
@@ -111,6 +112,7 @@ def debate_download(request, slug, format):
     rate=lambda group, request: settings.RATE_LIMIT_ANNOTATIONS,
     method="POST",
 )
+@idempotent_form
 def annotations_import_page(request, slug):
     """Upload a W3C AnnotationCollection (as the Download menu writes it) into
     this debate: every annotation becomes the uploader's own, all or none."""

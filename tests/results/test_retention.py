@@ -78,8 +78,20 @@ def test_purge_deletes_due_debates_with_their_guests_twice_the_same(classes):
     )
     second = purge_expired(now=NOW)
 
-    assert first == {"debates": 2, "guests": 5, "sessions": 4}
-    assert second == {"debates": 0, "guests": 0, "sessions": 0}
+    assert first == {
+        "debates": 2,
+        "guests": 5,
+        "sessions": 4,
+        "idempotency_keys": 0,
+        "import_jobs": 0,
+    }
+    assert second == {
+        "debates": 0,
+        "guests": 0,
+        "sessions": 0,
+        "idempotency_keys": 0,
+        "import_jobs": 0,
+    }
     assert state == (
         sorted(Debate.objects.values_list("slug", flat=True)),
         get_user_model().objects.count(),
@@ -134,8 +146,17 @@ def test_command_and_task_purge_and_say_how_much(classes):
     assert sorted(dry.getvalue().split()) == sorted(
         ["due:", classes["due"].debate.slug, "due:", classes["just_due"].debate.slug]
     )
-    assert out.getvalue() == "purged 2 debate(s), 4 guest account(s), 4 session(s)\n"
-    assert tasks.purge_expired() == {"debates": 0, "guests": 0, "sessions": 0}
+    assert out.getvalue() == (
+        "purged 2 debate(s), 4 guest account(s), 4 session(s), "
+        "0 idempotency key(s), 0 import job(s)\n"
+    )
+    assert tasks.purge_expired() == {
+        "debates": 0,
+        "guests": 0,
+        "sessions": 0,
+        "idempotency_keys": 0,
+        "import_jobs": 0,
+    }
 
 
 def test_beat_runs_the_purge_hourly():
