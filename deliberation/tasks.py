@@ -12,10 +12,6 @@ from django.core.cache import cache
 from claims import services as claim_services
 from claims.models import Claim, Source
 from deliberation import outbox
-from deliberation.models import Debate, Snapshot
-from deliberation.services.analysis import analysis_run
-from deliberation.services.classroom import scheduled_phases_apply
-from deliberation.services.privacy import purge_expired as purge
 
 
 @shared_task(name="deliberation.worker_ping")
@@ -54,6 +50,9 @@ def reanchor_claim(claim_id: int) -> dict:
 @outbox.outbox_task(name="deliberation.analyze_debate", atomic=False)
 def analyze_debate(debate_id: int, snapshot_id: int | None = None) -> dict:
     """Run the opinion analysis of a debate and store a snapshot."""
+    from deliberation.models import Debate, Snapshot
+    from deliberation.services.analysis import analysis_run
+
     debate = Debate.objects.filter(pk=debate_id).first()
     if debate is None:  # deleted since the request
         return {}
@@ -70,6 +69,8 @@ def analyze_debate(debate_id: int, snapshot_id: int | None = None) -> dict:
 
 @shared_task(name="deliberation.apply_scheduled_phases")
 def apply_scheduled_phases() -> int:
+    from deliberation.services.classroom import scheduled_phases_apply
+
     return scheduled_phases_apply()
 
 
@@ -80,6 +81,8 @@ def apply_scheduled_phases() -> int:
 @shared_task(name="deliberation.purge_expired", acks_late=True)
 def purge_expired() -> dict:
     """Purge closed debates past their retention period (Celery beat)."""
+    from deliberation.services.privacy import purge_expired as purge
+
     return purge()
 
 

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 
 from claims import tree
 from claims.models import Claim
@@ -22,7 +21,8 @@ def similarity_backend():
     """The backend SIMILARITY_BACKEND names (auto: sentence embeddings when the
     optional extra is installed, else TF-IDF), made once per process so a
     model loads once."""
-    # deferred: scikit-learn takes a second to load; only drafts and duplicates need it
+    from django.core.cache import cache
+
     from deliberation.analysis.similarity import make_backend
 
     name = settings.SIMILARITY_BACKEND
@@ -51,7 +51,6 @@ def similar_claims(
 ) -> list[tuple]:
     """``(claim, score)`` of the debate's visible claims most like ``text``
     (a draft), best first: suggestions before someone adds a duplicate."""
-    # deferred: scikit-learn takes a second to load; only drafts and duplicates need it
     from deliberation.analysis.similarity import MIN_SCORE, most_similar
 
     claims = comparable_claims(debate)
@@ -108,7 +107,6 @@ def duplicate_pairs(
 ) -> list[DuplicatePair]:
     """Likely duplicate pairs among the debate's visible claims, most alike
     first (one query)."""
-    # deferred: scikit-learn takes a second to load; only drafts and duplicates need it
     from deliberation.analysis.similarity import duplicate_pairs as find_pairs
 
     claims = comparable_claims(debate)

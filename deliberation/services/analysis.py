@@ -15,7 +15,6 @@ from deliberation import outbox
 from deliberation.analysis.pipeline import analyse
 from deliberation.models import Debate, OutboxMessage, Snapshot, Vote
 from deliberation.selectors.debates import claims_shown_to
-from deliberation.selectors.similarity import comparable_claims, similarity_backend
 from deliberation.services.polis import participant_ids
 
 logger = logging.getLogger(__name__)
@@ -231,6 +230,8 @@ def similarity_warm(*, debate: Debate) -> int | None:
     """Encode the debate's visible claims now (sentence embeddings), so the
     first draft typed later is compared at once. The number of claims, or
     None when the backend keeps no vectors (TF-IDF needs no warming)."""
+    from deliberation.selectors.similarity import comparable_claims, similarity_backend
+
     backend = similarity_backend()
     if not hasattr(backend, "embed"):
         return None

@@ -20,10 +20,7 @@ from deliberation.services.common import (
 )
 from deliberation.services.membership import invitation_assign
 from deliberation.services.notifications import excerpt, notify, notify_moderators
-
-# By name: the tasks (deliberation/tasks.py) call services, not the other way.
-REANCHOR_CLAIM = "deliberation.reanchor_claim"
-REANCHOR_SOURCE = "deliberation.reanchor_source"
+from deliberation.tasks import reanchor_claim, reanchor_source
 
 
 def _free_slug(text: str, *, queryset, field: str, fallback: str, length: int) -> str:
@@ -166,7 +163,7 @@ def claim_edit(
         claim=claim, author=user, text=text, explanation=explanation, note=note
     )
     if claim.text != before:
-        outbox.enqueue(REANCHOR_CLAIM, claim.pk)
+        outbox.enqueue(reanchor_claim, claim.pk)
     if claim.status == Claim.Status.VISIBLE:
         publish_on_commit(
             debate_id=claim.debate_id,
@@ -316,7 +313,7 @@ def source_edit(
         source = claim_services.source_update_text(
             source=source, text=text, author=user, note=note
         )
-        outbox.enqueue(REANCHOR_SOURCE, source.pk)
+        outbox.enqueue(reanchor_source, source.pk)
     return source
 
 
