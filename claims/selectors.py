@@ -297,6 +297,7 @@ def _match(queryset: QuerySet, query: str, fields: tuple[str, ...]) -> QuerySet:
     if not query:
         return queryset.none()
     if settings.IS_POSTGRES:
+        # deferred: PostgreSQL's full-text search, used only on PostgreSQL
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
         vector = SearchVector(*fields, config="english")

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from claims import services as claim_services
 from claims.models import Claim, Source
 from deliberation import outbox
+from deliberation.models import Debate, Snapshot
 
 
 @shared_task(name="deliberation.worker_ping")
@@ -50,7 +51,7 @@ def reanchor_claim(claim_id: int) -> dict:
 @outbox.outbox_task(name="deliberation.analyze_debate", atomic=False)
 def analyze_debate(debate_id: int, snapshot_id: int | None = None) -> dict:
     """Run the opinion analysis of a debate and store a snapshot."""
-    from deliberation.models import Debate, Snapshot
+    # deferred: services import these tasks (to enqueue them), a real cycle
     from deliberation.services.analysis import analysis_run
 
     debate = Debate.objects.filter(pk=debate_id).first()
@@ -69,6 +70,7 @@ def analyze_debate(debate_id: int, snapshot_id: int | None = None) -> dict:
 
 @shared_task(name="deliberation.apply_scheduled_phases")
 def apply_scheduled_phases() -> int:
+    # deferred: services import these tasks (to enqueue them), a real cycle
     from deliberation.services.classroom import scheduled_phases_apply
 
     return scheduled_phases_apply()
@@ -81,6 +83,7 @@ def apply_scheduled_phases() -> int:
 @shared_task(name="deliberation.purge_expired", acks_late=True)
 def purge_expired() -> dict:
     """Purge closed debates past their retention period (Celery beat)."""
+    # deferred: services import these tasks (to enqueue them), a real cycle
     from deliberation.services.privacy import purge_expired as purge
 
     return purge()

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 
 from claims import tree
 from claims.models import Claim
@@ -21,8 +22,7 @@ def similarity_backend():
     """The backend SIMILARITY_BACKEND names (auto: sentence embeddings when the
     optional extra is installed, else TF-IDF), made once per process so a
     model loads once."""
-    from django.core.cache import cache
-
+    # deferred: scikit-learn takes a second to load; only drafts and duplicates need it
     from deliberation.analysis.similarity import make_backend
 
     name = settings.SIMILARITY_BACKEND
@@ -51,6 +51,7 @@ def similar_claims(
 ) -> list[tuple]:
     """``(claim, score)`` of the debate's visible claims most like ``text``
     (a draft), best first: suggestions before someone adds a duplicate."""
+    # deferred: scikit-learn takes a second to load; only drafts and duplicates need it
     from deliberation.analysis.similarity import MIN_SCORE, most_similar
 
     claims = comparable_claims(debate)
@@ -107,6 +108,7 @@ def duplicate_pairs(
 ) -> list[DuplicatePair]:
     """Likely duplicate pairs among the debate's visible claims, most alike
     first (one query)."""
+    # deferred: scikit-learn takes a second to load; only drafts and duplicates need it
     from deliberation.analysis.similarity import duplicate_pairs as find_pairs
 
     claims = comparable_claims(debate)

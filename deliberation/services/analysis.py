@@ -230,6 +230,7 @@ def similarity_warm(*, debate: Debate) -> int | None:
     """Encode the debate's visible claims now (sentence embeddings), so the
     first draft typed later is compared at once. The number of claims, or
     None when the backend keeps no vectors (TF-IDF needs no warming)."""
+    # deferred: duplicate suggestions load scikit-learn; only warming needs them here
     from deliberation.selectors.similarity import comparable_claims, similarity_backend
 
     backend = similarity_backend()
