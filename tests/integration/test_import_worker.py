@@ -25,10 +25,10 @@ from tests.integration.conftest import free_port, session_cookie, wait_for
 from tests.integration.processes import (
     api,
     app_env,
-    beat,
     redis_server,
     redis_up,
     serve,
+    sweeper,
     worker,
 )
 from tests.interchange.conftest import sample
@@ -36,7 +36,7 @@ from tests.interchange.conftest import sample
 pytestmark = [
     pytest.mark.services,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.slow,  # daphne, workers, beat and a redis-server of its own
+    pytest.mark.slow,  # daphne, workers, the sweep and a redis-server of its own
 ]
 
 KIALO = sample("kialo_newer.txt").encode()
@@ -188,7 +188,7 @@ def test_with_redis_down_imports_are_queued_and_run_once_it_is_back(tmp_path):
         assert wait_for(lambda: redis_up(port), timeout=10)
         url = serve(stack, env, tmp_path / "daphne.log")
         stack.enter_context(worker(env, tmp_path / "worker.log"))
-        stack.enter_context(beat(env, tmp_path / "beat.log", tmp_path))
+        stack.enter_context(sweeper(env, tmp_path / "sweep.log"))
 
         # when Redis stops
         redis.terminate()
