@@ -11,7 +11,6 @@ import re
 from contextlib import ExitStack
 from datetime import timedelta
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils import timezone
 from deliberation import services
 from deliberation.models import OutboxMessage, Snapshot
 from deliberation.services.analysis import analysis_request
+from tests import pg
 from tests.factories import DebateFactory, UserFactory, make_claim
 from tests.integration.conftest import free_port, wait_for
 from tests.integration.processes import (
@@ -56,28 +56,6 @@ def analysis_message(debate) -> tuple[OutboxMessage, Snapshot]:
     return message, snapshot
 
 
-def holder_connection() -> psycopg.Connection:
-    db = settings.DATABASES["default"]
-    return psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        dbname=db["NAME"],
-    )
-
-
-def lock_waiters() -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
-
-
 def runs_received(log, message: OutboxMessage) -> int:
     """How many times the worker took the message (its log line per delivery)."""
     return len(re.findall(rf"\[outbox-{message.pk}\] received", log.read_text()))
@@ -99,7 +77,7 @@ def test_a_redis_restart_leaves_the_worker_alive_and_each_task_run_once(tmp_path
     worker_log, redis_log = tmp_path / "worker.log", tmp_path / "redis.log"
     running_debate, waiting_debate = voted_debate(), voted_debate()
     running, running_snapshot = analysis_message(running_debate)
-    holder = holder_connection()
+    holder = pg.connect()
     with ExitStack() as stack:
         stack.callback(holder.close)
         redis = stack.enter_context(redis_server(port, redis_log))
@@ -112,7 +90,7 @@ def test_a_redis_restart_leaves_the_worker_alive_and_each_task_run_once(tmp_path
             "SELECT id FROM deliberation_snapshot WHERE id = %s FOR UPDATE",
             [running_snapshot.pk],
         )
-        assert wait_for(lambda: lock_waiters() == 1, timeout=60, interval=0.5), (
+        assert wait_for(lambda: pg.lock_waiters() == 1, timeout=60, interval=0.5), (
             worker_log.read_text()[-3000:]
         )
         # And one analysis requested after votes: due in ANALYSIS_MIN_INTERVAL.

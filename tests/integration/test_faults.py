@@ -16,7 +16,6 @@ import time
 from contextlib import ExitStack, suppress
 
 import httpx
-import psycopg
 import pytest
 from django.conf import settings
 from django.utils import timezone
@@ -24,6 +23,7 @@ from django.utils import timezone
 from claims.models import Annotation, Claim, ClaimRevision
 from deliberation import services
 from deliberation.models import Membership, OutboxMessage, Snapshot
+from tests import pg
 from tests.factories import (
     DebateFactory,
     MembershipFactory,
@@ -190,18 +190,6 @@ def test_writes_succeed_without_redis_and_their_tasks_run_once_it_returns(
 # --- (b) a worker killed mid-task -------------------------------------------------
 
 
-def lock_waiters(table: str) -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND wait_event_type = 'Lock' AND query LIKE %s",
-            [f'UPDATE "{table}"%'],
-        )
-        return cursor.fetchone()[0]
-
-
 def test_a_worker_killed_mid_task_leaves_it_applied_once_after_redelivery(
     scene, tmp_path
 ):
@@ -217,14 +205,7 @@ def test_a_worker_killed_mid_task_leaves_it_applied_once_after_redelivery(
         kwargs={"snapshot_id": snapshot.pk},
         run_after=timezone.now(),
     )
-    db = settings.DATABASES["default"]
-    holder = psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        dbname=db["NAME"],
-    )
+    holder = pg.connect()
     with ExitStack() as stack:
         stack.callback(holder.close)
         stack.enter_context(redis_server(port, tmp_path / "redis.log"))
@@ -245,7 +226,11 @@ def test_a_worker_killed_mid_task_leaves_it_applied_once_after_redelivery(
         )
         assert sent.stdout.strip() == "sent=1 failed=0 unsent=0", sent.stderr
         assert wait_for(
-            lambda: lock_waiters("deliberation_snapshot") == 1, timeout=60
+            lambda: (
+                pg.lock_waiters("query LIKE %s", ['UPDATE "deliberation_snapshot"%'])
+                == 1
+            ),
+            timeout=60,
         ), (tmp_path / "worker-1.log").read_text()[-3000:]
 
         # when the worker is killed mid-task

@@ -12,14 +12,13 @@ import signal
 from contextlib import ExitStack
 
 import httpx
-import psycopg
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from deliberation.models import Debate, ImportJob, OutboxMessage
+from tests import pg
 from tests.factories import UserFactory
 from tests.integration.conftest import free_port, session_cookie, wait_for
 from tests.integration.processes import (
@@ -73,31 +72,6 @@ def test_large_upload_is_imported_by_the_worker(celery_worker, settings):
     assert '<meta http-equiv="refresh"' not in page
 
 
-def _holder():
-    db = settings.DATABASES["default"]
-    return psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        dbname=db["NAME"],
-    )
-
-
-def _claim_writes_waiting() -> int:
-    """Statements waiting to write claims (the import copies them in)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND wait_event_type = 'Lock' AND wait_event = 'relation'"
-            " AND query LIKE %s",
-            ['%"claims_claim"%'],
-        )
-        return cursor.fetchone()[0]
-
-
 @pytest.mark.parametrize(
     ("max_runs", "outcome"), [("3", "done"), ("1", "failed")], ids=["redone", "failed"]
 )
@@ -113,7 +87,7 @@ def test_a_worker_killed_mid_import_leaves_the_job_done_once_or_failed(
         IMPORT_JOB_MAX_RUNS=max_runs,
     )
     user = UserFactory()
-    holder = _holder()
+    holder = pg.connect()
     with ExitStack() as stack:
         stack.callback(holder.close)
         stack.enter_context(redis_server(port, tmp_path / "redis.log"))
@@ -136,9 +110,15 @@ def test_a_worker_killed_mid_import_leaves_the_job_done_once_or_failed(
         # while its COMMIT waited would still commit.)
         holder.execute("LOCK TABLE claims_claim IN SHARE MODE")
         first = stack.enter_context(worker(env, tmp_path / "worker-1.log"))
-        assert wait_for(lambda: _claim_writes_waiting() == 1, timeout=90), (
-            tmp_path / "worker-1.log"
-        ).read_text()[-3000:]
+        assert wait_for(
+            lambda: (
+                pg.lock_waiters(
+                    "wait_event = 'relation' AND query LIKE %s", ['%"claims_claim"%']
+                )
+                == 1
+            ),
+            timeout=90,
+        ), (tmp_path / "worker-1.log").read_text()[-3000:]
         assert status(job) == ("running", 50)
 
         # when the worker is killed mid-import

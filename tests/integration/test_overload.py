@@ -7,12 +7,11 @@ import threading
 from contextlib import ExitStack
 
 import httpx
-import psycopg
 import pytest
-from django.conf import settings
 
 from config.middleware import BUSY_REASON, REASON
 from deliberation.models import Membership, Vote
+from tests import pg
 from tests.factories import DebateFactory, MembershipFactory, make_claim
 from tests.integration.conftest import wait_for
 from tests.integration.processes import api, app_env, serve
@@ -20,30 +19,12 @@ from tests.integration.processes import api, app_env, serve
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
-def lock_waiters() -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
-
-
 def test_an_exhausted_pool_answers_503_busy_with_retry_after(tmp_path):
     env = app_env(DB_POOL_MAX_SIZE="1", DB_POOL_TIMEOUT="2")
     debate = DebateFactory(visibility="public")
     claim = make_claim(debate, text="Cameras make streets safer.")
     voter = MembershipFactory(debate=debate, role=Membership.Role.PARTICIPANT).user
-    db = settings.DATABASES["default"]
-    holder = psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        dbname=db["NAME"],
-    )
+    holder = pg.connect()
     with ExitStack() as stack:
         stack.callback(holder.close)
         url = serve(stack, env, tmp_path / "daphne.log")
@@ -62,7 +43,7 @@ def test_an_exhausted_pool_answers_503_busy_with_retry_after(tmp_path):
         )
         vote.start()
         stack.callback(vote.join, 30)
-        assert wait_for(lambda: lock_waiters() == 1, timeout=30, interval=0.2)
+        assert wait_for(lambda: pg.lock_waiters() == 1, timeout=30, interval=0.2)
 
         # when another request finds no connection free in time
         listed = httpx.get(f"{url}/api/v1/debates/", timeout=30)

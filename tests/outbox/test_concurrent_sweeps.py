@@ -5,7 +5,6 @@ import threading
 import time
 from datetime import timedelta
 
-import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -14,6 +13,7 @@ from config.celery import app
 from deliberation import outbox
 from deliberation.models import OutboxMessage, Snapshot
 from deliberation.tasks import analyze_debate, reanchor_source
+from tests import pg
 from tests.factories import DebateFactory, make_source
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -145,15 +145,8 @@ def test_a_delivery_of_a_message_running_elsewhere_does_nothing(monkeypatch):
     monkeypatch.setattr(
         claim_services, "source_reanchor", lambda **kw: runs.append(1) or {}
     )
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        dbname=db["NAME"],
-        autocommit=True,
-    ) as other:  # another worker's run of it holds its run lock
+    # Another worker's run of it holds its run lock.
+    with pg.connect(autocommit=True) as other:
         other.execute("SELECT pg_advisory_lock(%s, %s)", [outbox.RUN_LOCK_SPACE, pk])
         reanchor_source.apply((source_id,), task_id=f"outbox-{pk}")
         assert runs == []
