@@ -25,6 +25,7 @@ from deliberation import phases
 from deliberation.models import Debate, Flag, Membership, Vote
 from deliberation.selectors.annotations import annotations_shown_to, comments_shown_to
 from deliberation.selectors.debates import claims_shown_to
+from deliberation.selectors.people import moderators_naming
 
 # Pupils: the teacher and co-teachers (owner, moderators) are not graded.
 GRADED_ROLES = (
@@ -80,11 +81,8 @@ class Counts:
 @dataclass(kw_only=True)
 class PupilRow(Counts):
     membership: Membership
+    name: str  # as the teacher sees the pupil (selectors/people.py)
     online: bool = False  # set by the dashboard, which knows who is online
-
-    @property
-    def name(self) -> str:
-        return self.membership.pseudonym or self.membership.user.username
 
 
 @dataclass(kw_only=True)
@@ -171,9 +169,10 @@ def class_contributions(debate: Debate) -> ClassContributions:
         .order_by("side", "team", "pseudonym", "user__username", "pk")
     )
     counts = counts_by_person(debate)
+    names = moderators_naming(debate)  # read from the rows: no query
     pupils, sides, total = [], {}, Counts()
     for membership in members:
-        row = PupilRow(membership=membership)
+        row = PupilRow(membership=membership, name=names.member(membership))
         row.add(counts.pop(membership.user_id, Counts()))
         pupils.append(row)
         side = sides.setdefault(membership.side, SideRow(side=membership.side))
