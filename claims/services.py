@@ -12,6 +12,7 @@ from django.utils import timezone
 from claims import tree
 from claims.anchoring import Anchor, AnchorError, anchor_quote
 from claims.formats.document import DebateDocument, DocClaim, FormatError
+from claims.locks import ROOT_PATH_SPACE, transaction_lock
 from claims.models import (
     CLAIM_TEXT_MAX,
     Annotation,
@@ -150,6 +151,7 @@ def _add_node(parent: Claim | None, fields: dict) -> Claim:
         try:
             with transaction.atomic():
                 if parent is None:
+                    transaction_lock(ROOT_PATH_SPACE)  # imports take roots too
                     return Claim.objects.add_root(fields)
                 return Claim.objects.add_child(parent, fields)
         except IntegrityError:
@@ -748,6 +750,9 @@ def document_import(
         for doc in document.sources
     }
     author_id = getattr(author, "pk", None)
+    # Held to commit: another import (or a new thesis) reading the last root
+    # before this one commits would take the same paths.
+    transaction_lock(ROOT_PATH_SPACE)
     last_root = Claim.objects.get_last_root_node()
     next_root = Claim._str2int(last_root.path) + 1 if last_root else 1
     rows: list[tuple[DocClaim, dict]] = []  # each claim's column values

@@ -8,6 +8,7 @@ from django.utils.text import slugify
 
 from claims import services as claim_services
 from claims.formats.document import DebateDocument
+from claims.locks import SLUG_SPACE, transaction_lock
 from claims.models import Citation, Claim, Source
 from deliberation import outbox
 from deliberation.events import publish_on_commit
@@ -23,9 +24,23 @@ from deliberation.services.notifications import excerpt, notify, notify_moderato
 from deliberation.tasks import reanchor_claim, reanchor_source
 
 
-def _free_slug(text: str, *, queryset, field: str, fallback: str, length: int) -> str:
+def _free_slug(
+    text: str,
+    *,
+    queryset,
+    field: str,
+    fallback: str,
+    length: int,
+    lock_space: int | None = None,
+) -> str:
     """A slug of ``text`` not yet used in ``field`` of ``queryset`` (-2, -3...)."""
     base = slugify(text)[:length].strip("-") or fallback
+    if lock_space is not None:
+        # Held to commit, so a second caller sees this slug taken (callers are
+        # atomic): check-then-insert without it let two imports of one file
+        # pick the same slug. One key for every slug: "a-2" may be another
+        # text's base.
+        transaction_lock(lock_space)
     taken = set(
         queryset.filter(**{f"{field}__startswith": base}).values_list(field, flat=True)
     )
@@ -37,7 +52,12 @@ def _free_slug(text: str, *, queryset, field: str, fallback: str, length: int) -
 
 def unique_slug(text: str) -> str:
     return _free_slug(
-        text, queryset=Debate.objects.all(), field="slug", fallback="debate", length=80
+        text,
+        queryset=Debate.objects.all(),
+        field="slug",
+        fallback="debate",
+        length=80,
+        lock_space=SLUG_SPACE,
     )
 
 
