@@ -11,7 +11,12 @@ from treebeard.mp_tree import MP_Node
 
 from claims import tree
 
+# A claim is one idea in at most 500 characters of *visible* text, as Kialo
+# counts it: a Markdown link counts its text, not its URL (claims.markdown.
+# visible_length). What is stored (the Markdown as written, URLs included)
+# may be longer, up to CLAIM_TEXT_STORED_MAX.
 CLAIM_TEXT_MAX = 500
+CLAIM_TEXT_STORED_MAX = 2000
 
 
 class Source(models.Model):
@@ -92,7 +97,7 @@ class Claim(MP_Node):
         "deliberation.Debate", on_delete=models.CASCADE, related_name="claims"
     )
     stance = models.CharField(max_length=3, choices=Stance.choices, blank=True)
-    text = models.CharField(max_length=CLAIM_TEXT_MAX, blank=True)
+    text = models.CharField(max_length=CLAIM_TEXT_STORED_MAX, blank=True)
     explanation = models.TextField(
         blank=True, help_text="Markdown, sanitised on display."
     )
@@ -205,8 +210,8 @@ class ClaimRevision(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    text_before = models.CharField(max_length=CLAIM_TEXT_MAX, blank=True)
-    text_after = models.CharField(max_length=CLAIM_TEXT_MAX, blank=True)
+    text_before = models.CharField(max_length=CLAIM_TEXT_STORED_MAX, blank=True)
+    text_after = models.CharField(max_length=CLAIM_TEXT_STORED_MAX, blank=True)
     explanation_before = models.TextField(blank=True)
     explanation_after = models.TextField(blank=True)
     note = models.CharField(max_length=300, blank=True)

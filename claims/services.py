@@ -13,8 +13,10 @@ from claims import tree
 from claims.anchoring import Anchor, AnchorError, anchor_quote
 from claims.formats.document import DebateDocument, DocClaim, FormatError
 from claims.locks import ROOT_PATH_SPACE, transaction_lock
+from claims.markdown import text_length_problem, visible_length
 from claims.models import (
     CLAIM_TEXT_MAX,
+    CLAIM_TEXT_STORED_MAX,
     Annotation,
     Citation,
     Claim,
@@ -84,10 +86,16 @@ def _validate_claim_fields(*, text: str, link_to: Claim | None, debate) -> None:
     errors = {}
     if link_to is None and not text.strip():
         errors["text"] = "A claim needs some text."
-    if len(text) > CLAIM_TEXT_MAX:
+    visible = visible_length(text)
+    if visible > CLAIM_TEXT_MAX:
         errors["text"] = (
             f"A claim is one idea in at most {CLAIM_TEXT_MAX} characters "
-            f"(this one has {len(text)}); put the rest in the explanation."
+            f"(this one has {visible}); put the rest in the explanation."
+        )
+    elif len(text) > CLAIM_TEXT_STORED_MAX:
+        errors["text"] = (
+            f"A claim's text with its link addresses has at most "
+            f"{CLAIM_TEXT_STORED_MAX} characters (this one has {len(text)})."
         )
     if link_to is not None:
         if link_to.debate_id != debate.pk:
@@ -646,12 +654,9 @@ def document_validate(document: DebateDocument) -> None:
         by_key[claim.key] = claim
         if not claim.link_key and not claim.text:
             raise FormatError("claim has no text", location=where)
-        if len(claim.text) > CLAIM_TEXT_MAX:
-            raise FormatError(
-                f"claim text has {len(claim.text)} characters "
-                f"(at most {CLAIM_TEXT_MAX})",
-                location=where,
-            )
+        problem = text_length_problem(claim.text)
+        if problem:
+            raise FormatError(problem, location=where)
         for citation in claim.citations:
             if citation.source_key not in source_texts:
                 raise FormatError(

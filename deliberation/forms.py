@@ -1,6 +1,7 @@
 from django import forms
 
-from claims.models import CLAIM_TEXT_MAX, Annotation, Claim
+from claims.markdown import VisibleLengthValidator
+from claims.models import CLAIM_TEXT_MAX, CLAIM_TEXT_STORED_MAX, Annotation, Claim
 from deliberation.models import Comment, Flag
 
 
@@ -9,7 +10,8 @@ class ClaimAddForm(forms.Form):
         choices=Claim.Stance.choices, widget=forms.RadioSelect, label="Your claim is a"
     )
     text = forms.CharField(
-        max_length=CLAIM_TEXT_MAX,
+        max_length=CLAIM_TEXT_STORED_MAX,
+        validators=[VisibleLengthValidator()],
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Claim",
         help_text=f"One idea, at most {CLAIM_TEXT_MAX} characters.",
@@ -39,7 +41,8 @@ class ClaimAddForm(forms.Form):
 
 class ClaimEditForm(forms.Form):
     text = forms.CharField(
-        max_length=CLAIM_TEXT_MAX,
+        max_length=CLAIM_TEXT_STORED_MAX,
+        validators=[VisibleLengthValidator()],
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Claim",
     )
@@ -106,7 +109,8 @@ class AnnotationForm(forms.Form):
     )
     new_claim_text = forms.CharField(
         required=False,
-        max_length=CLAIM_TEXT_MAX,
+        max_length=CLAIM_TEXT_STORED_MAX,
+        validators=[VisibleLengthValidator()],
         widget=forms.Textarea(attrs={"rows": 2}),
         label="The new claim",
     )
@@ -223,7 +227,8 @@ class ModerateForm(forms.Form):
     )
     text = forms.CharField(
         required=False,
-        max_length=CLAIM_TEXT_MAX,
+        max_length=CLAIM_TEXT_STORED_MAX,
+        validators=[VisibleLengthValidator()],
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Claim",
     )

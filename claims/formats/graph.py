@@ -9,7 +9,7 @@ link claim there, which is how Counterpoint shows a claim in a second place.
 from dataclasses import dataclass, field
 
 from claims.formats.document import DebateDocument, DocClaim, FormatError
-from claims.models import CLAIM_TEXT_MAX
+from claims.markdown import text_length_problem
 
 # A claim's path holds 4 characters per level in 255 (django-treebeard).
 MAX_DEPTH = 63
@@ -33,14 +33,13 @@ class GraphRelation:
 
 
 def check_text(text: str, location: str) -> str:
-    text = text.strip()
+    # Only ASCII whitespace at the ends: an NBSP or a tab inside is text.
+    text = text.strip(" \t\r\n")
     if not text:
         raise FormatError("a claim has no text", location=location)
-    if len(text) > CLAIM_TEXT_MAX:
-        raise FormatError(
-            f"a claim has {len(text)} characters (at most {CLAIM_TEXT_MAX})",
-            location=location,
-        )
+    problem = text_length_problem(text)
+    if problem:
+        raise FormatError(problem, location=location)
     return text
 
 

@@ -8,6 +8,15 @@ claim text refer to. ``-> See 1.2.`` is a link to the claim at that path.
 
 ``parse_kialo`` reads either (CRLF too, labels in any case); ``write_kialo``
 writes the newer form by default, or the older one (which ``arguebuf`` reads).
+
+Exact, for round trips byte for byte: a claim's text keeps its whitespace
+(newlines, runs of spaces, tabs, NBSP) and its footnote markers ``[n]`` where
+they stand; each marker is one citation, in the order of the markers (two
+markers to one URL are two citations). A marker in the question refers to a
+source no claim cites. Strict: an unknown label (``1.2. Contra:``) is refused
+with its line (Kialo's help pages show no exports with translated labels; a
+file that had them would be refused, not misread), and so is a file cut off
+in its ``Sources:`` section. Only the older form escapes ``( ) [ ]``.
 """
 
 import re
@@ -36,10 +45,17 @@ _OLDER_LINE = re.compile(
 _HEADER = re.compile(
     rf"^\s*{_PATH}\s+(thesis|pro|con|question)\s*:\s*(.*)$", re.IGNORECASE
 )
+# Any header-shaped line of the newer form: a path and one word and a colon.
+_ANY_HEADER = re.compile(rf"^(\s*){_PATH}\s+([^\s:\d][^\s:]{{0,30}})\s*:\s*$")
+# The older form's line whose "label" is not one: "1.2. Contra: text".
+_OLDER_UNKNOWN = re.compile(r"^([^\W\d][\w-]{0,30}):\s")
 _SEE = re.compile(r"^->\s*See\s+((?:\d+\.)*\d+\.?)\s*$", re.IGNORECASE)
-_MARKER = re.compile(r"\s*(?<!\\)\[(\d+)\](?!\()")
+_MARKER = re.compile(r"(?<!\\)\[(\d+)\](?!\()")
 _SOURCE_LINE = re.compile(r"^\[(\d+)\]\s*(.*)$")
-_LINK = re.compile(r"\[[^\]\n]*\]\([^)\s]*\)")
+# Kialo escapes Markdown punctuation in a footnote's URL: \( \) \@ \_ …
+_URL_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+# What the older form's escaping leaves alone: Markdown links, footnote markers.
+_KEEP = re.compile(r"\[[^\]\n]*\]\([^)\s]*\)|(?<!\\)\[\d+\](?!\()")
 _ESCAPED = re.compile(r"\\([\[\]()])")
 _is_url = URLValidator(schemes=["http", "https"])
 
@@ -50,6 +66,7 @@ class _Raw:
     label: str
     line: int
     lines: list[str] = field(default_factory=list)
+    indent: int = 0  # the header's (newer form): its text lines share it
 
 
 def _normalise_path(path: str) -> str:
@@ -91,6 +108,12 @@ def _older_claims(lines, start) -> tuple[list[_Raw], int]:
             return raws, i + 1
         match = _OLDER_LINE.match(line)
         if match:
+            unknown = _OLDER_UNKNOWN.match(match[3])
+            if not match[2] and "." in match[1].strip()[:-1] and unknown:
+                raise FormatError(
+                    f"unknown label '{unknown[1]}:' (expected Pro: or Con:)",
+                    location=f"line {i + 1}",
+                )
             raws.append(_Raw(match[1], (match[2] or "").lower(), i + 1, [match[3]]))
         elif raws:
             raws[-1].lines.append(line)  # a claim's text spans lines
@@ -99,6 +122,7 @@ def _older_claims(lines, start) -> tuple[list[_Raw], int]:
                 "expected a claim such as '1. …' or '1.1. Pro: …'",
                 location=f"line {i + 1}",
             )
+    _check_not_cut(lines, raws)
     return raws, len(lines)
 
 
@@ -111,15 +135,51 @@ def _newer_claims(lines, start) -> tuple[list[_Raw], int]:
             return raws, i + 1
         match = _HEADER.match(line)
         if match:
-            raws.append(_Raw(match[1], match[2].lower(), i + 1, [match[3]]))
-        elif raws:
-            raws[-1].lines.append(line)
+            indent = len(line) - len(line.lstrip(" "))
+            raw = _Raw(match[1], match[2].lower(), i + 1, [], indent)
+            if match[3]:
+                raw.lines.append(match[3])
+            raws.append(raw)
+            continue
+        other = _ANY_HEADER.match(line)
+        # A header where a header stands (indented two spaces a level) but
+        # with a label Kialo does not write: refused, never merged into text.
+        if other and len(other[1]) == 2 * other[2].count(".") - 2:
+            raise FormatError(
+                f"unknown label '{other[3]}:' (expected Thesis:, Pro:, Con: "
+                "or Question:)",
+                location=f"line {i + 1}",
+            )
+        if raws:
+            raws[-1].lines.append(_unindent(line, raws[-1].indent))
         elif line.strip():
             raise FormatError(
                 "expected a claim header such as '1. Thesis:'",
                 location=f"line {i + 1}",
             )
+    _check_not_cut(lines, raws)
     return raws, len(lines)
+
+
+def _unindent(line: str, indent: int) -> str:
+    """A text line without its claim's indentation (the rest is text)."""
+    spaces = len(line) - len(line.lstrip(" "))
+    return line[min(spaces, indent) :]
+
+
+def _check_not_cut(lines, raws) -> None:
+    """A file cut off as its ``Sources:`` line began ends in "Sourc"; that
+    is not the last line of a claim."""
+    last = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()), None)
+    if last is None or not raws:
+        return
+    tail = lines[last].strip().lower()
+    if tail != "sources:" and "sources:".startswith(tail) and len(tail) >= 3:
+        raise FormatError(
+            f"the file ends in '{lines[last].strip()}': cut off where the "
+            "Sources: section begins",
+            location=f"line {last + 1}",
+        )
 
 
 @dataclass
@@ -130,28 +190,48 @@ class _Footnote:
 
 
 def _sources(lines, start) -> dict[str, _Footnote]:
+    """``[n] URL`` lines, each with an optional excerpt in quotes, which may
+    run over several lines (kept as they are) up to its closing quote."""
     notes: dict[str, _Footnote] = {}
     last = None
-    for i in range(start, len(lines)):
-        line = lines[i].strip()
-        if not line:
+    i = start
+    while i < len(lines):
+        line = lines[i].strip(" ")
+        i += 1
+        if not line.strip():
             continue
         match = _SOURCE_LINE.match(line)
         if match:
-            ref, excerpt = match[2].strip(), ""
-            quoted = re.match(r'^(.*?)\s+"(.*)"$', ref)
-            if quoted:
-                ref, excerpt = quoted[1], quoted[2]
+            ref, excerpt = match[2].strip(), None
+            opened = re.match(r'^(\S+?)\s+"(.*)$', ref, re.DOTALL)
+            if opened:
+                ref, parts = opened[1], [opened[2]]
+                while not parts[-1].endswith('"'):
+                    if i >= len(lines):
+                        raise FormatError(
+                            f"the excerpt of footnote [{match[1]}] has no closing "
+                            "quote: the file is cut off",
+                            location=f"line {i}",
+                        )
+                    parts.append(lines[i])
+                    i += 1
+                excerpt = "\n".join(parts)[:-1]
             if not ref:
                 raise FormatError(
-                    f"footnote [{match[1]}] names no source", location=f"line {i + 1}"
+                    f"footnote [{match[1]}] names no source", location=f"line {i}"
                 )
-            last = notes[match[1]] = _Footnote(ref, [excerpt] if excerpt else [], i + 1)
+            if match[1] in notes:
+                raise FormatError(
+                    f"footnote [{match[1]}] appears twice", location=f"line {i}"
+                )
+            ref = _URL_ESCAPE.sub(r"\1", ref) if "\\" in ref else ref
+            last = notes[match[1]] = _Footnote(ref, [excerpt] if excerpt else [], i)
         elif last is not None:
+            # A line after a footnote goes on with its excerpt.
             last.excerpt.append(line.lstrip(">").strip().strip('"'))
         else:
             raise FormatError(
-                "expected '[n] URL' in the Sources section", location=f"line {i + 1}"
+                "expected '[n] URL' in the Sources section", location=f"line {i}"
             )
     return notes
 
@@ -164,7 +244,7 @@ def _document(title: str, raws: list[_Raw], notes: dict[str, _Footnote]):
     quote_of: dict[str, tuple[str, str]] = {}
     for number, note in notes.items():
         source = sources.get(note.ref)
-        excerpt = " ".join(part for part in note.excerpt if part).strip()
+        excerpt = "\n".join(part for part in note.excerpt if part)
         if source is None:
             try:
                 _is_url(note.ref)
@@ -175,11 +255,11 @@ def _document(title: str, raws: list[_Raw], notes: dict[str, _Footnote]):
             source = sources[note.ref] = DocSource(
                 key=key, title=note.ref[:300], text="", url=url
             )
-        if excerpt and excerpt not in source.text:
-            source.text = f"{source.text}\n\n{excerpt}".strip()
-        quote_of[number] = (note.ref, excerpt)
-    for source in sources.values():
-        source.text = source.text or source.title
+        # A footnote without an excerpt cites the reference itself.
+        piece = excerpt or note.ref
+        if piece not in source.text:
+            source.text = f"{source.text}\n\n{piece}" if source.text else piece
+        quote_of[number] = (note.ref, piece)
 
     by_path: dict[str, DocClaim] = {}
     links: list[tuple[DocClaim, str, int]] = []
@@ -273,32 +353,29 @@ def _free_key(ref: str, taken: set[str]) -> str:
 
 
 def _text_of(lines: list[str]) -> str:
-    parts = [line.strip() for line in lines]
-    while parts and not parts[-1]:
+    """A claim's lines as its text: blank lines around it go (they part the
+    claims), everything else stays as written."""
+    parts = list(lines)
+    while parts and not parts[-1].strip():
         parts.pop()
-    while parts and not parts[0]:
+    while parts and not parts[0].strip():
         parts.pop(0)
     return "\n".join(parts)
 
 
 def _clean(body: str, where: str, quote_of, sources) -> tuple[str, list]:
-    """Footnote markers become citations; escaped brackets lose the backslash."""
+    """Each footnote marker (kept where it stands) is a citation, in the
+    order of the markers; escaped brackets lose the backslash."""
     citations = []
-    if quote_of:
-
-        def cite(match):
+    if quote_of and "[" in body:
+        seen = set()
+        for match in _MARKER.finditer(body):
             found = quote_of.get(match[1])
-            if found is None:
-                return match[0]  # not a footnote we know: keep it as text
+            if found is None or match[1] in seen:
+                continue  # not a footnote we know: text; or cited already
+            seen.add(match[1])
             ref, excerpt = found
-            source = sources[ref]
-            citation = DocCitation(source_key=source.key, quote=excerpt or source.text)
-            if citation not in citations:
-                citations.append(citation)
-            return ""
-
-        if "[" in body:
-            body = _MARKER.sub(cite, body)
+            citations.append(DocCitation(source_key=sources[ref].key, quote=excerpt))
     text = _ESCAPED.sub(r"\1", body) if "\\" in body else body
     return check_text(text, where), citations
 
@@ -307,14 +384,54 @@ def _clean(body: str, where: str, quote_of, sources) -> tuple[str, list]:
 
 
 def _escape(text: str) -> str:
-    """Escape brackets as Kialo does, but keep Markdown links."""
+    """Escape brackets as the older form does, but keep Markdown links and
+    footnote markers."""
     out, last = [], 0
-    for match in _LINK.finditer(text):
+    for match in _KEEP.finditer(text):
         out.append(re.sub(r"([\[\]()])", r"\\\1", text[last : match.start()]))
         out.append(match[0])
         last = match.end()
     out.append(re.sub(r"([\[\]()])", r"\\\1", text[last:]))
     return "".join(out)
+
+
+class _Footnotes:
+    """Footnote numbers for the export. A marker keeps its number when that
+    number means the same citation everywhere (an imported file comes out as
+    it came in); otherwise it gets a fresh one, above every number in use."""
+
+    def __init__(self, document: DebateDocument):
+        self.cited: dict[int, tuple[str, str]] = {}
+        used = [0]
+        for text in [document.question, *(c.text for c in document.claims())]:
+            used += [int(n) for n in _MARKER.findall(text)]
+        self.next = max(used) + 1
+
+    def number(self, wanted: int | None, cited: tuple[str, str]) -> int:
+        if wanted is not None and self.cited.get(wanted, cited) == cited:
+            self.cited[wanted] = cited
+            return wanted
+        n, self.next = self.next, self.next + 1
+        self.cited[n] = cited
+        return n
+
+    def place(self, text: str, citations: list[tuple[str, str]]) -> str:
+        """``text`` with its markers numbered: the k-th distinct marker is the
+        k-th citation; citations without a marker go at the end."""
+        mine: dict[str, int] = {}
+        pending = list(citations)
+
+        def renumber(match):
+            if match[1] not in mine:
+                if not pending:
+                    return match[0]  # a marker with no citation: text
+                mine[match[1]] = self.number(int(match[1]), pending.pop(0))
+            return f"[{mine[match[1]]}]"
+
+        text = _MARKER.sub(renumber, text) if "[" in text else text
+        for cited in pending:
+            text += f" [{self.number(None, cited)}]"
+        return text
 
 
 def write_kialo(document: DebateDocument, *, generation: str = "newer") -> str:
@@ -323,17 +440,26 @@ def write_kialo(document: DebateDocument, *, generation: str = "newer") -> str:
         raise ValueError(f"unknown Kialo generation {generation!r}")
     newer = generation == "newer"
     sources = {source.key: source for source in document.sources}
-    footnotes: dict[tuple[str, str], int] = {}
+    footnotes = _Footnotes(document)
     paths: dict[str, str] = {}
     out: list[str] = []
+    # A marker in the question refers to a source no claim cites (the
+    # question has no citations of its own), in the order of the sources.
+    cited_keys = {c.source_key for claim in document.claims() for c in claim.citations}
+    uncited = [s for s in document.sources if s.key not in cited_keys]
+    question_markers = list(dict.fromkeys(_MARKER.findall(document.question)))
+    question = footnotes.place(
+        document.question,
+        [(s.key, _first_part(s)) for s in uncited[: len(question_markers)]],
+    )
     if newer:
-        out += ["Discussion Name:", document.question, ""]
+        out += ["Discussion Name:", question, ""]
     else:
-        out += [f"Discussion Title: {document.question}", ""]
+        out += [f"Discussion Title: {question}", ""]
 
     several = len(document.theses) != 1
     if several:
-        out += _entry("1", "Question", document.question, 0, newer)
+        out += _entry("1", "Question", question, 0, newer)
     prefix = "1." if several else ""
 
     def number(claim: DocClaim, path: str, depth: int):
@@ -347,15 +473,8 @@ def write_kialo(document: DebateDocument, *, generation: str = "newer") -> str:
     def text_of(claim: DocClaim) -> str:
         if claim.link_key:
             return f"-> See {paths[claim.link_key]}."
-        text = _escape(claim.text)
-        if not newer:
-            text = " ".join(text.split())
-        for citation in claim.citations:
-            key = (citation.source_key, citation.quote)
-            if key not in footnotes:
-                footnotes[key] = len(footnotes) + 1
-            text += f" [{footnotes[key]}]"
-        return text
+        text = _escape(claim.text) if not newer else claim.text
+        return footnotes.place(text, [(c.source_key, c.quote) for c in claim.citations])
 
     later: list[tuple[DocClaim, int]] = []
 
@@ -381,18 +500,26 @@ def write_kialo(document: DebateDocument, *, generation: str = "newer") -> str:
                 newer,
             )
         )
-    if footnotes:
+    # No source is left out: the ones nothing cites get numbers too.
+    for source in uncited[len(question_markers) :]:
+        footnotes.number(None, (source.key, _first_part(source)))
+    if footnotes.cited:
         if out and out[-1] != "":
             out.append("")
         out.append("Sources:")
-        for (key, quote), n in footnotes.items():
+        for n, (key, quote) in sorted(footnotes.cited.items()):
             source = sources.get(key)
             ref = (source.url or source.title) if source else key
-            excerpt = " ".join(quote.split())
-            if source is not None and excerpt == " ".join(source.text.split()) == ref:
-                excerpt = ""  # the source is its reference alone
+            excerpt = "" if quote == ref else quote  # it cites the reference
             out.append(f'[{n}] {ref} "{excerpt}"' if excerpt else f"[{n}] {ref}")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _first_part(source: DocSource) -> str:
+    """What a footnote to a source no claim cites quotes: its reference when
+    its text holds it (as an import made it), else its whole text."""
+    ref = source.url or source.title
+    return ref if ref in source.text.split("\n\n") else source.text
 
 
 def _entry(path: str, label: str, text: str, depth: int, newer: bool) -> list[str]:
@@ -404,5 +531,5 @@ def _entry(path: str, label: str, text: str, depth: int, newer: bool) -> list[st
         return [f"{path}. {label}: {text}"]
     indent = "  " * depth
     lines = [f"{indent}{path}. {label}:"]
-    lines += [f"{indent}{line}" for line in text.split("\n")]
+    lines += [f"{indent}{line}" if line else "" for line in text.split("\n")]
     return [*lines, ""]

@@ -9,9 +9,10 @@ the context as ``names`` (``selectors.naming(request.user, debate)``)."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from claims.markdown import render_markdown
+from claims.markdown import VisibleLengthValidator, render_markdown
 from claims.models import (
     CLAIM_TEXT_MAX,
+    CLAIM_TEXT_STORED_MAX,
     Citation,
     Claim,
     ClaimRevision,
@@ -341,7 +342,14 @@ class DebateCreateSerializer(serializers.Serializer):
         choices=Debate.Mode.choices, default=Debate.Mode.OPEN
     )
     theses = serializers.ListField(
-        child=serializers.CharField(max_length=CLAIM_TEXT_MAX),
+        child=serializers.CharField(
+            max_length=CLAIM_TEXT_STORED_MAX,
+            validators=[
+                VisibleLengthValidator(
+                    f"Ensure this field has no more than {CLAIM_TEXT_MAX} characters."
+                )
+            ],
+        ),
         required=False,
         default=list,
         help_text="Texts of the debate's first theses. " + _CLAIM_TEXT_HELP,

@@ -93,7 +93,9 @@ def _shown(debate: Debate, user) -> _Shown:
     for citation in (
         Citation.objects.filter(claim_id__in=visible)
         .select_related("source")
-        .order_by("claim_id", "start", "pk")
+        # In the order they were made: a Kialo import made them in the order
+        # of the claim's footnote markers, which its export pairs them with.
+        .order_by("claim_id", "pk")
     ):
         citations.setdefault(citation.claim_id, []).append(
             DocCitation(source_key=citation.source.key, quote=citation.exact)

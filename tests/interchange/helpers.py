@@ -1,15 +1,23 @@
 """Compare debate documents format-independently."""
 
+import re
+
 from claims.formats.document import DebateDocument
+
+_MARKER = re.compile(r"\s*(?<!\\)\[\d+\](?!\()")
 
 
 def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def shape(document: DebateDocument, *, citations: bool = True, sources=None):
+def shape(
+    document: DebateDocument, *, citations: bool = True, sources=None, markers=True
+):
     """Every claim as (number, stance, text, number of the linked claim,
-    citations as (source URL or title, quote)), in tree order."""
+    citations as (source URL or title, quote)), in tree order. ``markers``
+    False: without footnote markers (a Kialo export adds them to citing
+    claims of other formats)."""
     by_key = {s.key: s for s in (sources or document.sources)}
     numbers, rows = {}, []
 
@@ -36,7 +44,7 @@ def shape(document: DebateDocument, *, citations: bool = True, sources=None):
             (
                 numbers[claim.key],
                 claim.stance,
-                _norm(claim.text),
+                _norm(claim.text if markers else _MARKER.sub("", claim.text)),
                 numbers.get(claim.link_key, ""),
                 cited,
             )
