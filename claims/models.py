@@ -101,6 +101,11 @@ class Claim(MP_Node):
     explanation = models.TextField(
         blank=True, help_text="Markdown, sanitised on display."
     )
+    rephrase = models.BooleanField(
+        default=False,
+        help_text="A pro that restates its parent (AIF's MA, rephrase) rather "
+        "than supports it; the AIF export writes it as MA.",
+    )
     link_to = models.ForeignKey(
         "self",
         null=True,

@@ -772,6 +772,7 @@ def document_import(
                     "depth": depth,
                     "numchild": len(doc.children),
                     "stance": doc.stance if depth > 1 else "",
+                    "rephrase": doc.rephrase and depth > 1,
                     "text": doc.text,
                     "explanation": doc.explanation,
                     "author_id": author_id,

@@ -1,20 +1,37 @@
 """AIF JSON as AIFdb and OVA write it: ``{"nodes", "edges", "locutions"}``.
 
 A pro is ``I(child) → RA → I(parent)``, a con ``I(child) → CA → I(parent)``.
-Export writes I/RA/CA nodes (a link claim is one more RA/CA from the claim
-it shows) and, when authors are known, an L (locution) and YA (asserting)
-node per claim for who said what. Import keeps I/RA/CA, reads MA (rephrase)
-as "the same claim" (a link), and ignores dialogue nodes (L, YA, TA, …).
+Export writes I/RA/CA/MA nodes (a link claim is one more RA/CA/MA from the
+claim it shows) and, when authors are known, an L (locution) and YA
+(asserting) node per claim for who said what; only AIF's own top-level keys.
+Import keeps every I-node as a claim. ``I(R) → MA → I(O)`` (R rephrases O)
+makes R a pro of O marked ``rephrase`` (R keeps its text and its own
+relations; a second place is a link claim), which export writes as MA again.
+Dialogue nodes (L, YA, TA, …) are ignored. AIF has no title: an untitled
+file's question is its first claim's text, shortened to the question's
+limit. JSON errors name the JSON path (and line and column) where reading
+stopped.
 """
 
 import json
 from datetime import datetime
 
 from claims.formats.document import DebateDocument, FormatError
-from claims.formats.graph import GraphNode, GraphRelation, graph_to_document
+from claims.formats.graph import (
+    REPHRASE,
+    GraphNode,
+    GraphRelation,
+    graph_to_document,
+)
 
 TIMESTAMP = "%Y-%m-%d %H:%M:%S"
-SCHEME_TEXT = {"pro": "Default Inference", "con": "Default Conflict"}
+SCHEME_TEXT = {
+    "pro": "Default Inference",
+    "con": "Default Conflict",
+    REPHRASE: "Default Rephrase",
+}
+SCHEME_TYPE = {"pro": "RA", "con": "CA", REPHRASE: "MA"}
+QUESTION_MAX = 300  # deliberation.Debate.question
 
 
 def write_aif(
@@ -54,9 +71,8 @@ def write_aif(
 
     def relate(claim, parent_key):
         shown = claim.link_key or claim.key
-        scheme = node(
-            SCHEME_TEXT[claim.stance], "RA" if claim.stance == "pro" else "CA"
-        )
+        kind = REPHRASE if claim.rephrase else claim.stance
+        scheme = node(SCHEME_TEXT[kind], SCHEME_TYPE[kind])
         edge(node_of[shown], scheme)
         edge(scheme, node_of[parent_key])
 
@@ -103,8 +119,6 @@ def write_aif(
             {"participantID": pid, "firstname": name, "surname": ""}
             for name, pid in people.items()
         ],
-        # Not AIF: lets our own import name the debate as it was.
-        "title": document.question,
     }
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
@@ -120,7 +134,8 @@ def parse_aif(text: str) -> DebateDocument:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FormatError(
-            f"not valid JSON: {exc.msg}", location=f"line {exc.lineno}"
+            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            location=json_path_at(text, exc.pos),
         ) from exc
     if not isinstance(data, dict):
         raise FormatError("expected an object with nodes and edges", location="$")
@@ -164,7 +179,6 @@ def parse_aif(text: str) -> DebateDocument:
         out_of.setdefault(source, []).append(target)
 
     relations: list[GraphRelation] = []
-    aliases: dict[str, str] = {}
     for scheme, kind in kinds.items():
         if kind not in ("RA", "CA", "MA"):
             continue  # dialogue (L, YA, TA) and other nodes carry no claims
@@ -182,30 +196,56 @@ def parse_aif(text: str) -> DebateDocument:
                 targets = []
             for target in targets:
                 for premise in premises:
-                    if kind == "MA":
-                        aliases.setdefault(premise, target)
-                    else:
-                        stance = "pro" if kind == "RA" else "con"
-                        relations.append(GraphRelation(premise, target, stance))
+                    stance = {"RA": "pro", "CA": "con", "MA": REPHRASE}[kind]
+                    relations.append(GraphRelation(premise, target, stance))
     if not atoms:
         raise FormatError("no I nodes (claims) found", location="$.nodes")
-    title = data.get("title")
-    return graph_to_document(
-        question=title if isinstance(title, str) else "",
-        nodes=atoms,
-        relations=relations,
-        aliases=_acyclic(aliases),
-    )
+    document = graph_to_document(question="", nodes=atoms, relations=relations)
+    if len(document.question) > QUESTION_MAX:
+        # Untitled: the first claim names the debate, shortened at a word.
+        cut = document.question[: QUESTION_MAX - 1].rsplit(" ", 1)[0]
+        document.question = cut.rstrip() + "…"
+    return document
 
 
-def _acyclic(aliases: dict[str, str]) -> dict[str, str]:
-    """Drop the MA edges that would make a node restate itself."""
-    kept: dict[str, str] = {}
-    for node, target in aliases.items():
-        seen, step = {node}, target
-        while step in kept and step not in seen:
-            seen.add(step)
-            step = kept[step]
-        if step not in seen:
-            kept[node] = target
-    return kept
+def json_path_at(text: str, pos: int) -> str:
+    """The JSON path (``$.nodes[3].text``) of the value being read at
+    character ``pos``: where a JSON error stopped, as a path rather than
+    "line 1" (AIF files are often one line)."""
+    # One frame per open container: [kind, current key or index, key next?]
+    frames: list[list] = []
+    i, end = 0, min(pos, len(text))
+    while i < end:
+        char = text[i]
+        if char == '"':
+            close = i + 1
+            while close < len(text) and text[close] != '"':
+                close += 2 if text[close] == "\\" else 1
+            if frames and frames[-1][0] == "{" and frames[-1][2]:
+                try:
+                    frames[-1][1] = json.loads(text[i : close + 1])
+                except ValueError:
+                    frames[-1][1] = text[i + 1 : close]
+            i = close + 1
+            continue
+        if char == "{":
+            frames.append(["{", None, True])
+        elif char == "[":
+            frames.append(["[", 0, False])
+        elif char in "}]":
+            if frames:
+                frames.pop()
+        elif char == "," and frames:
+            if frames[-1][0] == "[":
+                frames[-1][1] += 1
+            else:
+                frames[-1][1], frames[-1][2] = None, True
+        elif char == ":" and frames:
+            frames[-1][2] = False
+        i += 1
+    out = "$"
+    for kind, step, _ in frames:
+        if step is None:
+            break
+        out += f"[{step}]" if kind == "[" else f".{step}"
+    return out

@@ -41,6 +41,8 @@ class DocClaim:
     citations: list[DocCitation] = field(default_factory=list)
     children: list["DocClaim"] = field(default_factory=list)
     link_key: str = ""  # a link claim shows the claim with this key
+    # A pro that restates its parent rather than supports it (AIF's MA).
+    rephrase: bool = False
 
     def walk(self):
         """This claim and everything below it, depth first, in order. (A

@@ -13,6 +13,9 @@ from claims.markdown import text_length_problem
 
 # A claim's path holds 4 characters per level in 255 (django-treebeard).
 MAX_DEPTH = 63
+# A relation that restates its parent (AIF's MA): a pro claim marked
+# ``rephrase``, so the AIF export writes MA again.
+REPHRASE = "rephrase"
 
 
 @dataclass
@@ -28,7 +31,7 @@ class GraphNode:
 class GraphRelation:
     child: str  # the supporting / attacking node
     parent: str  # the node it supports or attacks
-    stance: str  # "pro" or "con"
+    stance: str  # "pro", "con", or "rephrase" (AIF's MA: restates the parent)
     primary: bool = False  # where the claim is defined (its place in a tree)
 
 
@@ -90,7 +93,8 @@ def graph_to_document(
         claim = DocClaim(
             key=key,
             text=check_text(node.text, node.location),
-            stance=stance,
+            stance="pro" if stance == REPHRASE else stance,
+            rephrase=stance == REPHRASE,
             explanation=node.explanation,
             citations=list(node.citations),
         )
@@ -116,7 +120,8 @@ def graph_to_document(
                     parent.children.append(
                         DocClaim(
                             key=f"{child_key}~link{link_count}",
-                            stance=stance,
+                            stance="pro" if stance == REPHRASE else stance,
+                            rephrase=stance == REPHRASE,
                             link_key=child_key,
                         )
                     )

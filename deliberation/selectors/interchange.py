@@ -108,6 +108,7 @@ def _shown(debate: Debate, user) -> _Shown:
             key=str(claim.pk),
             text="" if claim.link_to_id else claim.text,
             stance=claim.stance,
+            rephrase=claim.rephrase,
             explanation=claim.explanation,
             citations=citations.get(claim.pk, []),
             link_key=str(claim.link_to_id) if claim.link_to_id else "",

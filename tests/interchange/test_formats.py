@@ -230,13 +230,15 @@ def test_aif_round_trip_of_the_demo_with_locutions(demo_document):
     kinds = [n["type"] for n in data["nodes"]]
     assert (kinds.count("I"), kinds.count("RA") + kinds.count("CA")) == (84, 95)
     assert (kinds.count("L"), kinds.count("YA"), len(data["locutions"])) == (84, 84, 84)
+    assert sorted(data) == ["edges", "locutions", "nodes", "participants"]
     again = parse_aif(text)
-    assert again.question == demo_document.question
+    # AIF has no title: the first thesis names the debate.
+    assert again.question == demo_document.theses[0].text
     assert relations(again) == relations(demo_document)
     assert len(relations(again)) == 98
 
 
-def test_aif_rephrase_is_a_link_and_undercut_a_con_of_the_premise():
+def test_aif_rephrase_is_a_claim_of_its_own_and_undercut_a_con_of_the_premise():
     data = {
         "nodes": [
             {"nodeID": "1", "type": "I", "text": "Thesis"},
@@ -266,16 +268,29 @@ def test_aif_rephrase_is_a_link_and_undercut_a_con_of_the_premise():
     assert [(n, s, t, link) for n, s, t, link, _ in shape(document)] == [
         ("1", "", "Thesis", ""),
         ("1.1", "pro", "Reason", ""),
-        ("1.1.1", "con", "Irrelevant", ""),
+        ("1.1.1", "pro", "Reason, restated", ""),
+        ("1.1.2", "con", "Irrelevant", ""),
         ("2", "", "Another thesis", ""),
-        ("2.1", "pro", "", "1.1"),
+        ("2.1", "pro", "", "1.1.1"),
     ]
+    assert [c.rephrase for c in document.claims()] == [0, 0, 1, 0, 0, 0]
+    # Written as MA again, and read back the same.
+    exported = json.loads(write_aif(document))
+    assert sorted(n["type"] for n in exported["nodes"]) == sorted(
+        ["I"] * 5 + ["RA", "RA", "MA", "CA"]
+    )
+    assert shape(parse_aif(write_aif(document))) == shape(document)
 
 
 @pytest.mark.parametrize(
     ("text", "location", "reason"),
     [
-        ("{", "line 1", "not valid JSON"),
+        ("{", "$", "not valid JSON"),
+        (
+            '{"nodes": [{"nodeID": "1", "type": "I", "text": x}]}',
+            "$.nodes[0].text",
+            "line 1, column 49",
+        ),
         ("[]", "$", "expected an object"),
         ('{"nodes": {}, "edges": []}', "$.nodes", "list of nodes"),
         (
@@ -341,3 +356,12 @@ def test_argdown_text_can_go_on_over_indented_lines():
         ("1", "", "Cities should ban cars from the centre."),
         ("1.1", "pro", "Cleaner air for all."),
     ]
+
+
+def test_aif_untitled_with_a_long_first_claim_is_named_by_its_start():
+    text = ("word " * 90).strip()  # 449 characters
+    data = {"nodes": [{"nodeID": "1", "type": "I", "text": text}], "edges": []}
+    document = parse_aif(json.dumps(data))
+    assert document.question == ("word " * 59).strip() + "…"
+    assert len(document.question) == 295
+    assert document.theses[0].text == text
