@@ -4,7 +4,10 @@ Export: a YAML front matter with the title, each thesis a statement
 ``[T1]: text``, each pro or con an argument ``<C1.2>: text`` indented under
 what it supports (``+``) or attacks (``-``); a link claim is a reference to
 the element it shows (``+ <C1.1>``). Citations become metadata
-``{sources: [key, …]}`` and the sources a front-matter list. The Argdown CLI
+``{sources: [key, …]}`` and the sources a front-matter list; a text whose
+whitespace Argdown would not keep (newlines, runs of spaces, tabs, NBSP) is
+written as Argdown reads it and again, exact, as ``{exact: "…"}`` (a YAML
+string), which the import prefers while it still matches. The Argdown CLI
 (``@argdown/cli``, pinned in tools/argdown) parses it without errors.
 
 Import reads statements and arguments (definitions and references), the
@@ -67,7 +70,10 @@ def write_argdown(document: DebateDocument) -> str:
 
     def meta(claim) -> str:
         keys = list(dict.fromkeys(c.source_key for c in claim.citations))
-        return f" {{sources: {json.dumps(keys)}}}" if keys else ""
+        fields = [f"sources: {json.dumps(keys)}"] if keys else []
+        if claim.text != " ".join(claim.text.split()):
+            fields.append(f"exact: {_yaml_string(claim.text)}")
+        return f" {{{', '.join(fields)}}}" if fields else ""
 
     def emit(claim, depth: int):
         for child in claim.children:
@@ -86,6 +92,31 @@ def write_argdown(document: DebateDocument) -> str:
         emit(thesis, 1)
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _yaml_string(text: str) -> str:
+    """A double-quoted YAML string (JSON's escapes are YAML's) with no
+    braces or NBSP as such, so it stays one metadata block on one line."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    for char in "{}\u00a0\u2028\u2029":
+        quoted = quoted.replace(char, f"\\u{ord(char):04x}")
+    return quoted
+
+
+def _exact_text(raw: str, visible: str) -> str:
+    """The ``exact`` text of an element's metadata if it is still the text
+    shown (a file edited since may have changed one and not the other)."""
+    found = _METADATA.search(raw)
+    if not found or "exact" not in found[0]:
+        return visible
+    try:
+        meta = yaml.safe_load(found[0])
+    except yaml.YAMLError:
+        return visible
+    exact = meta.get("exact") if isinstance(meta, dict) else None
+    if isinstance(exact, str) and " ".join(exact.split()) == visible:
+        return exact
+    return visible
 
 
 def _clean_text(raw: str) -> str:
@@ -157,7 +188,7 @@ def parse_argdown(text: str) -> DebateDocument:
             first_line[key] = number
             order.append(key)
         if match["colon"]:
-            body = _clean_text(match["text"])
+            body = _exact_text(match["text"], _clean_text(match["text"]))
             if body:
                 if key in nodes and nodes[key].text and nodes[key].text != body:
                     raise FormatError(

@@ -12,6 +12,7 @@ from claims.formats.aif import write_aif
 from claims.formats.argdown import write_argdown
 from claims.formats.kialo import parse_kialo, write_kialo
 from tests.interchange.conftest import sample
+from tests.interchange.helpers import generated
 
 
 def _counts(document):
@@ -33,13 +34,16 @@ def _argdown_json(cli, tmp_path, text):
     return json.loads(done.stdout)
 
 
-@pytest.mark.parametrize("which", ["demo", "sample"])
+@pytest.mark.parametrize("which", ["demo", "sample", "generated"])
 def test_argdown_cli_parses_our_export_and_keeps_claims_and_relations(
     argdown_cli, tmp_path, demo_document, which
 ):
-    document = (
-        demo_document if which == "demo" else parse_kialo(sample("kialo_newer.txt"))
-    )
+    document = {
+        "demo": lambda: demo_document,
+        "sample": lambda: parse_kialo(sample("kialo_newer.txt")),
+        # Whitespace Argdown does not keep: the exact text in metadata.
+        "generated": lambda: generated(3),
+    }[which]()
     data = _argdown_json(argdown_cli, tmp_path, write_argdown(document))
     claims, relations = _counts(document)
     assert len(data["statements"]) + len(data["arguments"]) == claims
@@ -61,6 +65,13 @@ def test_argdown_cli_parses_our_export_and_keeps_claims_and_relations(
     assert texts == sorted(
         " ".join(c.text.split()) for c in document.claims() if not c.link_key
     )
+    exact = sorted(
+        member.get("data", {}).get("exact", " ".join(member["text"].split()))
+        for element in [*data["statements"].values(), *data["arguments"].values()]
+        for member in element["members"]
+        if member.get("text")
+    )
+    assert exact == sorted(c.text for c in document.claims() if not c.link_key)
 
 
 def test_argdown_cli_rejects_broken_argdown(argdown_cli, tmp_path):
