@@ -51,21 +51,11 @@ def graph_to_document(
     question: str,
     nodes: list[GraphNode],
     relations: list[GraphRelation],
-    aliases: dict[str, str] | None = None,
 ) -> DebateDocument:
-    """Trees from a graph. ``aliases`` maps a node to the node it restates
-    (AIF's MA): its relations move to that node."""
-    aliases = aliases or {}
-
-    def resolve(key: str) -> str:
-        seen = set()
-        while key in aliases and key not in seen:
-            seen.add(key)
-            key = aliases[key]
-        return key
-
+    """Trees from a graph: every node a claim (a rephrase too: its relation
+    is one more, of stance REPHRASE)."""
     by_key = {node.key: node for node in nodes}
-    order = [node.key for node in nodes if resolve(node.key) == node.key]
+    order = [node.key for node in nodes]
     children: dict[str, list[tuple[str, str]]] = {key: [] for key in order}
     has_parent = set()
     seen_relations = set()
@@ -73,7 +63,7 @@ def graph_to_document(
     home: dict[str, tuple[str, str]] = {}
     primary: set[str] = set()
     for relation in relations:
-        child, parent = resolve(relation.child), resolve(relation.parent)
+        child, parent = relation.child, relation.parent
         if child == parent or (child, parent, relation.stance) in seen_relations:
             continue
         seen_relations.add((child, parent, relation.stance))
