@@ -2,8 +2,8 @@
 
 drf-spectacular describes what each view declares; these come from layers
 around the views, so they are added here: 401 (a token that is not valid, or
-none where one is needed), 429 (writes over the rate limit, on views with a
-``throttle_scope``) and 503 (the database is away: config/middleware.py);
+none where one is needed), 429 (every write is rate-limited:
+config/throttling.py) and 503 (the database is away: config/middleware.py);
 and on the POSTs that take an ``Idempotency-Key`` (deliberation/api/idempotency.py)
 that header and its 422.
 """
@@ -69,9 +69,7 @@ class AutoSchema(openapi.AutoSchema):
         extra = {"401": UNAUTHORIZED, "503": UNAVAILABLE}
         if _idempotent(self.view, self.method):
             extra["422"] = KEY_REUSED
-        if self.method not in SAFE_METHODS and getattr(
-            self.view, "throttle_scope", None
-        ):
+        if self.method not in SAFE_METHODS:
             extra["429"] = THROTTLED
         for code, response in extra.items():
             if code not in responses:

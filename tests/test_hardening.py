@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.throttling import ScopedRateThrottle
 
 from claims.models import Claim
 from claims.services import claim_create
@@ -53,8 +52,8 @@ def test_adding_claims_too_fast_gets_429_and_stores_nothing(client, settings):
     assert Claim.objects.filter(debate=debate, depth=2).count() == 2
 
 
-def test_api_votes_are_throttled_with_429(monkeypatch):
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"votes": "2/m"})
+def test_api_votes_are_throttled_with_429(settings):
+    settings.RATE_LIMIT_VOTES = "2/m"
     debate = DebateFactory()
     thesis = claim_create(debate=debate, parent=None, text="T")
     client = client_for(UserFactory())

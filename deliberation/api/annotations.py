@@ -462,6 +462,8 @@ class AnnotationContainerView(W3CView):
 
 
 class AnnotationDetailView(W3CView):
+    throttle_scope = "edits"
+
     @extend_schema(
         summary="Read an annotation (W3C)",
         responses={200: W3CAnnotationSerializer, 404: NOT_FOUND},
@@ -631,6 +633,8 @@ def _comment_response(request, pk: int, *, status_code=status.HTTP_200_OK):
 
 
 class CommentDetailView(ApiView):
+    throttle_scope = "edits"
+
     @extend_schema(
         summary="Read a comment", responses={200: CommentSerializer, 404: NOT_FOUND}
     )

@@ -8,7 +8,6 @@ annotations or comments (the debate page's query count is tested)."""
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,10 +16,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
 from claims import selectors as claim_selectors
 from claims.models import Annotation, Claim, Source
+from config.throttling import throttled
 from deliberation import services
 from deliberation.forms import AnnotationEditForm, AnnotationForm, CommentForm
 from deliberation.models import Comment, Debate
@@ -35,14 +34,6 @@ from deliberation.selectors.annotations import annotation_for, comment_for
 from deliberation.selectors.debates import PAGE, claim_for, debate_for
 from deliberation.views.common import add_errors, annotation_url, comment_url
 from deliberation.views.idempotency import idempotent_form
-
-
-def _annotation_rate(group, request):
-    return settings.RATE_LIMIT_ANNOTATIONS
-
-
-def _comment_rate(group, request):
-    return settings.RATE_LIMIT_COMMENTS
 
 
 def _int(value) -> int | None:
@@ -320,7 +311,7 @@ def _add_service_errors(form, exc: ValidationError) -> None:
 
 
 @login_required
-@ratelimit(key="user", rate=_annotation_rate, group="annotations", method="POST")
+@throttled("annotations")
 @idempotent_form
 def source_annotate(request, slug, key):
     debate = debate_for(request.user, slug)
@@ -332,7 +323,7 @@ def source_annotate(request, slug, key):
 
 
 @login_required
-@ratelimit(key="user", rate=_annotation_rate, group="annotations", method="POST")
+@throttled("annotations")
 @idempotent_form
 def claim_annotate(request, slug, pk):
     debate = debate_for(request.user, slug)
@@ -400,6 +391,7 @@ def annotation_detail(request, slug, pk):
 
 
 @login_required
+@throttled("edits")
 def annotation_edit(request, slug, pk):
     debate = debate_for(request.user, slug)
     annotation = annotation_for(request.user, pk, debate=debate)
@@ -431,6 +423,7 @@ def annotation_edit(request, slug, pk):
 
 @require_POST
 @login_required
+@throttled("edits")
 def annotation_delete(request, slug, pk):
     debate = debate_for(request.user, slug)
     annotation = annotation_for(request.user, pk, debate=debate)
@@ -494,7 +487,7 @@ def _comment_post(request, debate: Debate, *, claim=None, annotation=None, back:
 
 @require_POST
 @login_required
-@ratelimit(key="user", rate=_comment_rate, group="comments")
+@throttled("comments")
 @idempotent_form
 def claim_comment_add(request, slug, pk):
     debate = debate_for(request.user, slug)
@@ -506,7 +499,7 @@ def claim_comment_add(request, slug, pk):
 
 @require_POST
 @login_required
-@ratelimit(key="user", rate=_comment_rate, group="comments")
+@throttled("comments")
 @idempotent_form
 def annotation_comment_add(request, slug, pk):
     debate = debate_for(request.user, slug)
@@ -517,6 +510,7 @@ def annotation_comment_add(request, slug, pk):
 
 
 @login_required
+@throttled("edits")
 def comment_edit(request, slug, pk):
     debate = debate_for(request.user, slug)
     comment = comment_for(request.user, pk, debate=debate)
@@ -555,6 +549,7 @@ def comment_edit(request, slug, pk):
 
 @require_POST
 @login_required
+@throttled("edits")
 def comment_delete(request, slug, pk):
     debate = debate_for(request.user, slug)
     comment = comment_for(request.user, pk, debate=debate)
