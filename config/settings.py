@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Bodies too large, control characters in paths and queries: 4xx at once.
+    "config.badinput.BadInputMiddleware",
     # A database that is away answers 503 with the reason, not 500.
     "config.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -258,6 +260,12 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# A request body (uploads and all) larger than this is refused (413) from its
+# Content-Length, before it is read (config/badinput.py); other bodies than
+# uploads, from DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB).
+REQUEST_MAX_BYTES = env.int(
+    "REQUEST_MAX_BYTES", default=INTERCHANGE_IMPORT_MAX_BYTES + 1_000_000
+)
 # Uploads larger than this import in a background task whose progress is shown.
 INTERCHANGE_INLINE_MAX_BYTES = env.int("INTERCHANGE_INLINE_MAX_BYTES", default=200_000)
 # An import job whose runs were cut off this many times (a worker killed
@@ -391,6 +399,12 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticatedOrReadOnly",
     ],
     "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
+    # JSON read with limits (depth, NUL, unpaired surrogates): config/badinput.py.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.badinput.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     # Every write is throttled: views name a scope ("writes" when they do not);
     # the rates are the RATE_LIMIT_* above, read when a request comes, and the

@@ -10,6 +10,7 @@ as "the same claim" (a link), and ignores dialogue nodes (L, YA, TA, …).
 import json
 from datetime import datetime
 
+from claims.formats import safejson
 from claims.formats.document import DebateDocument, FormatError
 from claims.formats.graph import GraphNode, GraphRelation, graph_to_document
 
@@ -117,11 +118,13 @@ def _str(value, where: str) -> str:
 
 def parse_aif(text: str) -> DebateDocument:
     try:
-        data = json.loads(text)
+        data = safejson.loads(text)
     except json.JSONDecodeError as exc:
         raise FormatError(
             f"not valid JSON: {exc.msg}", location=f"line {exc.lineno}"
         ) from exc
+    except safejson.JSONRefused as exc:
+        raise FormatError(f"not accepted: {exc}", location="$") from exc
     if not isinstance(data, dict):
         raise FormatError("expected an object with nodes and edges", location="$")
     raw_nodes, raw_edges = data.get("nodes"), data.get("edges")

@@ -23,12 +23,12 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from claims.markdown import render_markdown
 from claims.models import Annotation, Claim
+from config.badinput import JSONParser
 from deliberation import services
 from deliberation.api.idempotency import idempotent
 from deliberation.api.serializers import person_name
