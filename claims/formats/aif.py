@@ -118,7 +118,7 @@ def _str(value, where: str) -> str:
 
 def parse_aif(text: str) -> DebateDocument:
     try:
-        data = safejson.loads(text)
+        data = safejson.loads(text, strings=False)  # checked per claim below
     except json.JSONDecodeError as exc:
         raise FormatError(
             f"not valid JSON: {exc.msg}", location=f"line {exc.lineno}"

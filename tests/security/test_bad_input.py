@@ -194,3 +194,82 @@ def test_each_probe_is_a_client_error_in_the_right_shape(scene, name):
         assert response["Content-Type"].startswith("text/html")
         assert b"<title>" in response.content
     assert _state() == before
+
+
+def test_a_60_mb_upload_is_refused_from_its_length_in_json(scene):
+    debate, thesis, participant = scene
+    # The declared length is what is checked: the body is never read.
+    response = client_for(participant).generic(
+        "POST",
+        "/api/v1/debates/import/",
+        b"--xyz--\r\n",
+        content_type="multipart/form-data; boundary=xyz",
+        CONTENT_LENGTH=str(60_000_000),
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "The request is too large (60,000,000 bytes; at most 11,000,000)."
+    }
+    assert Debate.objects.count() == 1
+
+
+def test_a_page_upload_too_large_gets_the_page(scene):
+    debate, thesis, participant = scene
+    client = Client()
+    client.force_login(participant)
+
+    response = client.generic(
+        "POST",
+        "/import/",
+        b"--xyz--\r\n",
+        content_type="multipart/form-data; boundary=xyz",
+        CONTENT_LENGTH=str(60_000_000),
+    )
+
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/html")
+    assert b"The request is too large (60,000,000 bytes" in response.content
+
+
+def test_under_asgi_a_large_body_is_answered_before_it_is_received():
+    import asyncio
+
+    from config.badinput import RefuseLargeBodies
+
+    async def app(scope, receive, send):  # pragma: no cover - must not run
+        raise AssertionError("the application saw the request")
+
+    async def receive():  # pragma: no cover - must not be called
+        raise AssertionError("the body was received")
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "path": "/api/v1/debates/import/",
+        "headers": [
+            (b"content-length", b"60000000"),
+            (b"content-type", b"multipart/form-data; boundary=xyz"),
+        ],
+    }
+    asyncio.run(RefuseLargeBodies(app)(scope, receive, send))
+
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"]) == {
+        "detail": "The request is too large (60,000,000 bytes; at most 11,000,000)."
+    }
+
+
+def test_the_csv_export_quotes_formulas_in_every_column(scene):
+    debate, thesis, participant = scene
+    Membership.objects.filter(user=participant).update(pseudonym="=HYPERLINK(1)")
+    make_claim(debate, thesis, stance="pro", text="+1 for this", author=participant)
+
+    response = client_for(None).get(f"/api/v1/debates/{debate.slug}/export/?format=csv")
+
+    rows = response.content.decode().splitlines()
+    assert rows[2] == "1.1,pro,'+1 for this,'=HYPERLINK(1),,0,0,0,0,"
