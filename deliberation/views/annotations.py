@@ -395,8 +395,9 @@ def annotation_detail(request, slug, pk):
 def annotation_edit(request, slug, pk):
     debate = debate_for(request.user, slug)
     annotation = annotation_for(request.user, pk, debate=debate)
-    if not request.user.has_perm("deliberation.change_annotation", annotation):
-        raise PermissionDenied("Only its author or a moderator may change this.")
+    why = refusal(request.user, "deliberation.change_annotation", annotation)
+    if why:
+        raise PermissionDenied(why)
     initial = {
         "body": annotation.body,
         "tags": ", ".join(annotation.tags),
@@ -514,10 +515,11 @@ def annotation_comment_add(request, slug, pk):
 def comment_edit(request, slug, pk):
     debate = debate_for(request.user, slug)
     comment = comment_for(request.user, pk, debate=debate)
-    if comment.is_deleted or not request.user.has_perm(
-        "deliberation.change_comment", comment
-    ):
-        raise PermissionDenied("Only its author or a moderator may edit this.")
+    if comment.is_deleted:
+        raise PermissionDenied("This comment was deleted.")
+    why = refusal(request.user, "deliberation.change_comment", comment)
+    if why:
+        raise PermissionDenied(why)
     initial = {"body": comment.body, "alignment": comment.alignment}
     form = CommentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
