@@ -20,6 +20,7 @@ import re
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.views import defaults
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -167,6 +168,4 @@ def not_found(request, exception=None):
     route takes; the page otherwise."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": NOT_FOUND}, status=404)
-    from django.views import defaults  # deferred: only on a 404
-
     return defaults.page_not_found(request, exception)
