@@ -59,12 +59,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Bodies too large, control characters in paths and queries: 4xx at once.
-    "config.badinput.BadInputMiddleware",
     # A database that is away answers 503 with the reason, not 500.
     "config.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Bodies too large, control characters in paths and queries: 4xx at once
+    # (after the CSP, which its error pages get too).
+    "config.badinput.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

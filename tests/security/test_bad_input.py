@@ -193,6 +193,7 @@ def test_each_probe_is_a_client_error_in_the_right_shape(scene, name):
     else:
         assert response["Content-Type"].startswith("text/html")
         assert b"<title>" in response.content
+        assert "default-src 'self'" in response["Content-Security-Policy"]
     assert _state() == before
 
 
