@@ -108,8 +108,8 @@ class ServiceErrorsMixin:
 
 
 class ThrottleWritesMixin:
-    # A view's ``throttle_scope`` (settings RATE_LIMIT_*) counts its writes
-    # only: reading a thread is never rate-limited.
+    # Writes count against the view's ``throttle_scope`` ("writes" when it
+    # names none; settings RATE_LIMIT_*): reading is never rate-limited.
 
     def get_throttles(self):
         if self.request.method in SAFE_METHODS:
