@@ -12,6 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from daphne import http_protocol  # noqa: E402
 
+from config.badinput import RefuseLargeBodies  # noqa: E402
 from deliberation.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -32,7 +33,7 @@ http_protocol.WebRequest = RawBodyRequest
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": RefuseLargeBodies(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

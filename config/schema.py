@@ -2,8 +2,9 @@
 
 drf-spectacular describes what each view declares; these come from layers
 around the views, so they are added here: 401 (a token that is not valid, or
-none where one is needed), 429 (writes over the rate limit, on views with a
-``throttle_scope``) and 503 (the database is away: config/middleware.py);
+none where one is needed), 400 and 413 (bad input and bodies too large, refused
+before any view: config/badinput.py), 429 (every write is rate-limited:
+config/throttling.py) and 503 (the database is away: config/middleware.py);
 and on the POSTs that take an ``Idempotency-Key`` (deliberation/api/idempotency.py)
 that header and its 422.
 """
@@ -28,6 +29,17 @@ THROTTLED = OpenApiResponse(
     ErrorSerializer,
     description="Too many writes: wait the seconds in ``Retry-After``. "
     "Nothing was saved.",
+)
+BAD_INPUT = OpenApiResponse(
+    ErrorSerializer,
+    description="The request could not be read: a control character or an "
+    "out-of-range number in the query, JSON nested too deep or with a NUL "
+    "character or an unpaired surrogate, a malformed body (config/badinput.py).",
+)
+TOO_LARGE = OpenApiResponse(
+    ErrorSerializer,
+    description="The body is larger than the site takes (from its "
+    "Content-Length, before it is read). Nothing was saved.",
 )
 UNAVAILABLE = OpenApiResponse(
     ErrorSerializer,
@@ -66,12 +78,11 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        extra = {"401": UNAUTHORIZED, "503": UNAVAILABLE}
+        extra = {"400": BAD_INPUT, "401": UNAUTHORIZED, "503": UNAVAILABLE}
         if _idempotent(self.view, self.method):
             extra["422"] = KEY_REUSED
-        if self.method not in SAFE_METHODS and getattr(
-            self.view, "throttle_scope", None
-        ):
+        if self.method not in SAFE_METHODS:
+            extra["413"] = TOO_LARGE
             extra["429"] = THROTTLED
         for code, response in extra.items():
             if code not in responses:

@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "config.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Bodies too large, control characters in paths and queries: 4xx at once
+    # (after the CSP, which its error pages get too).
+    "config.badinput.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -70,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Writes by signed-in people on pages, per scope (the API's are DRF's).
+    "config.throttling.PageWriteThrottleMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it turns a locked-out log-in into a 429 page.
     "axes.middleware.AxesMiddleware",
@@ -256,6 +261,12 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# A request body (uploads and all) larger than this is refused (413) from its
+# Content-Length, before it is read (config/badinput.py); other bodies than
+# uploads, from DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB).
+REQUEST_MAX_BYTES = env.int(
+    "REQUEST_MAX_BYTES", default=INTERCHANGE_IMPORT_MAX_BYTES + 1_000_000
+)
 # Uploads larger than this import in a background task whose progress is shown.
 INTERCHANGE_INLINE_MAX_BYTES = env.int("INTERCHANGE_INLINE_MAX_BYTES", default=200_000)
 # An import job whose runs were cut off this many times (a worker killed
@@ -314,21 +325,68 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "config.auth.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
-# Behind a proxy, how many X-Forwarded-For hops to trust for the client address.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
+# Behind proxies, how many of them to trust: the client address is read from
+# that many hops of X-Forwarded-For (rate limits, join limits, lockouts);
+# 0 (the default) ignores the header, which anyone can forge.
+TRUSTED_PROXY_COUNT = env.int(
+    "TRUSTED_PROXY_COUNT", default=env.int("AXES_IPWARE_PROXY_COUNT", default=0)
+)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-    if AXES_IPWARE_PROXY_COUNT
-    else ["REMOTE_ADDR"]
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
 )
 
-# Rate limits on writes (cache-backed: Redis in production), per person.
-RATE_LIMIT_CLAIMS = env.str("RATE_LIMIT_CLAIMS", default="20/m")
+# --- Rate limits --------------------------------------------------------------
+# Every limit on writes, in one place: RATE_LIMIT_<SCOPE> is "count/period"
+# (s, m, h or d), per person unless said otherwise; pages and API share the
+# counts (config/throttling.py). Beyond, the answer is 429 with Retry-After.
+RATE_LIMIT_CLAIMS = env.str("RATE_LIMIT_CLAIMS", default="20/m")  # claims, theses
 RATE_LIMIT_VOTES = env.str("RATE_LIMIT_VOTES", default="120/m")
 RATE_LIMIT_COMMENTS = env.str("RATE_LIMIT_COMMENTS", default="20/m")
 RATE_LIMIT_ANNOTATIONS = env.str("RATE_LIMIT_ANNOTATIONS", default="30/m")
 RATE_LIMIT_FLAGS = env.str("RATE_LIMIT_FLAGS", default="10/m")
+RATE_LIMIT_DEBATES = env.str("RATE_LIMIT_DEBATES", default="20/h")  # and imports
+RATE_LIMIT_SOURCES = env.str("RATE_LIMIT_SOURCES", default="60/h")
+RATE_LIMIT_CITATIONS = env.str("RATE_LIMIT_CITATIONS", default="60/m")
+# Changing or deleting a claim, source, citation, comment, annotation or debate.
+RATE_LIMIT_EDITS = env.str("RATE_LIMIT_EDITS", default="30/m")
+# Any other write by a signed-in person (moderation, settings, notifications).
+RATE_LIMIT_WRITES = env.str("RATE_LIMIT_WRITES", default="60/m")
+# Joining by code or link, per signed-in account.
+RATE_LIMIT_JOIN = env.str("RATE_LIMIT_JOIN", default="20/m")
+# Joins with one class code, whoever sends them: a class behind one school
+# address joins at once, since the limit is the code's, not the address'.
+RATE_LIMIT_JOIN_CODE = env.str("RATE_LIMIT_JOIN_CODE", default="600/m")
+# Wrong (or expired) codes tried per client address and per account: past
+# these, that address or account waits JOIN_BACKOFF_SECONDS, doubled each time
+# again within a day (up to JOIN_BACKOFF_MAX_SECONDS).
+RATE_LIMIT_JOIN_FAILURES_IP = env.str("RATE_LIMIT_JOIN_FAILURES_IP", default="60/h")
+RATE_LIMIT_JOIN_FAILURES_ACCOUNT = env.str(
+    "RATE_LIMIT_JOIN_FAILURES_ACCOUNT", default="10/h"
+)
+JOIN_BACKOFF_SECONDS = env.int("JOIN_BACKOFF_SECONDS", default=60)
+JOIN_BACKOFF_MAX_SECONDS = env.int("JOIN_BACKOFF_MAX_SECONDS", default=3600)
+RATE_LIMIT_SCOPES = (
+    "claims",
+    "votes",
+    "comments",
+    "annotations",
+    "flags",
+    "debates",
+    "sources",
+    "citations",
+    "edits",
+    "writes",
+    "join",
+    "join_code",
+    "join_failures_ip",
+    "join_failures_account",
+)
+# A join code stops working this many days after it was made or renewed
+# (0: codes never expire unless the teacher sets a time).
+JOIN_CODE_DAYS = env.int("JOIN_CODE_DAYS", default=14)
 RATELIMIT_VIEW = "config.views.rate_limited"
+RATELIMIT_IP_META_KEY = "config.throttling.client_ip"
 
 # --- API --------------------------------------------------------------------
 
@@ -342,17 +400,18 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticatedOrReadOnly",
     ],
     "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
+    # JSON read with limits (depth, NUL, unpaired surrogates): config/badinput.py.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.badinput.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    # Views that write name a scope; the same limits as the pages, checked in
-    # one Redis round trip (config/throttling.py).
+    # Every write is throttled: views name a scope ("writes" when they do not);
+    # the rates are the RATE_LIMIT_* above, read when a request comes, and the
+    # pages share the counts. One Redis round trip each (config/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": ["config.throttling.ScopedRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {
-        "claims": RATE_LIMIT_CLAIMS,
-        "votes": RATE_LIMIT_VOTES,
-        "comments": RATE_LIMIT_COMMENTS,
-        "annotations": RATE_LIMIT_ANNOTATIONS,
-        "flags": RATE_LIMIT_FLAGS,
-    },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
@@ -421,9 +480,13 @@ CSRF_COOKIE_HTTPONLY = False  # the small ES modules read it for API posts
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Cookies sent over HTTPS only: on by default when DEBUG is off. SECURE_COOKIES=false
+# serves them over plain HTTP, for a proxy on another host that terminates TLS and
+# talks HTTP to this one (the browser still sees HTTPS; never on a public http site).
+SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
 if not DEBUG:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -32,4 +32,6 @@ urlpatterns = [
     path("", include("deliberation.urls")),
 ]
 
+handler400 = "config.badinput.bad_request"
+handler404 = "config.badinput.not_found"
 handler500 = "config.middleware.server_error"

@@ -336,7 +336,7 @@ class JoiningForm(forms.Form):
         required=False,
         min_value=1,
         max_value=60 * 24 * 30,
-        label="The code expires in (minutes; blank: never)",
+        label="The code expires in (minutes; blank: the default number of days)",
     )
 
 

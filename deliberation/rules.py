@@ -179,6 +179,13 @@ def phase_allows(feature: str):
     return predicate
 
 
+@rules.predicate
+def debate_is_not_closed(user, obj):
+    """The debate (of ``obj``) is not in its closed phase, which is read only."""
+    debate = _debate_of(obj)
+    return debate is None or debate.phase != phases.CLOSED
+
+
 is_staff = rules.is_staff
 can_view = debate_is_listed_or_unlisted | is_member | is_debate_owner | is_staff
 is_moderator = is_debate_owner | is_debate_moderator | is_staff
@@ -357,6 +364,11 @@ def in_phase(feature: str) -> Check:
     return Check(phase_allows(feature) | is_moderator, _phase_holds(feature))
 
 
+def not_closed() -> Check:
+    # A closed debate is read only, but for its teacher and moderators.
+    return Check(debate_is_not_closed | is_moderator, _says(phases.hint(phases.CLOSED)))
+
+
 def claim_shown(feature: str) -> Check:
     return Check(claim_is_visible, _claim_not_shown(feature))
 
@@ -457,14 +469,19 @@ add_perm(
     thread_open(phases.COMMENT),
     in_phase(phases.COMMENT),
 )
-# Objects: an Annotation, a Comment. Their authors, and the debate's moderators.
+# Objects: an Annotation, a Comment. Their authors, and the debate's
+# moderators; once the debate is closed, its moderators only.
 add_perm(
     "deliberation.change_annotation",
     *member(),
     role(is_creator | is_moderator, OWN_ONLY),
+    not_closed(),
 )
 add_perm(
-    "deliberation.change_comment", *member(), role(is_author | is_moderator, OWN_ONLY)
+    "deliberation.change_comment",
+    *member(),
+    role(is_author | is_moderator, OWN_ONLY),
+    not_closed(),
 )
 
 

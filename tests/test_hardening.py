@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.throttling import ScopedRateThrottle
 
 from claims.models import Claim
 from claims.services import claim_create
@@ -33,6 +32,32 @@ def test_five_failures_lock_that_user_from_that_ip_only(client, settings):
     assert classmate.status_code == 302  # same IP, other user: not locked
 
 
+def test_a_locked_username_stays_locked_in_every_letter_case(client, settings):
+    settings.AXES_FAILURE_LIMIT = 5
+    get_user_model().objects.create_user("locktest", password="right-password-1")
+
+    wrong = [login(client, "locktest", "wrong").status_code for _ in range(5)]
+    upper = login(client, "LOCKTEST", "right-password-1")
+    mixed = login(client, "LockTest", "right-password-1")
+
+    assert wrong == [200, 200, 200, 200, 429]
+    assert (upper.status_code, mixed.status_code) == (429, 429)
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_in_several_letter_cases_add_up(client, settings):
+    settings.AXES_FAILURE_LIMIT = 5
+    get_user_model().objects.create_user("locktest", password="right-password-1")
+
+    for spelling in ("locktest", "LOCKTEST", "LockTest", "lockTEST", "LOCKtest"):
+        login(client, spelling, "wrong")
+    locked = login(client, "locktest", "right-password-1")
+
+    assert locked.status_code == 429
+    assert "Too many failed log-ins" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_adding_claims_too_fast_gets_429_and_stores_nothing(client, settings):
     settings.RATE_LIMIT_CLAIMS = "2/m"
     debate = DebateFactory()
@@ -53,8 +78,8 @@ def test_adding_claims_too_fast_gets_429_and_stores_nothing(client, settings):
     assert Claim.objects.filter(debate=debate, depth=2).count() == 2
 
 
-def test_api_votes_are_throttled_with_429(monkeypatch):
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"votes": "2/m"})
+def test_api_votes_are_throttled_with_429(settings):
+    settings.RATE_LIMIT_VOTES = "2/m"
     debate = DebateFactory()
     thesis = claim_create(debate=debate, parent=None, text="T")
     client = client_for(UserFactory())

@@ -71,3 +71,37 @@ def test_embedded_default_needs_no_environment():
         "channels.layers.InMemoryChannelLayer",
         "True",
     ]
+
+
+def _cookie_flags(env) -> str:
+    unset = ("DEBUG", "SECRET_KEY", "SECURE_COOKIES", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings';"
+            "django.setup(); from django.conf import settings as s;"
+            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)",
+        ],
+        cwd=settings.BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout.strip()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("env", "flags"),
+    [
+        (PRODUCTION, "True True"),  # DEBUG off: secure unless told otherwise
+        ({**PRODUCTION, "SECURE_COOKIES": "false"}, "False False"),  # TLS elsewhere
+        ({"DEBUG": "true"}, "False False"),
+        ({"DEBUG": "true", "SECURE_COOKIES": "true"}, "True True"),
+    ],
+)
+def test_secure_cookies_follow_secure_cookies_or_debug(env, flags):
+    assert _cookie_flags(env) == flags

@@ -2,7 +2,7 @@
 (config/throttling.py): the same sliding window as DRF's own throttle."""
 
 import pytest
-from rest_framework.throttling import ScopedRateThrottle
+from django.conf import settings
 
 from config import throttling
 from deliberation.models import Vote
@@ -23,7 +23,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock(1000.0)
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"votes": "2/m"})
+    monkeypatch.setattr(settings, "RATE_LIMIT_VOTES", "2/m")
     monkeypatch.setattr(throttling.ScopedRateThrottle, "timer", clock)
     return clock
 

@@ -16,6 +16,7 @@ stopped.
 import json
 from datetime import datetime
 
+from claims.formats import safejson
 from claims.formats.document import DebateDocument, FormatError
 from claims.formats.graph import (
     REPHRASE,
@@ -131,12 +132,14 @@ def _str(value, where: str) -> str:
 
 def parse_aif(text: str) -> DebateDocument:
     try:
-        data = json.loads(text)
+        data = safejson.loads(text, strings=False)  # checked per claim below
     except json.JSONDecodeError as exc:
         raise FormatError(
             f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
             location=json_path_at(text, exc.pos),
         ) from exc
+    except safejson.JSONRefused as exc:
+        raise FormatError(f"not accepted: {exc}", location="$") from exc
     if not isinstance(data, dict):
         raise FormatError("expected an object with nodes and edges", location="$")
     raw_nodes, raw_edges = data.get("nodes"), data.get("edges")

@@ -21,6 +21,16 @@ class ClaimRow:
 
 
 HEADER = [f.name if f.name != "passes" else "pass" for f in fields(ClaimRow)]
+# A cell starting with one of these is a formula to a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A CSV cell a spreadsheet will not run as a formula: any text (a claim,
+    an author's pseudonym) starting like one is quoted away."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def write_claims_csv(rows: list[ClaimRow]) -> str:
@@ -30,7 +40,5 @@ def write_claims_csv(rows: list[ClaimRow]) -> str:
     for row in rows:
         values = list(astuple(row))
         values[-1] = "" if row.impact_mean is None else f"{row.impact_mean:.2f}"
-        # A leading = + - @ makes spreadsheets run a formula: quote it away.
-        values[2] = "'" + row.text if row.text[:1] in ("=", "+", "-", "@") else row.text
-        writer.writerow(values)
+        writer.writerow([safe_cell(value) for value in values])
     return buffer.getvalue()

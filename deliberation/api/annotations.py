@@ -23,12 +23,12 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from claims.markdown import render_markdown
 from claims.models import Annotation, Claim
+from config.badinput import JSONParser
 from deliberation import services
 from deliberation.api.idempotency import idempotent
 from deliberation.api.serializers import person_name
@@ -462,6 +462,8 @@ class AnnotationContainerView(W3CView):
 
 
 class AnnotationDetailView(W3CView):
+    throttle_scope = "edits"
+
     @extend_schema(
         summary="Read an annotation (W3C)",
         responses={200: W3CAnnotationSerializer, 404: NOT_FOUND},
@@ -631,6 +633,8 @@ def _comment_response(request, pk: int, *, status_code=status.HTTP_200_OK):
 
 
 class CommentDetailView(ApiView):
+    throttle_scope = "edits"
+
     @extend_schema(
         summary="Read a comment", responses={200: CommentSerializer, 404: NOT_FOUND}
     )

@@ -135,7 +135,7 @@ def _wants_async(request) -> bool:
 class DebateImportView(ApiView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
-    throttle_scope = "claims"
+    throttle_scope = "debates"
 
     @extend_schema(
         summary="Import a debate from a file",

@@ -2,10 +2,11 @@
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from config.throttling import join_code_passes, join_failed, join_wait
 from deliberation import services
 from deliberation.api.views import (
     BAD_REQUEST,
@@ -14,7 +15,11 @@ from deliberation.api.views import (
     ApiView,
     validated_input,
 )
-from deliberation.services.membership import debate_by_code, debate_by_token
+from deliberation.services.membership import (
+    NO_SUCH_CODE,
+    debate_by_code,
+    debate_by_token,
+)
 
 
 class JoinInputSerializer(serializers.Serializer):
@@ -35,11 +40,16 @@ class MembershipOutSerializer(serializers.Serializer):
 
 class JoinView(ApiView):
     permission_classes = [IsAuthenticated]
+    # Per account; wrong codes per address and account with a growing wait,
+    # right ones per class code (config/throttling.py).
+    throttle_scope = "join"
 
     @extend_schema(
         summary="Join a debate",
         description="With the debate's join code or invitation token; private "
-        "debates open to those who hold one. Existing members keep their role.",
+        "debates open to those who hold one. Existing members keep their role. "
+        "A wrong code and an expired one are both 404; too many wrong ones from "
+        "one address or account are 429 for a while (longer each time).",
         request=JoinInputSerializer,
         responses={
             201: MembershipOutSerializer,
@@ -50,10 +60,18 @@ class JoinView(ApiView):
     )
     def post(self, request):
         data = validated_input(JoinInputSerializer, request)
+        wait = join_wait(request)
+        if wait:
+            raise exceptions.Throttled(wait)
         code, token = data.get("code", ""), data.get("token", "")
         debate = debate_by_code(code) if code else debate_by_token(token)
         if debate is None:
-            raise Http404("No debate has this code or token.")
+            join_failed(request)
+            raise Http404(NO_SUCH_CODE)
+        if code:
+            allowed, wait = join_code_passes(request, debate.join_code)
+            if not allowed:
+                raise exceptions.Throttled(wait)
         membership = services.debate_join(user=request.user, debate=debate)
         return Response(
             MembershipOutSerializer(membership).data, status=status.HTTP_201_CREATED

@@ -108,8 +108,8 @@ class ServiceErrorsMixin:
 
 
 class ThrottleWritesMixin:
-    # A view's ``throttle_scope`` (settings RATE_LIMIT_*) counts its writes
-    # only: reading a thread is never rate-limited.
+    # Writes count against the view's ``throttle_scope`` ("writes" when it
+    # names none; settings RATE_LIMIT_*): reading is never rate-limited.
 
     def get_throttles(self):
         if self.request.method in SAFE_METHODS:
@@ -163,6 +163,7 @@ def _debate_response(request, debate: Debate, *, status_code=status.HTTP_200_OK)
     )
 )
 class DebateListView(ListView):
+    throttle_scope = "debates"
     serializer_class = s.DebateListItemSerializer
 
     def get_queryset(self):
@@ -182,6 +183,8 @@ class DebateListView(ListView):
 
 
 class DebateDetailView(ApiView):
+    throttle_scope = "edits"
+
     @extend_schema(
         summary="Read a debate",
         responses={200: s.DebateSerializer, 404: NOT_FOUND},
@@ -264,6 +267,8 @@ class DebateSimilarView(ApiView):
 
 
 class DebateThesesView(ApiView):
+    throttle_scope = "claims"
+
     @extend_schema(
         summary="Add a thesis",
         description="The owner or a moderator adds a root claim to the debate.",
@@ -290,6 +295,7 @@ class DebateThesesView(ApiView):
     )
 )
 class DebateSourcesView(ListView):
+    throttle_scope = "sources"
     serializer_class = s.SourceListItemSerializer
 
     def get_queryset(self):
@@ -345,6 +351,8 @@ class ClaimCreateView(ApiView):
 
 
 class ClaimDetailView(ApiView):
+    throttle_scope = "edits"
+
     @extend_schema(
         summary="Read a claim",
         responses={200: s.ClaimSerializer, 404: NOT_FOUND},
@@ -438,6 +446,7 @@ class ClaimRevisionsView(_ClaimListView):
     )
 )
 class ClaimCitationsView(_ClaimListView):
+    throttle_scope = "citations"
     serializer_class = s.CitationSerializer
 
     def get_queryset(self):
@@ -471,6 +480,8 @@ class ClaimCitationsView(_ClaimListView):
 
 
 class CitationDetailView(ApiView):
+    throttle_scope = "edits"
+
     @extend_schema(
         summary="Read a citation",
         responses={200: s.CitationSerializer, 404: NOT_FOUND},
@@ -494,6 +505,8 @@ class CitationDetailView(ApiView):
 
 
 class SourceDetailView(ApiView):
+    throttle_scope = "edits"
+
     @extend_schema(
         summary="Read a source",
         responses={200: s.SourceSerializer, 404: NOT_FOUND},

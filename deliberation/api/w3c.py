@@ -1,9 +1,9 @@
 """The DRF renderers and parser for the W3C Web Annotation media type (the
 format itself is ``deliberation/formats/w3c.py``)."""
 
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 
+from config.badinput import JSONParser
 from deliberation.formats.w3c import ANNO_MEDIA_TYPE
 
 

@@ -25,6 +25,7 @@ from deliberation.services.common import check_moderator
 from deliberation.services.debates import debate_create
 from deliberation.services.membership import (
     debate_locked,
+    default_code_expiry,
     guest_create,
     publish_members_changed,
     taken_animal_names,
@@ -100,10 +101,12 @@ def class_create(
 def joining_set(
     *, user, debate: Debate, joining_open: bool, expires: datetime | None
 ) -> Debate:
-    """Open or close joining, and let the code expire at a time."""
+    """Open or close joining, and let the code expire at a time (None: renew
+    it for JOIN_CODE_DAYS from now)."""
     _check_teacher(user, debate)
     debate = debate_locked(debate)
-    debate.joining_open, debate.join_code_expires = joining_open, expires
+    debate.joining_open = joining_open
+    debate.join_code_expires = expires or default_code_expiry()
     debate.save(update_fields=["joining_open", "join_code_expires", "updated"])
     return debate
 

@@ -20,6 +20,7 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
+from claims.formats import safejson
 from claims.formats.aif import parse_aif
 from claims.formats.argdown import parse_argdown
 from claims.formats.document import DebateDocument, FormatError
@@ -154,11 +155,13 @@ def annotations_import(*, user, debate: Debate, text: str, request=None) -> list
     to ``debate`` as ``user``'s own. Targets and linked claims are our URLs
     (as the export writes them) of this debate's sources and claims."""
     try:
-        data = json.loads(text)
+        data = safejson.loads(text, strings=False)  # checked below
     except json.JSONDecodeError as exc:
         raise FormatError(
             f"not valid JSON: {exc.msg}", location=f"line {exc.lineno}"
         ) from exc
+    except safejson.JSONRefused as exc:
+        raise FormatError(f"not accepted: {exc}", location="$") from exc
     items = _items(data)
     # PostgreSQL keeps neither NUL characters nor unpaired surrogates.
     flat = "\n".join(_strings(data))

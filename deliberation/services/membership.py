@@ -2,8 +2,9 @@
 with a pseudonym), and renewing code and link."""
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,11 +19,33 @@ from deliberation.services.common import check_perm
 
 
 def invitation_assign(debate: Debate) -> None:
-    """Give ``debate`` a fresh join code and invitation token (not saved)."""
+    """Give ``debate`` a fresh join code and invitation token (not saved),
+    good for JOIN_CODE_DAYS."""
     code = new_join_code()
     while Debate.objects.filter(join_code=code).exists():  # 1 in ~900 million
         code = new_join_code()
     debate.join_code, debate.invite_token = code, new_invite_token()
+    debate.join_code_expires = default_code_expiry()
+
+
+def default_code_expiry(now: datetime | None = None) -> datetime | None:
+    """When a code made or renewed now stops working (None: never)."""
+    days = settings.JOIN_CODE_DAYS
+    return (now or timezone.now()) + timedelta(days=days) if days else None
+
+
+def join_code_expiry(debate: Debate) -> datetime | None:
+    """When ``debate``'s code and link stop working: the time set, or (for a
+    debate made before codes expired by default) JOIN_CODE_DAYS after it was
+    made."""
+    if debate.join_code_expires is not None:
+        return debate.join_code_expires
+    return default_code_expiry(debate.created) if debate.created else None
+
+
+def code_expired(debate: Debate, now: datetime | None = None) -> bool:
+    expiry = join_code_expiry(debate)
+    return expiry is not None and expiry <= (now or timezone.now())
 
 
 @transaction.atomic
@@ -34,7 +57,9 @@ def invitation_reset(*, user, debate: Debate) -> Debate:
     debate = Debate.objects.select_for_update().get(pk=debate.pk)
     before = {"join_code": debate.join_code}
     invitation_assign(debate)
-    debate.save(update_fields=["join_code", "invite_token", "updated"])
+    debate.save(
+        update_fields=["join_code", "invite_token", "join_code_expires", "updated"]
+    )
     ModerationAction.objects.create(
         debate=debate,
         actor=user,
@@ -45,9 +70,19 @@ def invitation_reset(*, user, debate: Debate) -> Debate:
     return debate
 
 
+# A wrong code and an expired one get the same answer.
+NO_SUCH_CODE = (
+    "No debate has this code, or the code has expired. Check it, or ask your "
+    "teacher or facilitator for a new one."
+)
+
+
 def debate_by_code(code: str) -> Debate | None:
+    """The debate whose code this is, or None when none has it or it has
+    expired: the same answer, so a guess learns nothing from it."""
     code = normalise_code(code)
-    return Debate.objects.filter(join_code=code).first() if code else None
+    debate = Debate.objects.filter(join_code=code).first() if code else None
+    return None if debate is None or code_expired(debate) else debate
 
 
 def debate_by_token(token: str) -> Debate | None:
@@ -61,7 +96,7 @@ def joining_problem(debate: Debate, now: datetime | None = None) -> str:
         return "This debate is closed."
     if not debate.joining_open:
         return "Joining this debate is closed. Ask your teacher or facilitator."
-    if debate.join_code_expires and debate.join_code_expires <= now:
+    if code_expired(debate, now):
         return "This code has expired. Ask your teacher or facilitator for a new one."
     return ""
 

@@ -183,7 +183,9 @@ def class_erase(*, user, debate: Debate, contributions: str, confirm: str) -> di
         # new ones from the dashboard.
         fresh = Debate.objects.select_for_update().get(pk=debate.pk)
         invitation_assign(fresh)
-        fresh.save(update_fields=["join_code", "invite_token", "updated"])
+        fresh.save(
+            update_fields=["join_code", "invite_token", "join_code_expires", "updated"]
+        )
         counts["contributions"] = contributions
         counts.update({f"{k}_deleted": v for k, v in deleted.items()})
         ModerationAction.objects.create(

@@ -8,7 +8,6 @@ annotations or comments (the debate page's query count is tested)."""
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,10 +16,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
 from claims import selectors as claim_selectors
 from claims.models import Annotation, Claim, Source
+from config.throttling import throttled
 from deliberation import services
 from deliberation.forms import AnnotationEditForm, AnnotationForm, CommentForm
 from deliberation.models import Comment, Debate
@@ -35,14 +34,6 @@ from deliberation.selectors.annotations import annotation_for, comment_for
 from deliberation.selectors.debates import PAGE, claim_for, debate_for
 from deliberation.views.common import add_errors, annotation_url, comment_url
 from deliberation.views.idempotency import idempotent_form
-
-
-def _annotation_rate(group, request):
-    return settings.RATE_LIMIT_ANNOTATIONS
-
-
-def _comment_rate(group, request):
-    return settings.RATE_LIMIT_COMMENTS
 
 
 def _int(value) -> int | None:
@@ -320,7 +311,7 @@ def _add_service_errors(form, exc: ValidationError) -> None:
 
 
 @login_required
-@ratelimit(key="user", rate=_annotation_rate, group="annotations", method="POST")
+@throttled("annotations")
 @idempotent_form
 def source_annotate(request, slug, key):
     debate = debate_for(request.user, slug)
@@ -332,7 +323,7 @@ def source_annotate(request, slug, key):
 
 
 @login_required
-@ratelimit(key="user", rate=_annotation_rate, group="annotations", method="POST")
+@throttled("annotations")
 @idempotent_form
 def claim_annotate(request, slug, pk):
     debate = debate_for(request.user, slug)
@@ -400,11 +391,13 @@ def annotation_detail(request, slug, pk):
 
 
 @login_required
+@throttled("edits")
 def annotation_edit(request, slug, pk):
     debate = debate_for(request.user, slug)
     annotation = annotation_for(request.user, pk, debate=debate)
-    if not request.user.has_perm("deliberation.change_annotation", annotation):
-        raise PermissionDenied("Only its author or a moderator may change this.")
+    why = refusal(request.user, "deliberation.change_annotation", annotation)
+    if why:
+        raise PermissionDenied(why)
     initial = {
         "body": annotation.body,
         "tags": ", ".join(annotation.tags),
@@ -431,6 +424,7 @@ def annotation_edit(request, slug, pk):
 
 @require_POST
 @login_required
+@throttled("edits")
 def annotation_delete(request, slug, pk):
     debate = debate_for(request.user, slug)
     annotation = annotation_for(request.user, pk, debate=debate)
@@ -494,7 +488,7 @@ def _comment_post(request, debate: Debate, *, claim=None, annotation=None, back:
 
 @require_POST
 @login_required
-@ratelimit(key="user", rate=_comment_rate, group="comments")
+@throttled("comments")
 @idempotent_form
 def claim_comment_add(request, slug, pk):
     debate = debate_for(request.user, slug)
@@ -506,7 +500,7 @@ def claim_comment_add(request, slug, pk):
 
 @require_POST
 @login_required
-@ratelimit(key="user", rate=_comment_rate, group="comments")
+@throttled("comments")
 @idempotent_form
 def annotation_comment_add(request, slug, pk):
     debate = debate_for(request.user, slug)
@@ -517,13 +511,15 @@ def annotation_comment_add(request, slug, pk):
 
 
 @login_required
+@throttled("edits")
 def comment_edit(request, slug, pk):
     debate = debate_for(request.user, slug)
     comment = comment_for(request.user, pk, debate=debate)
-    if comment.is_deleted or not request.user.has_perm(
-        "deliberation.change_comment", comment
-    ):
-        raise PermissionDenied("Only its author or a moderator may edit this.")
+    if comment.is_deleted:
+        raise PermissionDenied("This comment was deleted.")
+    why = refusal(request.user, "deliberation.change_comment", comment)
+    if why:
+        raise PermissionDenied(why)
     initial = {"body": comment.body, "alignment": comment.alignment}
     form = CommentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -555,6 +551,7 @@ def comment_edit(request, slug, pk):
 
 @require_POST
 @login_required
+@throttled("edits")
 def comment_delete(request, slug, pk):
     debate = debate_for(request.user, slug)
     comment = comment_for(request.user, pk, debate=debate)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from config.throttling import join_code_passes, join_failed, join_wait, throttled
 from deliberation import phases, services
 from deliberation.forms import (
     ClassCreateForm,
@@ -29,7 +30,12 @@ from deliberation.models import Debate
 from deliberation.selectors.classroom import class_dashboard
 from deliberation.selectors.debates import debate_for
 from deliberation.services.common import check_moderator
-from deliberation.services.membership import debate_by_code
+from deliberation.services.membership import (
+    NO_SUCH_CODE,
+    code_expired,
+    debate_by_code,
+    join_code_expiry,
+)
 from deliberation.views.common import add_errors
 
 # Guest accounts log in without a password: name the backend explicitly.
@@ -60,6 +66,7 @@ def qr_svg(url: str) -> str:
 
 
 @login_required
+@throttled("debates")
 def class_new(request):
     form = ClassCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -88,16 +95,26 @@ def class_new(request):
 # --- Joining -----------------------------------------------------------------
 
 
-@ratelimit(key="ip", rate="30/m", method="POST")
+@throttled("join")
 def join(request, code: str = ""):
     """The code (typed, or from the join link / QR code) and, for someone
-    without an account, a pseudonym: no email, no password."""
+    without an account, a pseudonym: no email, no password.
+
+    Wrong codes are limited per address and per account (config/throttling.py);
+    right ones per class code, so a class behind one school address joins at
+    once."""
     form = JoinForm(request.POST or None, initial={"code": code})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        wait = join_wait(request)
+        if wait:
+            return _join_refused(request, form, wait)
         debate = debate_by_code(data["code"])
         if debate is None:
-            form.add_error("code", "No debate has this code. Check it and try again.")
+            join_failed(request)
+            form.add_error("code", NO_SUCH_CODE)
+        elif not (passed := join_code_passes(request, debate.join_code))[0]:
+            return _join_refused(request, form, passed[1])
         else:
             try:
                 if request.user.is_authenticated:
@@ -118,6 +135,13 @@ def join(request, code: str = ""):
                 return redirect(debate.get_absolute_url())
     status = 400 if request.method == "POST" else 200
     return render(request, "deliberation/join.html", {"form": form}, status=status)
+
+
+def _join_refused(request, form, wait: int):
+    form.add_error(None, f"Too many attempts from here. Try again in {wait} seconds.")
+    response = render(request, "deliberation/join.html", {"form": form}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 # --- The teacher's dashboard -------------------------------------------------
@@ -146,6 +170,8 @@ def dashboard(request, slug):
         schedule_form=ScheduleForm(phase_choices=phases.choices()),
         copies=list(debate.group_copies.order_by("team")),
         time_zone=settings.TIME_ZONE,
+        code_expires=join_code_expiry(debate),
+        code_expired=code_expired(debate),
     )
     return render(request, "deliberation/class_dashboard.html", context)
 

@@ -3,16 +3,15 @@
 Everything here works without JavaScript: reading is plain links, writing is
 plain form posts."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
 from claims import selectors as claim_selectors
 from claims.models import Claim, Source
+from config.throttling import throttled
 from deliberation import phases, services
 from deliberation.forms import ClaimAddForm, ClaimEditForm
 from deliberation.models import Debate, Impact
@@ -157,7 +156,7 @@ def _int(value) -> int:
 
 @require_POST
 @login_required
-@ratelimit(key="user", rate=lambda group, request: settings.RATE_LIMIT_CLAIMS)
+@throttled("claims")
 @idempotent_form
 def claim_add(request, slug, pk):
     debate = debate_for(request.user, slug)
@@ -231,9 +230,7 @@ def claim_add(request, slug, pk):
 
 
 @login_required
-@ratelimit(
-    key="user", rate=lambda group, request: settings.RATE_LIMIT_CLAIMS, method="POST"
-)
+@throttled("edits")
 def claim_edit(request, slug, pk):
     debate = debate_for(request.user, slug)
     claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)

@@ -8,9 +8,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django_ratelimit.decorators import ratelimit
 
 from claims.formats.document import FormatError
+from config.throttling import throttled
 from deliberation.selectors import debate_for_viewer
 from deliberation.selectors.interchange import (
     EXPORT_FORMATS,
@@ -39,9 +39,7 @@ class ImportForm(forms.Form):
 
 
 @login_required
-@ratelimit(
-    key="user", rate=lambda group, request: settings.RATE_LIMIT_CLAIMS, method="POST"
-)
+@throttled("debates")
 @idempotent_form
 def debate_import_page(request):
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -107,11 +105,7 @@ def debate_download(request, slug, format):
 
 
 @login_required
-@ratelimit(
-    key="user",
-    rate=lambda group, request: settings.RATE_LIMIT_ANNOTATIONS,
-    method="POST",
-)
+@throttled("annotations")
 @idempotent_form
 def annotations_import_page(request, slug):
     """Upload a W3C AnnotationCollection (as the Download menu writes it) into

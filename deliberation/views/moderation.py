@@ -4,7 +4,6 @@ deliberation.services.moderation and the selectors."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,9 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
 from claims.models import Claim
+from config.throttling import throttled
 from deliberation import services
 from deliberation.forms import (
     FlagForm,
@@ -71,12 +70,8 @@ def _errors(exc: ValidationError) -> str:
 # --- Flags ----------------------------------------------------------------------------
 
 
-def _flag_rate(group, request):
-    return settings.RATE_LIMIT_FLAGS
-
-
 @login_required
-@ratelimit(key="user", rate=_flag_rate, group="flags", method="POST")
+@throttled("flags")
 def item_flag(request, slug, kind, pk):
     debate = debate_for(request.user, slug)
     item = _item_or_404(request, debate, kind, pk)
@@ -120,7 +115,7 @@ def my_flags(request, slug):
 
 @require_POST
 @login_required
-@ratelimit(key="user", rate=_flag_rate, group="flags")
+@throttled("flags")
 def flag_reply(request, slug, pk):
     debate = debate_for(request.user, slug)
     flag = get_object_or_404(Flag, debate=debate, pk=pk)

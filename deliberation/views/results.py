@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from claims.formats.csv_claims import safe_cell
 from deliberation import charts
 from deliberation.pdf import PDFUnavailable, html_to_pdf
 from deliberation.selectors import contributions, results
@@ -21,8 +22,6 @@ from deliberation.services.common import check_moderator
 from deliberation.templatetags.classroom_tags import side_label
 from deliberation.views.analysis import analysis_context
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _moderated(request, slug):
     debate = debate_for(request.user, slug)
@@ -30,13 +29,6 @@ def _moderated(request, slug):
         request.user, debate, "Only the debate's owner and moderators may see this."
     )
     return debate
-
-
-def safe_cell(value):
-    """A CSV cell a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _csv_response(rows, filename: str) -> HttpResponse:

@@ -1,16 +1,15 @@
 """Voting pages: plain form posts (JSON when the page's script asks for it)
 and guided voting, one unvoted claim at a time."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
 from claims.models import Claim
+from config.throttling import throttled
 from deliberation import services
 from deliberation.models import Impact
 from deliberation.selectors import next_claim_to_vote, tallies_for
@@ -56,13 +55,9 @@ def _refused(request, claim, exc: ValidationError | PermissionDenied):
     return render(request, page, context, status=status)
 
 
-def _vote_rate(group, request):
-    return settings.RATE_LIMIT_VOTES
-
-
 @require_POST
 @login_required
-@ratelimit(key="user", rate=_vote_rate, group="votes")
+@throttled("votes")
 def claim_vote(request, slug, pk):
     debate = debate_for(request.user, slug)
     claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)
@@ -79,7 +74,7 @@ def claim_vote(request, slug, pk):
 
 @require_POST
 @login_required
-@ratelimit(key="user", rate=_vote_rate, group="votes")
+@throttled("votes")
 def claim_impact(request, slug, pk):
     debate = debate_for(request.user, slug)
     claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)

@@ -67,10 +67,10 @@ def test_join_link_prefills_the_code(client, blank_class):
 @pytest.mark.parametrize(
     "code, change, reason",
     [
-        ("ZZZZZZ", {}, "No debate has this code."),
+        ("ZZZZZZ", {}, "No debate has this code, or the code has expired."),
         (None, {"joining_open": False}, "Joining this debate is closed."),
         (None, {"phase": "closed"}, "This debate is closed."),
-        (None, {"join_code_expires": "past"}, "This code has expired."),
+        (None, {"join_code_expires": "past"}, "No debate has this code, or the code"),
     ],
 )
 def test_wrong_closed_or_expired_codes(client, blank_class, code, change, reason):

@@ -47,7 +47,9 @@ def test_a_wrong_code_joins_nothing(client, private_debate):
     response = client.post("/join/", {"code": "ZZZZZZ"})
 
     assert response.status_code == 400
-    assert "No debate has this code." in response.content.decode()
+    assert (
+        "No debate has this code, or the code has expired." in response.content.decode()
+    )
     assert Membership.objects.filter(debate=private_debate).count() == 1  # the owner
 
 

@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from rest_framework.authtoken.models import Token
 
 from claims.services import citation_create
@@ -50,8 +51,8 @@ def fuzzed_server(django_db_setup, tmp_path_factory):
     fuzzer writes much faster than a person)."""
     env = app_env(
         **{
-            f"RATE_LIMIT_{kind}": NO_LIMITS
-            for kind in ("CLAIMS", "VOTES", "COMMENTS", "ANNOTATIONS", "FLAGS")
+            f"RATE_LIMIT_{scope.upper()}": NO_LIMITS
+            for scope in settings.RATE_LIMIT_SCOPES
         }
     )
     with ExitStack() as stack:

@@ -4,7 +4,6 @@ unread badge, notifications, flags through the API, and rate limits."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.throttling import ScopedRateThrottle
 
 from deliberation import services
 from deliberation.models import (
@@ -171,7 +170,6 @@ def test_moderate_api_merge_and_suspend(scene):
 def test_flags_are_rate_limited_on_pages_and_api(client, scene, settings, monkeypatch):
     debate, moderator, author, thesis, claim = scene
     settings.RATE_LIMIT_FLAGS = "1/m"
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"flags": "1/m"})
     others = [make_claim(debate, thesis) for _ in range(2)]
     client.force_login(UserFactory())
     api = client_for(UserFactory())
@@ -198,7 +196,6 @@ def test_comments_are_rate_limited_on_pages_and_api(
 ):
     debate, moderator, author, thesis, claim = scene
     settings.RATE_LIMIT_COMMENTS = "1/m"
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"comments": "1/m"})
     client.force_login(UserFactory())
     api = client_for(UserFactory())
     page_url = f"/d/{debate.slug}/claims/{thesis.pk}/comments/"

@@ -349,4 +349,6 @@ def test_erasure_renews_the_code_and_link(client):
     assert klass.debate.join_code != old[0] and klass.debate.invite_token != old[1]
     response = Client().post("/join/", {"code": old[0], "pseudonym": "Back Again"})
     assert response.status_code == 400
-    assert "No debate has this code." in response.content.decode()
+    assert (
+        "No debate has this code, or the code has expired." in response.content.decode()
+    )

@@ -4,11 +4,11 @@ import io
 import pytest
 from django.utils import timezone
 
+from claims.formats.csv_claims import safe_cell
 from claims.models import Annotation
 from claims.services import annotation_create
 from deliberation.models import Comment, Membership
 from deliberation.selectors.contributions import class_contributions
-from deliberation.views.results import safe_cell
 from tests.factories import MembershipFactory, UserFactory
 from tests.results.helpers import contribute, flag, guest, make_class
 
