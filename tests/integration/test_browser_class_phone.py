@@ -12,6 +12,7 @@ from claims.models import Annotation, Claim, Source
 from claims.services import annotation_create
 from deliberation import services
 from deliberation.models import Comment, Debate, Membership, Vote
+from deliberation.services.analysis import analysis_run
 from tests.factories import UserFactory
 from tests.integration.browsing import off_the_loop, shot
 from tests.integration.conftest import session_cookie
@@ -68,6 +69,18 @@ def _scene():
         debate=debate, claim=thesis, author=robin.user, body="Worth a pilot first."
     )
     services.phase_set(user=teacher, debate=debate, phase="voting")
+    # Two camps of voters, so the analysis page draws its opinion map.
+    claims = list(
+        Claim.objects.filter(debate=debate, depth=2, link_to=None).order_by("path")
+    )[:8]
+    for n in range(12):
+        voter = services.guest_join(debate=debate, pseudonym=f"Voter {n + 1}").user
+        for i, each in enumerate(claims):
+            agree = (i < 4) == (n < 6)
+            services.vote_cast(
+                user=voter, claim=each, stance="agree" if agree else "disagree"
+            )
+    analysis_run(debate=debate)
     return {
         "teacher": teacher,
         "debate": Debate.objects.get(pk=debate.pk),
@@ -183,6 +196,11 @@ def test_no_page_of_a_class_scrolls_sideways_on_a_phone(browser, asgi_server, sc
     shot(phone, "phone-my-classes.png", full_page=False)
     phone.goto(f"{asgi_server}/d/{slug}/class/")
     shot(phone, "phone-class-dashboard.png", full_page=False)
+    phone.goto(f"{asgi_server}/d/{slug}/analysis/")
+    expect(phone.locator("svg.opinion-map")).to_be_visible()
+    assert phone.locator("svg.opinion-map").bounding_box()["width"] <= 340
+    phone.locator("svg.opinion-map").scroll_into_view_if_needed()
+    shot(phone, "phone-opinion-map.png", full_page=False)
     phone.get_by_role("button", name="Menu").click()
     expect(phone.locator("#site-nav")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
