@@ -2,6 +2,7 @@
 as the teacher's home, one pupil's contributions, who may make a class, the
 pupil's landing after joining, schedules in the browser's time zone."""
 
+import html
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from claims.models import Annotation
 from deliberation import services
 from deliberation.models import Debate, Flag, Membership, ScheduledPhase
 from deliberation.selectors.classroom import classes_of
@@ -215,3 +217,22 @@ def test_flags_waiting_count_items_not_flags(client):
     teacher = klass.teacher
     (card,) = classes_of(teacher)
     assert card.flags_waiting == 1
+
+
+def test_a_refused_annotation_on_a_claim_page_keeps_what_was_typed(client):
+    klass = make_class(1)
+    Debate.objects.filter(pk=klass.debate.pk).update(phase="voting")
+    pupil, _ = klass.pupils[0]
+    client.force_login(pupil)
+    body = "This wording hides who decides."
+
+    response = client.post(
+        f"/d/{klass.debate.slug}/claims/{klass.thesis.pk}/annotate/",
+        {"quote": "streets safer", "body": body, "visibility": "everyone"},
+    )
+
+    content = html.unescape(response.content.decode())
+    assert response.status_code == 403
+    assert "Annotating is not open in the voting phase." in content
+    assert "streets safer</textarea>" in content and f"{body}</textarea>" in content
+    assert not Annotation.objects.filter(creator=pupil).exists()
