@@ -311,7 +311,9 @@ def test_a_phase_change_reaches_an_open_pupil_page_without_reload(
     )
 
     expect(page.locator("[data-phase-label]")).to_have_text("Opening", timeout=2000)
-    expect(page.locator(".add-claim textarea[name=text]")).to_be_visible(timeout=2000)
+    # Then the page's forms, after one fetch of the page (the 98-claim map:
+    # allow for a loaded machine).
+    expect(page.locator(".add-claim textarea[name=text]")).to_be_visible(timeout=5000)
     expect(page.locator("[data-phase-reload]")).to_be_hidden()
     assert page.evaluate("window.__sameDocument") is True  # no reload
     shot(page, "phone-phase-opening.png", full_page=False)
