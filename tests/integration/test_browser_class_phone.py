@@ -45,6 +45,7 @@ def _scene():
         assignments={robin.pk: ("for", "For 1"), sasha.pk: ("against", "Against 1")},
     )
     services.phase_set(user=teacher, debate=debate, phase="opening")
+    (copy, _) = services.group_copies_create(user=teacher, debate=debate)
     thesis = Claim.objects.filter(debate=debate, depth=1).order_by("path").first()
     claim = services.claim_contribute(
         user=robin.user,
@@ -84,6 +85,7 @@ def _scene():
     return {
         "teacher": teacher,
         "debate": Debate.objects.get(pk=debate.pk),
+        "copy": copy,
         "robin": robin,
         "sasha": sasha,
         "thesis": thesis,
@@ -135,6 +137,9 @@ def _pages(s, role):
         f"/d/{slug}/members/",
         f"/d/{slug}/moderation/",
         f"/d/{slug}/moderation/log/",
+        f"/d/{slug}/moderation/duplicates/",
+        f"/d/{s['copy'].slug}/class/",
+        f"/d/{s['copy'].slug}/",
         f"/d/{slug}/report/",
         f"/d/{slug}/summary/",
         f"/d/{slug}/claims/{s['claim'].pk}/edit/",
