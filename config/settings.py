@@ -298,12 +298,15 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ]
-LOGIN_REDIRECT_URL = "/"
+# Teachers land on their classes; a pupil's guest account on its debate
+# (deliberation.views.classroom.my_classes).
+LOGIN_REDIRECT_URL = "/classes/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 # Username first, email optional: pupils and pseudonymous participants have none.
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_USERNAME_VALIDATORS = "deliberation.forms.USERNAME_VALIDATORS"
 # A class shares one IP address: per-IP limits must leave room for 30 pupils
 # logging in at once. Failed log-ins are django-axes' job (below), not allauth's.
 ACCOUNT_RATE_LIMITS = {"login": "300/m/ip", "signup": "120/m/ip", "login_failed": None}

@@ -1,8 +1,26 @@
+from datetime import UTC
+
 from django import forms
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from claims.markdown import VisibleLengthValidator
 from claims.models import CLAIM_TEXT_MAX, CLAIM_TEXT_STORED_MAX, Annotation, Claim
 from deliberation.models import Comment, Flag
+from deliberation.names import is_guest_username
+
+
+def not_a_guest_username(value: str) -> None:
+    """Sign-up may not take the shape of a guest account's username: that
+    shape is what tells a guest (who may not make classes, rules.py)."""
+    if is_guest_username(value.lower()):
+        raise ValidationError("Usernames like this are kept for guests.")
+
+
+# Sign-up's username checks (ACCOUNT_USERNAME_VALIDATORS): the model's own,
+# and no guest's shape.
+USERNAME_VALIDATORS = [UnicodeUsernameValidator(), not_a_guest_username]
 
 
 class ClaimAddForm(forms.Form):
@@ -259,6 +277,17 @@ class MemberModerateForm(forms.Form):
 
 
 class ClassCreateForm(forms.Form):
+    name = forms.CharField(
+        max_length=120,
+        label="Name of the class",
+        help_text="How you and your pupils tell it apart, e.g. “10B · Civics”.",
+    )
+    description = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="Description (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     START_CHOICES = [
         ("template", "The built-in debate on AI surveillance and policing"),
         ("copy", "A copy of a debate I can read"),
@@ -341,13 +370,32 @@ class JoiningForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    """One optional start time per phase ("HH:MM" today, or a full date)."""
+    """One optional start time per phase, entered in the browser's time zone
+    (``time_zone``, an IANA name the page's script fills in; without it, the
+    server's). ``saved``: phase -> the time already scheduled, shown back in
+    its input (and as UTC in ``data-utc``, which the script shows in the
+    browser's zone)."""
 
-    def __init__(self, *args, phase_choices=(), **kwargs):
+    time_zone = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, phase_choices=(), saved=None, **kwargs):
         super().__init__(*args, **kwargs)
+        saved = saved or {}
         for value, label in phase_choices:
+            attrs = {"type": "datetime-local"}
+            when = saved.get(value)
+            if when is not None:
+                attrs["data-utc"] = when.astimezone(UTC).isoformat()
             self.fields[value] = forms.DateTimeField(
                 required=False,
                 label=label,
-                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                initial=timezone.localtime(when) if when else None,
+                widget=forms.DateTimeInput(attrs=attrs, format="%Y-%m-%dT%H:%M"),
             )
+
+    def entries(self) -> list:
+        return [
+            (phase, when)
+            for phase, when in self.cleaned_data.items()
+            if phase != "time_zone" and when
+        ]

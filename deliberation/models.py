@@ -37,6 +37,15 @@ class Debate(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     question = models.CharField(max_length=300)
     description = models.TextField(blank=True)
+    # A class's own name and note for its teacher and pupils ("Year 10 ·
+    # Tuesday"), apart from the question debated (which may be shared by
+    # many classes made from the same template).
+    class_name = models.CharField(
+        max_length=120, blank=True, help_text="The class's name (classes only)."
+    )
+    class_description = models.TextField(
+        blank=True, max_length=1000, help_text="A note on the class (optional)."
+    )
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
@@ -120,6 +129,11 @@ class Debate(models.Model):
 
     def get_absolute_url(self):
         return reverse("debate_detail", kwargs={"slug": self.slug})
+
+    @property
+    def title(self) -> str:
+        """What people call it: a class by its name, else the question."""
+        return self.class_name or self.question
 
 
 class Membership(models.Model):

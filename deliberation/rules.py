@@ -24,6 +24,7 @@ from claims import tree
 from claims.models import Claim
 from deliberation import phases
 from deliberation.models import Debate, Membership, ModerationAction
+from deliberation.names import is_guest_username
 
 
 def _debate_of(obj):
@@ -186,7 +187,20 @@ def debate_is_not_closed(user, obj):
     return debate is None or debate.phase != phases.CLOSED
 
 
+@rules.predicate
+def is_guest_account(user):
+    """An account made for one debate: by joining with a code and a
+    pseudonym, or from a teacher's roster (erased with the class). Told by
+    the internal username every such account gets (``guest_create``), so
+    asking costs no query; sign-up refuses that shape of username."""
+    return user.is_authenticated and is_guest_username(user.get_username())
+
+
 is_staff = rules.is_staff
+# A teacher is a registered account: signed in, and not a guest account. Who
+# signs up (or is made by an administrator) may run classes; pupils who
+# joined with a code or from a roster never may.
+is_teacher = rules.is_authenticated & ~is_guest_account
 can_view = debate_is_listed_or_unlisted | is_member | is_debate_owner | is_staff
 is_moderator = is_debate_owner | is_debate_moderator | is_staff
 
@@ -392,6 +406,15 @@ NOT_A_MODERATOR = "Only the debate's moderators may do this."
 OWN_ONLY = "Only its author or a moderator may change it."
 
 add_perm("deliberation.view_debate", CAN_VIEW)
+# No object: making a class or workshop (services.class_create).
+add_perm(
+    "deliberation.create_class",
+    signed_in("create a class"),
+    role(
+        is_teacher,
+        "Only teachers make classes: sign up for your own account to run one.",
+    ),
+)
 add_perm(
     "deliberation.change_debate",
     role(is_debate_owner | is_staff, "Only the debate's owner may do this."),

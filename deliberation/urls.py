@@ -27,7 +27,13 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("join/", classroom.join, name="join"),
     path("join/<str:code>/", classroom.join, name="join_code"),
+    path("classes/", classroom.my_classes, name="my_classes"),
     path("classes/new/", classroom.class_new, name="class_new"),
+    path(
+        "d/<slug:slug>/class/pupils/<int:member>/",
+        classroom.pupil_contributions,
+        name="class_pupil",
+    ),
     # The teacher's (or facilitator's) class dashboard (views/classroom.py)
     path("d/<slug:slug>/class/", classroom.dashboard, name="class_dashboard"),
     path("d/<slug:slug>/class/live/", classroom.dashboard_live, name="class_live"),

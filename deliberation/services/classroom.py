@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from deliberation.invitations import CODE_ALPHABET
 from deliberation.models import Debate, Membership, ModerationAction, ScheduledPhase
 from deliberation.selectors.classroom import next_scheduled
 from deliberation.selectors.interchange import debate_document_for
-from deliberation.services.common import check_moderator
+from deliberation.services.common import check_moderator, check_perm
 from deliberation.services.debates import debate_create
 from deliberation.services.membership import (
     debate_locked,
@@ -61,12 +61,15 @@ def class_create(
     from_debate: Debate | None = None,
     mode: str = Debate.Mode.CLASSROOM,
     anonymity: bool = True,
+    name: str = "",
+    description: str = "",
 ) -> Debate:
     """A classroom (or workshop) debate from the built-in template, as a copy
-    of a debate the owner may read, or blank. Private: only those with the
-    code or link get in. A classroom starts in its first phase."""
-    if not owner.is_authenticated:
-        raise PermissionDenied("Sign in to create a class.")
+    of a debate the owner may read, or blank, named ``name`` (the question
+    when blank). Private: only those with the code or link get in. A
+    classroom starts in its first phase. Only teachers (`rules.is_teacher`)
+    may."""
+    check_perm(owner, "deliberation.create_class", None)
     if start == "template":
         document = parse_yaml_debate(TEMPLATE.read_text(encoding="utf-8"))
     elif start == "copy":
@@ -89,9 +92,20 @@ def class_create(
         mode=mode,
     )
     debate.anonymity = anonymity
+    debate.class_name = name.strip()[:120]
+    debate.class_description = description.strip()[:1000]
     if mode == Debate.Mode.CLASSROOM:
         debate.phase, debate.phase_changed = phases.PREPARE, timezone.now()
-    debate.save(update_fields=["anonymity", "phase", "phase_changed", "updated"])
+    debate.save(
+        update_fields=[
+            "anonymity",
+            "class_name",
+            "class_description",
+            "phase",
+            "phase_changed",
+            "updated",
+        ]
+    )
     if document is not None:
         claim_services.document_import(debate=debate, document=document, author=owner)
     return debate
@@ -273,6 +287,8 @@ def group_copies_create(*, user, debate: Debate) -> list[Debate]:
             mode=debate.mode,
         )
         copy.parent, copy.team = debate, team
+        copy.class_name = f"{debate.title} · {team}"[:120]
+        copy.class_description = debate.class_description
         copy.anonymity, copy.phase = debate.anonymity, debate.phase
         copy.phase_changed, copy.joining_open = debate.phase_changed, False
         copy.voting_enabled, copy.premoderation = (

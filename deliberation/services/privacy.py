@@ -27,7 +27,6 @@ from deliberation.models import (
 from deliberation.services.common import check_perm
 from deliberation.services.idempotency import keys_purge
 from deliberation.services.interchange import import_jobs_purge
-from deliberation.services.membership import invitation_assign
 
 log = logging.getLogger(__name__)
 
@@ -179,12 +178,14 @@ def class_erase(*, user, debate: Debate, contributions: str, confirm: str) -> di
             0
         ]
         Debate.objects.filter(pk__in=debate_ids).update(analysis_groups=0)
-        # The erased pupils' code and link stop working; the next class gets
-        # new ones from the dashboard.
-        fresh = Debate.objects.select_for_update().get(pk=debate.pk)
-        invitation_assign(fresh)
-        fresh.save(
-            update_fields=["join_code", "invite_token", "join_code_expires", "updated"]
+        # No code or link of the erased class (nor of its group copies) lets
+        # anyone in again; the next class asks the dashboard for new ones.
+        Debate.objects.select_for_update().filter(pk__in=debate_ids).update(
+            join_code=None,
+            invite_token=None,
+            join_code_expires=None,
+            joining_open=False,
+            updated=timezone.now(),
         )
         counts["contributions"] = contributions
         counts.update({f"{k}_deleted": v for k, v in deleted.items()})

@@ -1,6 +1,7 @@
 """Classroom and workshop pages: make a class, join with a code and a
 pseudonym, the teacher's live dashboard (code, QR, sides, phases, roster)."""
 
+import zoneinfo
 from datetime import timedelta
 
 import segno
@@ -8,9 +9,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -26,8 +27,10 @@ from deliberation.forms import (
     ScheduleForm,
     SidesBalanceForm,
 )
-from deliberation.models import Debate
-from deliberation.selectors.classroom import class_dashboard
+from deliberation.models import Debate, Membership
+from deliberation.rules import refusal
+from deliberation.selectors.classroom import class_dashboard, classes_of
+from deliberation.selectors.contributions import GRADED_ROLES, pupil_work
 from deliberation.selectors.debates import debate_for
 from deliberation.services.common import check_moderator
 from deliberation.services.membership import (
@@ -50,6 +53,14 @@ def _teacher_debate(request, slug) -> Debate:
     return debate
 
 
+def landing_url(debate: Debate) -> str:
+    """Where a pupil who just joined starts: voting in the voting phase (her
+    first vote one page load after joining), else the argument map."""
+    if debate.phase == phases.VOTING and debate.voting_enabled:
+        return reverse("vote_next", args=[debate.slug])
+    return debate.get_absolute_url()
+
+
 def join_url(request, debate: Debate) -> str:
     return request.build_absolute_uri(reverse("join_code", args=[debate.join_code]))
 
@@ -65,9 +76,52 @@ def qr_svg(url: str) -> str:
 # --- Making a class ----------------------------------------------------------
 
 
+def _guest_home(user):
+    """A guest account's one debate (it was made for it), or None."""
+    membership = (
+        Membership.objects.filter(user=user, guest=True)
+        .select_related("debate")
+        .first()
+    )
+    return membership.debate if membership else None
+
+
+@login_required
+def my_classes(request):
+    """The teacher's home after signing in: their classes and each one's
+    state, or an empty state that offers a new class. A pupil's guest
+    account goes to its debate instead."""
+    if not request.user.has_perm("deliberation.create_class"):
+        debate = _guest_home(request.user)
+        return redirect(debate.get_absolute_url() if debate else "home")
+    return render(
+        request, "deliberation/my_classes.html", {"cards": classes_of(request.user)}
+    )
+
+
+@login_required
+def pupil_contributions(request, slug, member):
+    """One pupil's contributions, item by item, with links (the teacher's)."""
+    debate = _teacher_debate(request, slug)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"),
+        pk=member,
+        debate=debate,
+        role__in=GRADED_ROLES,
+    )
+    return render(
+        request,
+        "deliberation/class_pupil.html",
+        {"debate": debate, "work": pupil_work(debate, membership)},
+    )
+
+
 @login_required
 @throttled("debates")
 def class_new(request):
+    why = refusal(request.user, "deliberation.create_class", None)
+    if why:
+        raise PermissionDenied(why)
     form = ClassCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -82,6 +136,8 @@ def class_new(request):
                 from_debate=source,
                 mode=data["mode"],
                 anonymity=data["anonymity"],
+                name=data["name"],
+                description=data["description"],
             )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -131,8 +187,8 @@ def join(request, code: str = ""):
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                messages.success(request, f"You joined “{debate.question}”.")
-                return redirect(debate.get_absolute_url())
+                messages.success(request, f"You joined “{debate.title}”.")
+                return redirect(landing_url(debate))
     status = 400 if request.method == "POST" else 200
     return render(request, "deliberation/join.html", {"form": form}, status=status)
 
@@ -159,15 +215,18 @@ def _dashboard_context(request, debate):
 @login_required
 def dashboard(request, slug):
     debate = _teacher_debate(request, slug)
-    url = join_url(request, debate)
+    url = join_url(request, debate) if debate.join_code else ""
     context = _dashboard_context(request, debate)
     context.update(
         join_link=url,
-        qr=qr_svg(url),
+        qr=qr_svg(url) if url else "",
         balance_form=SidesBalanceForm(),
         roster_form=RosterForm(),
         joining_form=JoiningForm(initial={"joining_open": debate.joining_open}),
-        schedule_form=ScheduleForm(phase_choices=phases.choices()),
+        schedule_form=ScheduleForm(
+            phase_choices=phases.choices(),
+            saved={s.phase: s.starts_at for s in context["board"].schedule},
+        ),
         copies=list(debate.group_copies.order_by("team")),
         time_zone=settings.TIME_ZONE,
         code_expires=join_code_expiry(debate),
@@ -190,6 +249,8 @@ def dashboard_live(request, slug):
 @login_required
 def class_qr(request, slug):
     debate = _teacher_debate(request, slug)
+    if not debate.join_code:
+        raise Http404("This class has no join code.")
     svg = qr_svg(join_url(request, debate))
     return HttpResponse(svg, content_type="image/svg+xml")
 
@@ -218,13 +279,24 @@ def phase_change(request, slug):
     return _back(slug, "#phases")
 
 
+def _browser_zone(name: str):
+    """The browser's time zone (an IANA name), or the server's."""
+    try:
+        return zoneinfo.ZoneInfo(name) if name else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 @require_POST
 @login_required
 def phase_schedule(request, slug):
     debate = _teacher_debate(request, slug)
-    form = ScheduleForm(request.POST, phase_choices=phases.choices())
-    if form.is_valid():
-        entries = [(p, when) for p, when in form.cleaned_data.items() if when]
+    zone = _browser_zone(request.POST.get("time_zone", ""))
+    with timezone.override(zone):
+        form = ScheduleForm(request.POST, phase_choices=phases.choices())
+        valid = form.is_valid()
+    if valid:
+        entries = form.entries()
         try:
             services.phase_schedule_set(
                 user=request.user, debate=debate, entries=entries

@@ -62,4 +62,6 @@ def invitation_reset(request, slug):
     debate = debate_for(request.user, slug)
     services.invitation_reset(user=request.user, debate=debate)
     messages.success(request, "New code and link made; the old ones no longer work.")
+    if request.POST.get("to") == "class":  # from the class dashboard
+        return redirect("class_dashboard", slug=debate.slug)
     return redirect("members", slug=debate.slug)

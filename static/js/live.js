@@ -37,22 +37,69 @@ function countdown() {
   }
 }
 
+// Times are stored in UTC and shown in the browser's time zone: "14:05",
+// or "9 Dec, 14:05" when not today.
+function localTimes(root = document) {
+  for (const time of root.querySelectorAll("time[data-local-time]")) {
+    const at = new Date(time.getAttribute("datetime"));
+    if (Number.isNaN(at.getTime())) continue;
+    const clock = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    time.textContent = at.toDateString() === new Date().toDateString()
+      ? clock
+      : `${at.toLocaleDateString([], { day: "numeric", month: "short" })}, ${clock}`;
+  }
+}
+
 function onPhase(data) {
   const banner = document.querySelector("[data-phase-banner]");
   if (!banner) return;
   if (data.phase !== banner.dataset.phase) {
     banner.querySelector("[data-phase-label]").textContent = data.label;
     banner.querySelector("[data-phase-hint]").textContent = data.hint || "";
-    banner.querySelector("[data-phase-reload]").hidden = false;
     banner.dataset.phase = data.phase;
+    swap();
   }
   const next = banner.querySelector("[data-phase-next]");
   next.hidden = !data.next_at;
   if (data.next_at) {
     next.querySelector("[data-next-label]").textContent = data.next_label;
-    next.querySelector("time").setAttribute("datetime", data.next_at);
+    for (const time of next.querySelectorAll("time")) time.setAttribute("datetime", data.next_at);
+    localTimes(next);
     countdown();
   }
+}
+
+// A new phase allows other things: fetch the page again and put its main
+// part in place (forms, buttons, the banner), keeping what the person has
+// typed and where the focus was. If that fails, ask for a reload.
+async function swap() {
+  const main = document.querySelector("main");
+  let doc;
+  try {
+    const response = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok) throw new Error(response.statusText);
+    doc = new DOMParser().parseFromString(await response.text(), "text/html");
+  } catch {
+    const note = document.querySelector("[data-phase-reload]");
+    if (note) note.hidden = false;
+    return;
+  }
+  const fresh = doc.querySelector("main");
+  if (!main || !fresh) return;
+  const typed = new Map();
+  for (const field of main.querySelectorAll("textarea, input[type=text], input[type=search], input:not([type])")) {
+    if (field.id && field.value) typed.set(field.id, field.value);
+  }
+  const focused = document.activeElement && main.contains(document.activeElement) ? document.activeElement.id : "";
+  main.replaceChildren(...Array.from(fresh.childNodes, (node) => document.importNode(node, true)));
+  for (const [id, value] of typed) {
+    const field = document.getElementById(id);
+    if (field && "value" in field) field.value = value;
+  }
+  if (focused && document.getElementById(focused)) document.getElementById(focused).focus({ preventScroll: true });
+  localTimes();
+  countdown();
+  document.dispatchEvent(new CustomEvent("counterpoint:swapped"));
 }
 
 // The phase banner as the page fetched afresh shows it.
@@ -60,7 +107,7 @@ function phaseOf(doc) {
   const banner = doc.querySelector("[data-phase-banner]");
   if (!banner) return null;
   const next = banner.querySelector("[data-phase-next]");
-  const due = !next.hidden && next.querySelector("time").getAttribute("datetime");
+  const due = !next.hidden && next.querySelector("time[data-countdown]").getAttribute("datetime");
   return {
     phase: banner.dataset.phase,
     label: banner.querySelector("[data-phase-label]").textContent,
@@ -113,6 +160,8 @@ function connect(delay = 1000) {
 }
 
 if (anchor && "WebSocket" in window) connect();
+localTimes();
+document.addEventListener("counterpoint:localize", (event) => localTimes(event.detail || document));
 if (document.querySelector("time[data-countdown]") || anchor) {
   countdown();
   setInterval(countdown, 1000);

@@ -23,10 +23,20 @@ def test_teacher_creates_a_class_from_the_template(client, teacher):
 
     response = client.post(
         "/classes/new/",
-        {"mode": "classroom", "start": "template", "anonymity": "on"},
+        {
+            "name": "10B Civics",
+            "description": "Tuesday, room 4",
+            "mode": "classroom",
+            "start": "template",
+            "anonymity": "on",
+        },
     )
 
     debate = Debate.objects.get()
+    assert (debate.class_name, debate.class_description) == (
+        "10B Civics",
+        "Tuesday, room 4",
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/d/{debate.slug}/class/"
     assert (debate.mode, debate.phase, debate.anonymity) == (
@@ -39,7 +49,9 @@ def test_teacher_creates_a_class_from_the_template(client, teacher):
 
 def test_blank_class_without_question_comes_back_with_the_reason(client, teacher):
     client.force_login(teacher)
-    response = client.post("/classes/new/", {"mode": "workshop", "start": "blank"})
+    response = client.post(
+        "/classes/new/", {"name": "Panel", "mode": "workshop", "start": "blank"}
+    )
     assert response.status_code == 400
     assert "Write the question to debate." in response.content.decode()
     assert Debate.objects.count() == 0

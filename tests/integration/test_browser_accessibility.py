@@ -8,6 +8,7 @@ import pytest
 
 from claims.models import Claim, Source
 from deliberation import services
+from deliberation.models import Membership
 from deliberation.services.analysis import analysis_run
 from tests.factories import UserFactory
 from tests.integration.browsing import (
@@ -61,8 +62,10 @@ def test_main_pages_have_no_serious_violations(browser, asgi_server, classroom):
     teacher, debate, claim, source, annotation = classroom
     script = axe_script()
     d = f"/d/{debate.slug}"
+    pupil = Membership.objects.filter(debate=debate, guest=True).order_by("pk")[0]
     as_teacher = [
         "/",
+        "/classes/",
         "/classes/new/",
         "/import/",
         f"{d}/",
@@ -83,6 +86,7 @@ def test_main_pages_have_no_serious_violations(browser, asgi_server, classroom):
         f"{d}/moderation/log/",
         f"{d}/members/",
         f"{d}/class/",
+        f"{d}/class/pupils/{pupil.pk}/",
         f"{d}/summary/",
         f"{d}/report/",
         f"{d}/class/erase/",

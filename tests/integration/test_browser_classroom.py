@@ -40,6 +40,7 @@ def test_classroom_journey(browser, asgi_server):
 
     # The teacher makes a class from the built-in template.
     desk.goto(f"{asgi_server}/classes/new/")
+    desk.get_by_label("Name of the class").fill("10B Civics")
     shot(desk, "class-new.png")
     desk.get_by_role("button", name="Create").click()
     expect(desk.locator("#invite-heading")).to_have_text("Join")
@@ -73,7 +74,9 @@ def test_classroom_journey(browser, asgi_server):
     desk.get_by_role("button", name="Save sides and teams").click()
     desk.get_by_role("button", name="Open the opening phase").click()
     expect(desk.locator(".class-summary [data-field=phase]")).to_have_text("Opening")
-    expect(pupils["Robin"].locator("[data-phase-reload]")).to_be_visible()
+    # An open pupil page takes the new phase in place: no reload asked.
+    expect(pupils["Robin"].locator("[data-phase-label]")).to_have_text("Opening")
+    expect(pupils["Robin"].locator("[data-phase-reload]")).to_be_hidden()
 
     # Pupils add claims for their own side under the first thesis.
     thesis = Claim.objects.filter(debate=debate, depth=1).order_by("path").first()
@@ -188,6 +191,7 @@ def test_workshop_journey(browser, asgi_server, asgi_worker):
     host.add_cookies([session_cookie(facilitator, asgi_server)])
     desk = host.new_page()
     desk.goto(f"{asgi_server}/classes/new/")
+    desk.get_by_label("Name of the class").fill("Town hall panel")
     desk.locator("input[name=mode][value=workshop]").check()
     desk.locator("input[name=start][value=template]").check()
     desk.get_by_role("button", name="Create").click()

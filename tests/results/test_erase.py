@@ -24,7 +24,7 @@ from deliberation.models import (
     Vote,
 )
 from deliberation.services import privacy
-from tests.factories import MembershipFactory, UserFactory, make_claim
+from tests.factories import DebateFactory, MembershipFactory, UserFactory, make_claim
 from tests.results.helpers import contribute, guest, make_class
 
 pytestmark = pytest.mark.django_db
@@ -337,18 +337,44 @@ def test_staff_and_the_teacher_are_never_erased_even_if_marked_guest(client):
     }
 
 
-def test_erasure_renews_the_code_and_link(client):
+def test_erasure_leaves_no_live_join_code_anywhere(client):
     klass = make_class(1)
+    copy = DebateFactory(
+        owner=klass.teacher,
+        parent=klass.debate,
+        team="For 1",
+        mode=Debate.Mode.CLASSROOM,
+        join_code="PQRS7T",
+        invite_token="copy-token",
+    )
     old = (klass.debate.join_code, klass.debate.invite_token)
 
     privacy.class_erase(
         user=klass.teacher, debate=klass.debate, contributions="keep", confirm="ERASE"
     )
 
+    assert list(
+        Debate.objects.filter(pk__in=[klass.debate.pk, copy.pk])
+        .order_by("pk")
+        .values_list("join_code", "invite_token", "joining_open")
+    ) == [(None, None, False), (None, None, False)]
+    for code in (old[0], "PQRS7T"):
+        response = Client().post("/join/", {"code": code, "pseudonym": "Back Again"})
+        assert response.status_code == 400
+        assert (
+            "No debate has this code, or the code has expired."
+            in response.content.decode()
+        )
+    assert Client().get(f"/invite/{old[1]}/").status_code == 404
+    assert Client().get("/invite/copy-token/").status_code == 404
+
+    # The dashboard says so and offers new ones.
+    client.force_login(klass.teacher)
+    page = client.get(f"/d/{klass.debate.slug}/class/")
+    assert page.status_code == 200
+    assert "No join code: the class was erased" in page.content.decode()
+    assert client.get(f"/d/{klass.debate.slug}/class/qr.svg").status_code == 404
+    response = client.post(f"/d/{klass.debate.slug}/invitation/reset/", {"to": "class"})
+    assert response["Location"] == f"/d/{klass.debate.slug}/class/"
     klass.debate.refresh_from_db()
-    assert klass.debate.join_code != old[0] and klass.debate.invite_token != old[1]
-    response = Client().post("/join/", {"code": old[0], "pseudonym": "Back Again"})
-    assert response.status_code == 400
-    assert (
-        "No debate has this code, or the code has expired." in response.content.decode()
-    )
+    assert len(klass.debate.join_code) == 6 and klass.debate.join_code != old[0]
