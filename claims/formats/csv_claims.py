@@ -2,7 +2,7 @@
 order with its number, stance, text, author's pseudonym and tallies."""
 
 import csv
-import io
+from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass, fields
 
 
@@ -23,14 +23,24 @@ class ClaimRow:
 HEADER = [f.name if f.name != "passes" else "pass" for f in fields(ClaimRow)]
 
 
-def write_claims_csv(rows: list[ClaimRow]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
+class _Echo:
+    """A file for csv.writer that hands each written row back."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def write_claims_csv(rows: Iterable[ClaimRow]) -> str:
+    return "".join(iter_claims_csv(rows))
+
+
+def iter_claims_csv(rows: Iterable[ClaimRow]) -> Iterator[str]:
+    """The CSV one row at a time, as ``rows`` yields them."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield writer.writerow(HEADER)
     for row in rows:
         values = list(astuple(row))
         values[-1] = "" if row.impact_mean is None else f"{row.impact_mean:.2f}"
         # A leading = + - @ makes spreadsheets run a formula: quote it away.
         values[2] = "'" + row.text if row.text[:1] in ("=", "+", "-", "@") else row.text
-        writer.writerow(values)
-    return buffer.getvalue()
+        yield writer.writerow(values)

@@ -11,6 +11,7 @@ writes the newer form by default, or the older one (which ``arguebuf`` reads).
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,7 @@ from claims.formats.document import (
     FormatError,
 )
 from claims.formats.graph import MAX_DEPTH, check_text
+from claims.formats.streaming import text_lines
 
 LABELS = ("thesis", "pro", "con", "question")
 _PATH = r"((?:\d+\.)+)"
@@ -319,21 +321,34 @@ def _escape(text: str) -> str:
 
 def write_kialo(document: DebateDocument, *, generation: str = "newer") -> str:
     """The document as Kialo text (``generation``: "newer" or "older")."""
+    return "".join(iter_kialo(document, generation=generation))
+
+
+def iter_kialo(document: DebateDocument, *, generation: str = "newer") -> Iterator[str]:
+    """``write_kialo`` line by line."""
     if generation not in ("newer", "older"):
         raise ValueError(f"unknown Kialo generation {generation!r}")
-    newer = generation == "newer"
+    return text_lines(_kialo_lines(document, newer=generation == "newer"))
+
+
+def _kialo_lines(document: DebateDocument, *, newer: bool) -> Iterator[str]:
     sources = {source.key: source for source in document.sources}
     footnotes: dict[tuple[str, str], int] = {}
     paths: dict[str, str] = {}
-    out: list[str] = []
+    last = [""]  # the line written last (a blank line goes before "Sources:")
+
+    def lines(entry: list[str]) -> list[str]:
+        last[0] = entry[-1]
+        return entry
+
     if newer:
-        out += ["Discussion Name:", document.question, ""]
+        yield from lines(["Discussion Name:", document.question, ""])
     else:
-        out += [f"Discussion Title: {document.question}", ""]
+        yield from lines([f"Discussion Title: {document.question}", ""])
 
     several = len(document.theses) != 1
     if several:
-        out += _entry("1", "Question", document.question, 0, newer)
+        yield from lines(_entry("1", "Question", document.question, 0, newer))
     prefix = "1." if several else ""
 
     def number(claim: DocClaim, path: str, depth: int):
@@ -365,14 +380,14 @@ def write_kialo(document: DebateDocument, *, generation: str = "newer") -> str:
             later.append((claim, depth))
             return
         label = claim.stance.capitalize() if claim.stance else "Thesis"
-        out.extend(_entry(paths[claim.key], label, text_of(claim), depth, newer))
+        yield from lines(_entry(paths[claim.key], label, text_of(claim), depth, newer))
         for child in claim.children:
-            emit(child, depth + 1)
+            yield from emit(child, depth + 1)
 
     for thesis in document.theses:
-        emit(thesis, 1 if several else 0)
+        yield from emit(thesis, 1 if several else 0)
     for claim, depth in later:
-        out.extend(
+        yield from lines(
             _entry(
                 paths[claim.key],
                 claim.stance.capitalize(),
@@ -382,17 +397,16 @@ def write_kialo(document: DebateDocument, *, generation: str = "newer") -> str:
             )
         )
     if footnotes:
-        if out and out[-1] != "":
-            out.append("")
-        out.append("Sources:")
+        if last[0] != "":
+            yield ""
+        yield "Sources:"
         for (key, quote), n in footnotes.items():
             source = sources.get(key)
             ref = (source.url or source.title) if source else key
             excerpt = " ".join(quote.split())
             if source is not None and excerpt == " ".join(source.text.split()) == ref:
                 excerpt = ""  # the source is its reference alone
-            out.append(f'[{n}] {ref} "{excerpt}"' if excerpt else f"[{n}] {ref}")
-    return "\n".join(out).rstrip("\n") + "\n"
+            yield f'[{n}] {ref} "{excerpt}"' if excerpt else f"[{n}] {ref}"
 
 
 def _entry(path: str, label: str, text: str, depth: int, newer: bool) -> list[str]:
