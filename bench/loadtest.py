@@ -105,12 +105,12 @@ class Client(threading.Thread):
     """One person writing in turns until the deadline; remembers each
     acknowledged write."""
 
-    def __init__(self, number, token, urls, scene, deadline, seed):
+    def __init__(self, number, token, urls, scene, seed):
         super().__init__(daemon=True)
         self.number = number
         self.urls = urls
         self.scene = scene
-        self.deadline = deadline
+        self.deadline = 0.0  # set when all clients are made
         self.rng = random.Random(seed)
         self.http = httpx.Client(
             headers={"Authorization": f"Token {token}"}, timeout=30
@@ -124,13 +124,15 @@ class Client(threading.Thread):
     def send(self, method, path, body, headers=None) -> httpx.Response | None:
         key = uuid.uuid4().hex
         for attempt in range(RETRIES):
-            url = self.rng.choice(self.urls) + path
+            base = self.rng.choice(self.urls)
             start = time.perf_counter()
             try:
                 response = self.http.request(
                     method,
-                    url,
-                    json=body,
+                    base + path,
+                    # An annotation names its source by the address of the
+                    # daphne it is sent to.
+                    json=body(base) if callable(body) else body,
                     headers={"Idempotency-Key": key, **(headers or {})},
                 )
             except httpx.HTTPError:
@@ -176,7 +178,7 @@ class Client(threading.Thread):
                 response = self.send("POST", path, {"body": f"Comment {token}."})
             else:
                 path = f"/api/v1/debates/{scene['slug']}/annotations/"
-                body = {
+                body = lambda base, token=token: {  # noqa: E731
                     "@context": "http://www.w3.org/ns/anno.jsonld",
                     "type": "Annotation",
                     "motivation": "commenting",
@@ -186,7 +188,7 @@ class Client(threading.Thread):
                         "value": f"Note {token}.",
                     },
                     "target": {
-                        "source": f"{self.urls[0]}/api/v1/sources/{scene['source']}/",
+                        "source": f"{base}/api/v1/sources/{scene['source']}/",
                         "selector": {
                             "type": "TextQuoteSelector",
                             "exact": "by a fifth",
@@ -209,7 +211,8 @@ def _scene(clients: int) -> tuple[dict, list[str]]:
     from deliberation import services
 
     users = get_user_model().objects
-    owner = users.create_user("loadtest-owner", password="x")
+    # No passwords: hashing one costs a good part of a second (tokens sign in).
+    owner = users.create_user("loadtest-owner")
     debate = services.debate_create(
         owner=owner, question="Load test", theses=["Cameras make streets safer."]
     )
@@ -227,7 +230,7 @@ def _scene(clients: int) -> tuple[dict, list[str]]:
     source = services.source_add(user=owner, debate=debate, title="Report", text=TEXT)
     tokens = []
     for n in range(clients):
-        user = users.create_user(f"loadtest-{n}", password="x")
+        user = users.create_user(f"loadtest-{n}")
         services.debate_join(user=user, debate=debate)
         tokens.append(Token.objects.create(user=user).key)
     return {"slug": debate.slug, "claims": claims, "source": source.pk}, tokens
@@ -343,13 +346,12 @@ def main() -> int:
             stack.enter_context(_process(worker, env, logs / "worker.log"))
             sweep = [sys.executable, "manage.py", "outbox_sweep", "--loop"]
             stack.enter_context(_process(sweep, env, logs / "sweep.log"))
-            deadline = time.monotonic() + SECONDS
             clients = [
-                Client(n, token, urls, scene, deadline, seed=n)
-                for n, token in enumerate(tokens)
+                Client(n, token, urls, scene, seed=n) for n, token in enumerate(tokens)
             ]
             started = time.monotonic()
             for client in clients:
+                client.deadline = started + SECONDS
                 client.start()
             for client in clients:
                 client.join(timeout=SECONDS + 120)

@@ -3,7 +3,7 @@ order with its number, stance, text, author's pseudonym and tallies."""
 
 import csv
 from collections.abc import Iterable, Iterator
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 
 
 @dataclass
@@ -20,7 +20,8 @@ class ClaimRow:
     impact_mean: float | None
 
 
-HEADER = [f.name if f.name != "passes" else "pass" for f in fields(ClaimRow)]
+FIELDS = [f.name for f in fields(ClaimRow)]
+HEADER = [name if name != "passes" else "pass" for name in FIELDS]
 
 
 class _Echo:
@@ -39,7 +40,9 @@ def iter_claims_csv(rows: Iterable[ClaimRow]) -> Iterator[str]:
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     yield writer.writerow(HEADER)
     for row in rows:
-        values = list(astuple(row))
+        # Not dataclasses.astuple: it deep-copies each value (a third of the
+        # export's time at 10,000 claims).
+        values = [getattr(row, name) for name in FIELDS]
         values[-1] = "" if row.impact_mean is None else f"{row.impact_mean:.2f}"
         # A leading = + - @ makes spreadsheets run a formula: quote it away.
         values[2] = "'" + row.text if row.text[:1] in ("=", "+", "-", "@") else row.text

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 
 CHUNK = 64 * 1024
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def text_lines(lines: Iterable[str]) -> Iterator[str]:
@@ -46,10 +47,30 @@ def iter_json(value, *, indent: int = 1, level: int = 0) -> Iterator[str]:
         return
     if isinstance(value, (list, tuple, Iterator)):
         empty = True
+        inner = pad + " " * indent
         for item in value:
-            # An item is small: written whole, indented to its place.
-            text = json.dumps(item, ensure_ascii=False, indent=indent)
-            yield ("[" if empty else ",") + pad + text.replace("\n", pad)
+            if (
+                isinstance(item, dict)
+                and item
+                and not any(isinstance(v, (dict, list, tuple)) for v in item.values())
+            ):
+                # A flat object (most items: graph nodes and edges), written
+                # by hand around json's fast scalar encoding (``indent``
+                # turns its C encoder off).
+                text = (
+                    "{"
+                    + ",".join(
+                        inner + _dumps(str(k)) + ": " + _dumps(v)
+                        for k, v in item.items()
+                    )
+                    + pad
+                    + "}"
+                )
+            else:
+                # Written whole, indented to its place.
+                text = json.dumps(item, ensure_ascii=False, indent=indent)
+                text = text.replace("\n", pad)
+            yield ("[" if empty else ",") + pad + text
             empty = False
         yield "[]" if empty else "\n" + " " * (indent * level) + "]"
         return
