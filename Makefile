@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install migrate demo bench lock clean
+.PHONY: run test lint format install migrate demo bench loadtest lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test: lint
 
 bench: migrate
 	$(PY) -m bench
+
+## A bounded load test on loopback (PostgreSQL and Redis from DATABASE_URL and
+## REDIS_URL; a throw-away database): every acknowledged write accounted for.
+loadtest: install
+	$(PY) -m bench.loadtest
 
 ## Re-resolve every dependency and pin the result (after editing pyproject.toml).
 lock:

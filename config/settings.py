@@ -273,6 +273,9 @@ INTERCHANGE_INLINE_MAX_BYTES = env.int("INTERCHANGE_INLINE_MAX_BYTES", default=2
 # mid-run) is marked failed instead of started again; finished jobs are
 # forgotten by purge_expired after IMPORT_JOB_KEEP_DAYS.
 IMPORT_JOB_MAX_RUNS = env.int("IMPORT_JOB_MAX_RUNS", default=3)
+# The report's PDF is made by a worker the same way (deliberation/services/
+# reports.py) and kept until the debate changes.
+REPORT_JOB_MAX_RUNS = env.int("REPORT_JOB_MAX_RUNS", default=3)
 IMPORT_JOB_KEEP_DAYS = env.int("IMPORT_JOB_KEEP_DAYS", default=7)
 # Idempotency-Key headers (API) and one-time form fields (pages): a retry with
 # the same key within this many hours gets the first answer again.

@@ -29,6 +29,11 @@ class DeliberationConfig(AppConfig):
         # deferred: signals are connected once apps are ready
         from django.contrib.auth.signals import user_logged_in
 
+        # Importing the tasks registers every task in every process (web too):
+        # the outbox sends by name, looking the task up in the Celery app.
+        # deferred: tasks import services and models, not ready at import time
+        from deliberation import tasks  # noqa: F401
+
         # deferred: services import models, which are not ready at import time
         from deliberation.services.notifications import warm_unread_count
 

@@ -827,3 +827,56 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.user_id}:{self.key} ({self.status})"
+
+
+class ReportJob(models.Model):
+    """The PDF of a debate's report, made by a worker
+    (deliberation/services/reports.py) and kept until the debate changes: one
+    job per debate and ``version`` (a fingerprint of what the report shows,
+    ``selectors.results.report_version``); a job of an older version is
+    replaced by the next request."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    debate = models.ForeignKey(
+        Debate, on_delete=models.CASCADE, related_name="report_jobs"
+    )
+    version = models.CharField(max_length=64)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0, help_text="0-100.")
+    message = models.CharField(max_length=500, blank=True)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debate", "version"], name="report_job_one_per_version"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="report_job_progress_0_100"
+            ),
+        ]
+
+    def __str__(self):
+        return f"report {self.pk.hex} ({self.status})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

@@ -2,8 +2,11 @@
 
 Tasks that services ask for go through the outbox (deliberation/outbox.py):
 they are declared with ``outbox_task`` and enqueued with ``outbox.enqueue``.
-The outbox's sweep is not a task: it runs in a process of its own
-(``manage.py outbox_sweep --loop``), so it goes on when no worker runs.
+Services enqueue tasks by name (this module imports the services, not the
+reverse); DeliberationConfig.ready imports this module in every process, so
+the outbox's send finds each task in ``app.tasks``. The outbox's sweep is
+not a task: it runs in a process of its own (``manage.py outbox_sweep
+--loop``), so it goes on when no worker runs.
 """
 
 from celery import shared_task
@@ -13,6 +16,11 @@ from claims import services as claim_services
 from claims.models import Claim, Source
 from deliberation import outbox
 from deliberation.models import Debate, Snapshot
+from deliberation.services.analysis import analysis_run
+from deliberation.services.classroom import scheduled_phases_apply
+from deliberation.services.interchange import import_job_run
+from deliberation.services.privacy import purge_expired as purge
+from deliberation.services.reports import report_job_run
 
 
 @shared_task(name="deliberation.worker_ping")
@@ -51,9 +59,6 @@ def reanchor_claim(claim_id: int) -> dict:
 @outbox.outbox_task(name="deliberation.analyze_debate", atomic=False)
 def analyze_debate(debate_id: int, snapshot_id: int | None = None) -> dict:
     """Run the opinion analysis of a debate and store a snapshot."""
-    # deferred: services import these tasks (to enqueue them), a real cycle
-    from deliberation.services.analysis import analysis_run
-
     debate = Debate.objects.filter(pk=debate_id).first()
     if debate is None:  # deleted since the request
         return {}
@@ -70,9 +75,6 @@ def analyze_debate(debate_id: int, snapshot_id: int | None = None) -> dict:
 
 @shared_task(name="deliberation.apply_scheduled_phases")
 def apply_scheduled_phases() -> int:
-    # deferred: services import these tasks (to enqueue them), a real cycle
-    from deliberation.services.classroom import scheduled_phases_apply
-
     return scheduled_phases_apply()
 
 
@@ -83,9 +85,6 @@ def apply_scheduled_phases() -> int:
 @shared_task(name="deliberation.purge_expired", acks_late=True)
 def purge_expired() -> dict:
     """Purge closed debates past their retention period (Celery beat)."""
-    # deferred: services import these tasks (to enqueue them), a real cycle
-    from deliberation.services.privacy import purge_expired as purge
-
     return purge()
 
 
@@ -98,7 +97,14 @@ def purge_expired() -> dict:
 @outbox.outbox_task(name="deliberation.import_debate_file", atomic=False)
 def import_debate_file(job_id: str) -> str:
     """Import an uploaded file (an ImportJob) into a new debate."""
-    # deferred: services import this module (reanchor_*), a cycle at import time
-    from deliberation.services.interchange import import_job_run
-
     return import_job_run(job_id)
+
+
+# Like an import job: the PDF is stored with the job's "done" mark, a job
+# already ended is left alone, and a redelivered run renders afresh.
+
+
+@outbox.outbox_task(name="deliberation.render_report", atomic=False)
+def render_report(job_id: str) -> str:
+    """Make the PDF of a debate's report (a ReportJob)."""
+    return report_job_run(job_id)

@@ -193,6 +193,11 @@ urlpatterns = [
     path("d/<slug:slug>/class/erase/", result_views.class_erase, name="class_erase"),
     path("d/<slug:slug>/report/", result_views.report, name="debate_report"),
     path("d/<slug:slug>/report.pdf", result_views.report_pdf, name="debate_report_pdf"),
+    path(
+        "d/<slug:slug>/report/pdf/",
+        result_views.report_pdf_job,
+        name="debate_report_pdf_job",
+    ),
     path("d/<slug:slug>/summary/", result_views.summary, name="debate_summary"),
     path(
         "d/<slug:slug>/summary.csv",

@@ -14,6 +14,7 @@ stopped.
 """
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 
 from claims.formats import safejson
@@ -24,6 +25,7 @@ from claims.formats.graph import (
     GraphRelation,
     graph_to_document,
 )
+from claims.formats.streaming import iter_json
 
 TIMESTAMP = "%Y-%m-%d %H:%M:%S"
 SCHEME_TEXT = {
@@ -42,6 +44,17 @@ def write_aif(
     timestamp: datetime | None = None,
 ) -> str:
     """``authors`` maps a claim key to the pseudonym shown for who said it."""
+    return "".join(iter_aif(document, authors=authors, timestamp=timestamp))
+
+
+def iter_aif(
+    document: DebateDocument,
+    *,
+    authors: dict[str, str] | None = None,
+    timestamp: datetime | None = None,
+) -> Iterator[str]:
+    """``write_aif`` piece by piece (the graph's nodes are small dicts; the
+    text is never whole)."""
     stamp = (timestamp or datetime(2000, 1, 1)).strftime(TIMESTAMP)
     authors = authors or {}
     nodes, edges, locutions = [], [], []
@@ -121,7 +134,8 @@ def write_aif(
             for name, pid in people.items()
         ],
     }
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    yield from iter_json(data, indent=1)
+    yield "\n"
 
 
 def _str(value, where: str) -> str:

@@ -17,11 +17,13 @@ headings, premise-conclusion structures, comments, tags and metadata.
 
 import json
 import re
+from collections.abc import Iterator
 
 import yaml
 
 from claims.formats.document import DebateDocument, FormatError
 from claims.formats.graph import GraphNode, GraphRelation, graph_to_document
+from claims.formats.streaming import text_lines
 
 # Characters Argdown reads as syntax inside text; escaped with a backslash.
 # "." and ":" only start a special character (``.name.``) before a non-space,
@@ -42,6 +44,15 @@ def _escape(text: str) -> str:
 
 
 def write_argdown(document: DebateDocument) -> str:
+    return "".join(iter_argdown(document))
+
+
+def iter_argdown(document: DebateDocument) -> Iterator[str]:
+    """``write_argdown`` line by line."""
+    return text_lines(_argdown_lines(document))
+
+
+def _argdown_lines(document: DebateDocument) -> Iterator[str]:
     titles: dict[str, str] = {}
     kinds: dict[str, str] = {}
     for rank, thesis in enumerate(document.theses, start=1):
@@ -61,8 +72,9 @@ def write_argdown(document: DebateDocument) -> str:
             {k: v for k, v in (("key", s.key), ("title", s.title), ("url", s.url)) if v}
             for s in document.sources
         ]
-    out = ["===", yaml.safe_dump(front, allow_unicode=True, sort_keys=False).strip()]
-    out += ["===", "", f"# {_escape(document.question)}", ""]
+    yield "==="
+    yield yaml.safe_dump(front, allow_unicode=True, sort_keys=False).strip()
+    yield from ["===", "", f"# {_escape(document.question)}", ""]
 
     def ref(key: str) -> str:
         title = titles[key]
@@ -80,18 +92,15 @@ def write_argdown(document: DebateDocument) -> str:
             indent = "    " * depth
             sign = "+" if child.stance == "pro" else "-"
             if child.link_key:
-                out.append(f"{indent}{sign} {ref(child.link_key)}")
+                yield f"{indent}{sign} {ref(child.link_key)}"
                 continue
-            out.append(
-                f"{indent}{sign} {ref(child.key)}: {_escape(child.text)}{meta(child)}"
-            )
-            emit(child, depth + 1)
+            yield f"{indent}{sign} {ref(child.key)}: {_escape(child.text)}{meta(child)}"
+            yield from emit(child, depth + 1)
 
     for thesis in document.theses:
-        out.append(f"{ref(thesis.key)}: {_escape(thesis.text)}{meta(thesis)}")
-        emit(thesis, 1)
-        out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+        yield f"{ref(thesis.key)}: {_escape(thesis.text)}{meta(thesis)}"
+        yield from emit(thesis, 1)
+        yield ""
 
 
 def _yaml_string(text: str) -> str:

@@ -2,8 +2,8 @@
 order with its number, stance, text, author's pseudonym and tallies."""
 
 import csv
-import io
-from dataclasses import astuple, dataclass, fields
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
 
 
 @dataclass
@@ -20,7 +20,8 @@ class ClaimRow:
     impact_mean: float | None
 
 
-HEADER = [f.name if f.name != "passes" else "pass" for f in fields(ClaimRow)]
+FIELDS = [f.name for f in fields(ClaimRow)]
+HEADER = [name if name != "passes" else "pass" for name in FIELDS]
 # A cell starting with one of these is a formula to a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,12 +34,24 @@ def safe_cell(value):
     return value
 
 
-def write_claims_csv(rows: list[ClaimRow]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
+class _Echo:
+    """A file for csv.writer that hands each written row back."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def write_claims_csv(rows: Iterable[ClaimRow]) -> str:
+    return "".join(iter_claims_csv(rows))
+
+
+def iter_claims_csv(rows: Iterable[ClaimRow]) -> Iterator[str]:
+    """The CSV one row at a time, as ``rows`` yields them."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield writer.writerow(HEADER)
     for row in rows:
-        values = list(astuple(row))
+        # Not dataclasses.astuple: it deep-copies each value (a third of the
+        # export's time at 10,000 claims).
+        values = [getattr(row, name) for name in FIELDS]
         values[-1] = "" if row.impact_mean is None else f"{row.impact_mean:.2f}"
-        writer.writerow([safe_cell(value) for value in values])
-    return buffer.getvalue()
+        yield writer.writerow([safe_cell(value) for value in values])

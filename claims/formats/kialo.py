@@ -20,6 +20,7 @@ in its ``Sources:`` section. Only the older form escapes ``( ) [ ]``.
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -34,6 +35,7 @@ from claims.formats.document import (
     FormatError,
 )
 from claims.formats.graph import MAX_DEPTH, check_text
+from claims.formats.streaming import text_lines
 
 LABELS = ("thesis", "pro", "con", "question")
 _PATH = r"((?:\d+\.)+)"
@@ -436,13 +438,26 @@ class _Footnotes:
 
 def write_kialo(document: DebateDocument, *, generation: str = "newer") -> str:
     """The document as Kialo text (``generation``: "newer" or "older")."""
+    return "".join(iter_kialo(document, generation=generation))
+
+
+def iter_kialo(document: DebateDocument, *, generation: str = "newer") -> Iterator[str]:
+    """``write_kialo`` line by line."""
     if generation not in ("newer", "older"):
         raise ValueError(f"unknown Kialo generation {generation!r}")
-    newer = generation == "newer"
+    return text_lines(_kialo_lines(document, newer=generation == "newer"))
+
+
+def _kialo_lines(document: DebateDocument, *, newer: bool) -> Iterator[str]:
     sources = {source.key: source for source in document.sources}
     footnotes = _Footnotes(document)
     paths: dict[str, str] = {}
-    out: list[str] = []
+    last = [""]  # the line written last (a blank line goes before "Sources:")
+
+    def lines(entry: list[str]) -> list[str]:
+        last[0] = entry[-1]
+        return entry
+
     # A marker in the question refers to a source no claim cites (the
     # question has no citations of its own), in the order of the sources.
     cited_keys = {c.source_key for claim in document.claims() for c in claim.citations}
@@ -453,13 +468,13 @@ def write_kialo(document: DebateDocument, *, generation: str = "newer") -> str:
         [(s.key, _first_part(s)) for s in uncited[: len(question_markers)]],
     )
     if newer:
-        out += ["Discussion Name:", question, ""]
+        yield from lines(["Discussion Name:", question, ""])
     else:
-        out += [f"Discussion Title: {question}", ""]
+        yield from lines([f"Discussion Title: {question}", ""])
 
     several = len(document.theses) != 1
     if several:
-        out += _entry("1", "Question", question, 0, newer)
+        yield from lines(_entry("1", "Question", question, 0, newer))
     prefix = "1." if several else ""
 
     def number(claim: DocClaim, path: str, depth: int):
@@ -484,14 +499,14 @@ def write_kialo(document: DebateDocument, *, generation: str = "newer") -> str:
             later.append((claim, depth))
             return
         label = claim.stance.capitalize() if claim.stance else "Thesis"
-        out.extend(_entry(paths[claim.key], label, text_of(claim), depth, newer))
+        yield from lines(_entry(paths[claim.key], label, text_of(claim), depth, newer))
         for child in claim.children:
-            emit(child, depth + 1)
+            yield from emit(child, depth + 1)
 
     for thesis in document.theses:
-        emit(thesis, 1 if several else 0)
+        yield from emit(thesis, 1 if several else 0)
     for claim, depth in later:
-        out.extend(
+        yield from lines(
             _entry(
                 paths[claim.key],
                 claim.stance.capitalize(),
@@ -504,15 +519,14 @@ def write_kialo(document: DebateDocument, *, generation: str = "newer") -> str:
     for source in uncited[len(question_markers) :]:
         footnotes.number(None, (source.key, _first_part(source)))
     if footnotes.cited:
-        if out and out[-1] != "":
-            out.append("")
-        out.append("Sources:")
+        if last[0] != "":
+            yield ""
+        yield "Sources:"
         for n, (key, quote) in sorted(footnotes.cited.items()):
             source = sources.get(key)
             ref = (source.url or source.title) if source else key
             excerpt = "" if quote == ref else quote  # it cites the reference
-            out.append(f'[{n}] {ref} "{excerpt}"' if excerpt else f"[{n}] {ref}")
-    return "\n".join(out).rstrip("\n") + "\n"
+            yield f'[{n}] {ref} "{excerpt}"' if excerpt else f"[{n}] {ref}"
 
 
 def _first_part(source: DocSource) -> str:

@@ -3,7 +3,6 @@ job with ``Prefer: respond-async``), export one in a format, import
 annotations into a debate. Bad files are 400 with ``location`` (a line or JSON
 path) and ``reason``; nothing is half-imported (one transaction)."""
 
-from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -15,11 +14,12 @@ from rest_framework.response import Response
 from claims.formats.document import FormatError
 from deliberation.api.idempotency import idempotent
 from deliberation.api.views import FORBIDDEN, NOT_FOUND, ApiView
+from deliberation.downloads import streamed_download
 from deliberation.models import ImportJob
 from deliberation.selectors.debates import debate_for
 from deliberation.selectors.interchange import (
     EXPORT_FORMATS,
-    debate_export,
+    debate_export_chunks,
     export_filename,
     import_job_for,
 )
@@ -268,18 +268,19 @@ class DebateExportView(ApiView):
             return format_error_response(
                 FormatError("newer or older", location="generation")
             )
-        text = debate_export(
+        chunks = debate_export_chunks(
             debate=debate,
             user=request.user,
             format=format,
             generation=generation,
             request=request,
         )
-        response = HttpResponse(text, content_type=EXPORT_FORMATS[format].media_type)
-        response["Content-Disposition"] = (
-            f'attachment; filename="{export_filename(debate, format)}"'
+        return streamed_download(
+            request,
+            chunks,
+            content_type=EXPORT_FORMATS[format].media_type,
+            filename=export_filename(debate, format),
         )
-        return response
 
 
 class AnnotationsImportSerializer(serializers.Serializer):

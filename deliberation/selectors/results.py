@@ -3,13 +3,24 @@ contributions per side) and the workshop summary; what erasing would delete.
 Each pupil's counts (the per-pupil CSV) are `selectors.contributions`. Query
 counts do not grow with the class: every count is one grouped query."""
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 
-from deliberation.models import Comment, Debate, Membership, Snapshot
+from claims.models import Annotation, Claim
+from deliberation.models import (
+    Comment,
+    Debate,
+    Impact,
+    Membership,
+    ModerationAction,
+    ReportJob,
+    Snapshot,
+    Vote,
+)
 from deliberation.selectors.contributions import (
     ClassContributions,
     class_contributions,
@@ -267,3 +278,45 @@ def consensus_of(summary: Summary, pk: int) -> str:
 
 def rank_in(rows: list[SummaryClaim], pk: int) -> int | None:
     return next((i for i, r in enumerate(rows, 1) if r.pk == pk), None)
+
+
+# --- The report's PDF (made in the background, kept per version) ----------------------
+
+
+def report_version(debate: Debate) -> str:
+    """A fingerprint of what the report shows: it changes when a claim, vote,
+    impact, comment, annotation, member, moderation act or analysis of the
+    debate is added, edited or removed (counts catch removals, the latest
+    ``updated`` edits, the latest id additions), or the debate itself is
+    saved. One grouped query per table."""
+    debate.refresh_from_db(fields=["updated"])
+    parts = [debate.updated.isoformat()]
+    for queryset, edited in (
+        (Claim.objects.filter(debate=debate), "updated"),
+        (Vote.objects.filter(claim__debate=debate), "updated"),
+        (Impact.objects.filter(claim__debate=debate), "updated"),
+        (Comment.objects.filter(debate=debate), "updated"),
+        (Annotation.objects.filter(debate=debate), "updated"),
+        (Membership.objects.filter(debate=debate), None),
+        (ModerationAction.objects.filter(debate=debate), None),
+        (Snapshot.objects.filter(debate=debate, status=Snapshot.Status.DONE), None),
+    ):
+        fields = {"n": Count("pk"), "last": Max("pk")}
+        if edited:
+            fields["edited"] = Max(edited)
+        row = queryset.aggregate(**fields)
+        parts.append(repr(sorted(row.items())))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def report_job_current(debate: Debate, version: str | None = None) -> ReportJob | None:
+    """The report job of the debate as it is now (without its PDF's bytes),
+    or None when none was asked for since the debate last changed."""
+    version = version or report_version(debate)
+    return ReportJob.objects.defer("pdf").filter(debate=debate, version=version).first()
+
+
+def report_job_pdf(job: ReportJob) -> bytes:
+    """The PDF of a done job (read only to be sent)."""
+    pdf = ReportJob.objects.filter(pk=job.pk).values_list("pdf", flat=True).first()
+    return bytes(pdf or b"")

@@ -21,7 +21,11 @@ from deliberation.services.common import (
 )
 from deliberation.services.membership import invitation_assign
 from deliberation.services.notifications import excerpt, notify, notify_moderators
-from deliberation.tasks import reanchor_claim, reanchor_source
+
+# Tasks are enqueued by name (deliberation/tasks.py imports the services);
+# every process registers them at start (DeliberationConfig.ready).
+REANCHOR_CLAIM_TASK = "deliberation.reanchor_claim"
+REANCHOR_SOURCE_TASK = "deliberation.reanchor_source"
 
 
 def _free_slug(
@@ -183,7 +187,7 @@ def claim_edit(
         claim=claim, author=user, text=text, explanation=explanation, note=note
     )
     if claim.text != before:
-        outbox.enqueue(reanchor_claim, claim.pk)
+        outbox.enqueue(REANCHOR_CLAIM_TASK, claim.pk)
     if claim.status == Claim.Status.VISIBLE:
         publish_on_commit(
             debate_id=claim.debate_id,
@@ -333,7 +337,7 @@ def source_edit(
         source = claim_services.source_update_text(
             source=source, text=text, author=user, note=note
         )
-        outbox.enqueue(reanchor_source, source.pk)
+        outbox.enqueue(REANCHOR_SOURCE_TASK, source.pk)
     return source
 
 

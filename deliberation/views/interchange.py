@@ -6,15 +6,16 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from claims.formats.document import FormatError
 from config.throttling import throttled
+from deliberation.downloads import streamed_download
 from deliberation.selectors import debate_for_viewer
 from deliberation.selectors.interchange import (
     EXPORT_FORMATS,
-    debate_export,
+    debate_export_chunks,
     export_filename,
     import_job_for,
 )
@@ -90,18 +91,19 @@ def debate_download(request, slug, format):
     if debate is None or format not in EXPORT_FORMATS:
         raise Http404("No such debate or format.")
     generation = "older" if request.GET.get("generation") == "older" else "newer"
-    text = debate_export(
+    chunks = debate_export_chunks(
         debate=debate,
         user=request.user,
         format=format,
         generation=generation,
         request=request,
     )
-    response = HttpResponse(text, content_type=EXPORT_FORMATS[format].media_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{export_filename(debate, format)}"'
+    return streamed_download(
+        request,
+        chunks,
+        content_type=EXPORT_FORMATS[format].media_type,
+        filename=export_filename(debate, format),
     )
-    return response
 
 
 @login_required

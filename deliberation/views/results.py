@@ -13,14 +13,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from claims.formats.csv_claims import safe_cell
-from deliberation import charts
-from deliberation.pdf import PDFUnavailable, html_to_pdf
+from deliberation.models import ReportJob
+from deliberation.reports import report_context
 from deliberation.selectors import contributions, results
 from deliberation.selectors.debates import debate_for
-from deliberation.services import privacy
+from deliberation.services import privacy, reports
 from deliberation.services.common import check_moderator
-from deliberation.templatetags.classroom_tags import side_label
-from deliberation.views.analysis import analysis_context
 
 
 def _moderated(request, slug):
@@ -64,69 +62,38 @@ def class_results_csv(request, slug):
 # --- The printable report -----------------------------------------------------
 
 
-def _report_context(request, debate) -> dict:
-    report = results.report_for(debate)
-    thesis_chart = charts.stacked_bars(
-        [
-            (
-                t.number + ". " + t.text[:20] + ("…" if len(t.text) > 20 else ""),
-                [
-                    ("agree", t.tally.agree),
-                    ("disagree", t.tally.disagree),
-                    ("pass", t.tally.passes),
-                ],
-            )
-            for t in report.theses
-        ]
-    )
-    sides = report.contributions.sides
-    side_chart = charts.stacked_bars(
-        [
-            (
-                side_label(s.side),
-                [
-                    (contributions.KINDS[kind].lower(), getattr(s, kind))
-                    for kind in contributions.WRITTEN
-                ],
-            )
-            for s in sides
-        ],
-        scale_to=max((s.contributions for s in sides), default=0),
-    )
-    context = {
-        "debate": debate,
-        "report": report,
-        "thesis_chart": thesis_chart,
-        "side_chart": side_chart,
-        "generated": timezone.now(),
-    }
-    if report.snapshot is not None:
-        context.update(analysis_context(debate, report.snapshot))
-        context["snapshot"] = report.snapshot
-    return context
-
-
 def report(request, slug):
     debate = _moderated(request, slug)
-    return render(request, "deliberation/report.html", _report_context(request, debate))
+    return render(request, "deliberation/report.html", report_context(debate))
 
 
 def report_pdf(request, slug):
+    """The report's PDF when it is made for the debate as it is now; else its
+    page, which makes it (in the background) and shows how far it got."""
     debate = _moderated(request, slug)
-    html = render_to_string(
-        "deliberation/report.html",
-        {**_report_context(request, debate), "pdf": True},
-        request=request,
-    )
-    try:
-        pdf = html_to_pdf(html, base_url=request.build_absolute_uri("/"))
-    except PDFUnavailable as exc:
-        return HttpResponse(str(exc), status=503, content_type="text/plain")
-    response = HttpResponse(pdf, content_type="application/pdf")
+    job = results.report_job_current(debate)
+    if job is None or job.status != ReportJob.Status.DONE:
+        return redirect("debate_report_pdf_job", slug=debate.slug)
+    response = HttpResponse(results.report_job_pdf(job), content_type="application/pdf")
     response["Content-Disposition"] = (
-        f'attachment; filename="{debate.slug}-report-{_stamp()}.pdf"'
+        f'attachment; filename="{debate.slug}-report-{job.finished_at:%Y%m%d}.pdf"'
     )
     return response
+
+
+def report_pdf_job(request, slug):
+    """Making the PDF: POST asks for it (the same job while the debate has not
+    changed); the page refreshes itself until it is done."""
+    debate = _moderated(request, slug)
+    if request.method == "POST":
+        reports.report_job_start(user=request.user, debate=debate)
+        return redirect("debate_report_pdf_job", slug=debate.slug)
+    job = results.report_job_current(debate)
+    return render(
+        request,
+        "deliberation/report_pdf.html",
+        {"debate": debate, "job": job, "in_progress": job and job.in_progress},
+    )
 
 
 # --- The workshop summary -----------------------------------------------------

@@ -148,7 +148,7 @@ def test_api_export_private_debate_is_404_to_strangers(db):
     assert client_for(UserFactory()).get(url).status_code == 404
     mine = client_for(owner).get(url)
     assert mine.status_code == 200
-    assert "Secret thesis." in mine.content.decode()
+    assert "Secret thesis." in mine.getvalue().decode()
     assert mine["Content-Disposition"] == f'attachment; filename="{debate.slug}.txt"'
 
 
@@ -177,14 +177,14 @@ def test_export_leaves_out_hidden_claims_and_private_annotations(db):
         visibility=Annotation.Visibility.ONLY_ME,
     )
     base = reverse("api-debate-export", kwargs={"slug": debate.slug})
-    kialo = client_for(reader).get(base + "?format=kialo").content.decode()
+    kialo = client_for(reader).get(base + "?format=kialo").getvalue().decode()
     assert "Visible thesis." in kialo and "Hidden pro." not in kialo
     collection = json.loads(
-        client_for(reader).get(base + "?format=annotations").content
+        client_for(reader).get(base + "?format=annotations").getvalue()
     )
     assert collection["type"] == "AnnotationCollection"
     assert [a["body"][0]["value"] for a in collection["first"]["items"]] == ["For all."]
-    mine = json.loads(client_for(owner).get(base + "?format=annotations").content)
+    mine = json.loads(client_for(owner).get(base + "?format=annotations").getvalue())
     assert sorted(a["body"][0]["value"] for a in mine["first"]["items"]) == [
         "For all.",
         "Mine only.",
@@ -212,7 +212,7 @@ def test_annotations_round_trip_through_export_and_import(db):
             reverse("api-debate-export", kwargs={"slug": debate.slug})
             + "?format=annotations"
         )
-        .content
+        .getvalue()
     )
     upload = SimpleUploadedFile("a.jsonld", exported)
     response = client_for(other).post(
@@ -389,7 +389,7 @@ def test_csv_shows_pseudonyms_and_tallies_but_not_in_anonymous_debates(db):
     Vote.objects.create(claim=thesis, user=voter, stance="agree")
     Vote.objects.create(claim=thesis, user=owner, stance="disagree")
     url = reverse("api-debate-export", kwargs={"slug": debate.slug}) + "?format=csv"
-    lines = client_for(None).get(url).content.decode().splitlines()
+    lines = client_for(None).get(url).getvalue().decode().splitlines()
     assert lines[1:] == [
         "1,thesis,'=SUM(A1) is not a formula here.,Blue Heron,,1,1,0,0,",
         f"1.1,pro,A pro.,{owner.username},,0,0,0,0,",
@@ -398,7 +398,7 @@ def test_csv_shows_pseudonyms_and_tallies_but_not_in_anonymous_debates(db):
     debate.anonymity = True
     debate.save()
     Membership.objects.filter(user=author).update(animal_name="Calm Otter")
-    lines = client_for(None).get(url).content.decode().splitlines()
+    lines = client_for(None).get(url).getvalue().decode().splitlines()
     # Generated names only (the owner has none); a link claim has no author.
     assert [line.split(",")[3] for line in lines[1:]] == ["Calm Otter", "Anonymous", ""]
 
@@ -487,7 +487,8 @@ def test_annotations_import_page_round_trip_and_bad_file(db, client):
     assert "Nothing was imported." in bad.content.decode()
     assert not Annotation.objects.filter(creator=other).exists()
 
-    good = client.post(url, {"file": SimpleUploadedFile("a.jsonld", exported.content)})
+    upload = SimpleUploadedFile("a.jsonld", exported.getvalue())
+    good = client.post(url, {"file": upload})
     assert good.status_code == 302
     copy = Annotation.objects.get(creator=other)
     assert (copy.exact, copy.body) == ("fell by a third", "Key.")

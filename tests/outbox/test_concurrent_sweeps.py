@@ -126,7 +126,7 @@ def test_a_running_task_is_not_sent_again_while_its_run_lease_holds(
         finally:
             connection.close()
 
-    monkeypatch.setattr("deliberation.services.analysis.analysis_run", run)
+    monkeypatch.setattr("deliberation.tasks.analysis_run", run)
     analyze_debate.apply((debate.pk,), task_id=f"outbox-{message.pk}")
 
     started = seen["message"]

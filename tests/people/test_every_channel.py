@@ -121,7 +121,8 @@ class Walk:
     def get(self, channel: str, url: str) -> str:
         response = self.client.get(url)
         assert response.status_code == 200, (channel, url, response.status_code)
-        self.texts[channel] = response.content.decode()
+        # getvalue: exports stream, pages do not
+        self.texts[channel] = response.getvalue().decode()
         return self.texts[channel]
 
     def saw(self, channel: str, key: str, name) -> None:

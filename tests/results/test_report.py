@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from deliberation import pdf
-from deliberation.models import Debate, Membership, Snapshot, Vote
+from deliberation.models import Debate, Membership, ReportJob, Snapshot, Vote
 from tests.factories import MembershipFactory, UserFactory, make_claim
 from tests.results.helpers import contribute, make_class
 
@@ -107,7 +107,19 @@ def test_report_includes_the_opinion_map_once_an_analysis_exists(client, klass):
     assert [g["size"] for g in response.context["groups"]] == [1, 1]
 
 
-def test_pdf_is_rendered_with_local_files_only(client, klass, monkeypatch, caplog):
+def make_pdf(client, slug, capture):
+    """Ask for the PDF on its page (in-process tasks run it on commit), then
+    download it."""
+    with capture(execute=True):
+        asked = client.post(f"/d/{slug}/report/pdf/")
+    assert asked.status_code == 302
+    assert asked["Location"] == f"/d/{slug}/report/pdf/"
+    return client.get(f"/d/{slug}/report.pdf")
+
+
+def test_pdf_is_rendered_with_local_files_only(
+    client, klass, monkeypatch, caplog, eager_tasks, django_capture_on_commit_callbacks
+):
     fetched = []
     real = pdf.static_file
 
@@ -118,7 +130,7 @@ def test_pdf_is_rendered_with_local_files_only(client, klass, monkeypatch, caplo
     monkeypatch.setattr(pdf, "static_file", spy)
     client.force_login(klass.teacher)
 
-    response = client.get(f"/d/{klass.debate.slug}/report.pdf")
+    response = make_pdf(client, klass.debate.slug, django_capture_on_commit_callbacks)
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -126,7 +138,7 @@ def test_pdf_is_rendered_with_local_files_only(client, klass, monkeypatch, caplo
     assert response["Content-Disposition"].startswith(
         f'attachment; filename="{klass.debate.slug}-report-'
     )
-    paths = sorted(u.split("testserver", 1)[1] for u in fetched)
+    paths = sorted(u.split("localhost:8000", 1)[1] for u in fetched)
     assert "/static/css/report.css" in paths and "/static/css/app.css" in paths
     refused = [
         r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")
@@ -151,28 +163,36 @@ def test_fetcher_serves_static_files_and_refuses_the_network():
             fetcher.fetch(url)
 
 
-def test_without_weasyprint_the_pdf_answers_503_and_the_page_works(
-    client, klass, monkeypatch
+def test_without_weasyprint_the_pdf_fails_with_the_reason_and_the_page_works(
+    client, klass, monkeypatch, eager_tasks, django_capture_on_commit_callbacks
 ):
     pdf._weasyprint.cache_clear()
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails
     client.force_login(klass.teacher)
     try:
-        response = client.get(f"/d/{klass.debate.slug}/report.pdf")
+        response = make_pdf(
+            client, klass.debate.slug, django_capture_on_commit_callbacks
+        )
+        status = client.get(f"/d/{klass.debate.slug}/report/pdf/")
         page = client.get(f"/d/{klass.debate.slug}/report/")
     finally:
         pdf._weasyprint.cache_clear()
 
-    assert response.status_code == 503
-    assert response.content.decode().startswith(
+    assert response.status_code == 302  # no PDF: to its page
+    job = ReportJob.objects.get(debate=klass.debate)
+    assert job.status == "failed"
+    assert job.message.startswith(
         "PDF export is not available on this server: WeasyPrint could not be loaded"
     )
+    assert "The PDF was not made." in status.content.decode()
+    assert "Try again" in status.content.decode()
     assert page.status_code == 200
 
 
 URLS = [
     "report/",
     "report.pdf",
+    "report/pdf/",
     "summary/",
     "summary.csv",
     "summary.md",
@@ -182,12 +202,10 @@ URLS = [
 
 @pytest.mark.parametrize("url", URLS)
 def test_moderators_may_read_results(client, klass, url, monkeypatch):
-    monkeypatch.setattr(
-        "deliberation.views.results.html_to_pdf", lambda html, base_url: b"%PDF-1.7"
-    )
     client.force_login(MembershipFactory(debate=klass.debate, role="moderator").user)
+    expected = 302 if url == "report.pdf" else 200  # no PDF made yet: its page
 
-    assert client.get(f"/d/{klass.debate.slug}/{url}").status_code == 200
+    assert client.get(f"/d/{klass.debate.slug}/{url}").status_code == expected
 
 
 @pytest.mark.parametrize("url", URLS)
