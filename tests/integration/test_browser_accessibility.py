@@ -80,7 +80,7 @@ def test_main_pages_have_no_serious_violations(browser, asgi_server, classroom):
         f"{d}/analysis/",
         f"{d}/moderation/",
         f"{d}/moderation/duplicates/",
-        f"{d}/moderation/log/",
+        f"{d}/moderation-log/",
         f"{d}/members/",
         f"{d}/class/",
         f"{d}/summary/",

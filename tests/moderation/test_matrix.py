@@ -183,7 +183,7 @@ PAGES = {
         "/d/{slug}/claims/{pk}/flag/",
         (302, 302, 302, 302, 403, 302, 302),
     ),
-    "log": ("get", "/d/{slug}/moderation/log/", (302, 200, 200, 200, 200, 200, 200)),
+    "log": ("get", "/d/{slug}/moderation-log/", (302, 200, 200, 200, 200, 200, 200)),
 }
 
 

@@ -84,7 +84,7 @@ def build(people: int, *, anonymous: bool):
             {
                 "review queue": f"/d/{slug}/moderation/",
                 "members": f"/d/{slug}/members/",
-                "audit log": f"/d/{slug}/moderation/log/",
+                "audit log": f"/d/{slug}/moderation-log/",
                 "review queue (API)": f"/api/v1/debates/{slug}/flags/",
                 "audit log (API)": f"/api/v1/debates/{slug}/moderation-log/",
             },
