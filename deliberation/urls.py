@@ -195,6 +195,7 @@ urlpatterns = [
         name="moderation_log_moved",
     ),
     path("d/<slug:slug>/members/", moderation.members, name="members"),
+    path("d/<slug:slug>/me/", membership.my_membership, name="my_membership"),
     path(
         "d/<slug:slug>/members/<int:pk>/",
         moderation.member_detail,

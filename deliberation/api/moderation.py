@@ -207,7 +207,7 @@ class ModerateSerializer(serializers.Serializer):
 
 
 class MemberModerateSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=["suspend", "remove", "reinstate"])
+    action = serializers.ChoiceField(choices=["warn", "suspend", "remove", "reinstate"])
     days = serializers.IntegerField(
         required=False, min_value=1, max_value=365, help_text="suspend: how long."
     )
@@ -477,10 +477,10 @@ class CommentModerateView(_ModerateView):
 
 class MembershipModerateView(ApiView):
     @extend_schema(
-        summary="Suspend, remove or reinstate a member",
+        summary="Warn, suspend, remove or reinstate a member",
         description="Moderators (moderators themselves: the owner only). A "
         "suspension ends by itself after ``days``; suspending and removing need "
-        "a justification of at least 15 characters.",
+        "a justification of at least 15 characters (warning too).",
         request=MemberModerateSerializer,
         responses={
             200: ModerationActionSerializer,
@@ -497,7 +497,11 @@ class MembershipModerateView(ApiView):
             raise Http404("No such member.")
         check_moderator(request.user, membership.debate)
         data = validated_input(MemberModerateSerializer, request)
-        if data["action"] == "suspend":
+        if data["action"] == "warn":
+            row = services.member_warn(
+                user=request.user, membership=membership, reason=data["reason"]
+            )
+        elif data["action"] == "suspend":
             if not data.get("days"):
                 raise exceptions.ValidationError({"days": ["For how many days?"]})
             row = services.member_suspend(

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import (
     Count,
+    Exists,
+    OuterRef,
     Q,
     QuerySet,
 )
@@ -383,16 +385,29 @@ def audit_csv_rows(rows, names: Naming) -> list[list]:
 
 
 def log_people(debate: Debate) -> tuple[list[Membership], list[Membership]]:
-    """The moderators who acted and the members acted upon, for the log's
-    filters: (actors, subjects), each a list of memberships (user loaded)."""
+    """The members who acted and those acted upon, for the log's filters:
+    (actors, subjects), memberships with their user. One query."""
     acts = ModerationAction.objects.filter(debate=debate)
-    members = Membership.objects.filter(debate=debate).select_related("user")
-    actor_ids = set(acts.values_list("actor_id", flat=True).distinct())
-    subject_ids = set(acts.values_list("subject_id", flat=True).distinct())
-    members = list(members.order_by("pk"))
+    members = list(
+        Membership.objects.filter(debate=debate)
+        .annotate(
+            acted=Exists(acts.filter(actor_id=OuterRef("user_id"))),
+            acted_on=Exists(acts.filter(subject_id=OuterRef("user_id"))),
+        )
+        .filter(Q(acted=True) | Q(acted_on=True))
+        .select_related("user")
+        .order_by("pk")
+    )
+    return [m for m in members if m.acted], [m for m in members if m.acted_on]
+
+
+def debate_members(debate: Debate) -> QuerySet[Membership]:
+    """Every membership of ``debate`` (user loaded), by role then username:
+    the Members page and its API."""
     return (
-        [m for m in members if m.user_id in actor_ids],
-        [m for m in members if m.user_id in subject_ids],
+        Membership.objects.filter(debate=debate)
+        .select_related("user")
+        .order_by("role", "user__username")
     )
 
 

@@ -37,6 +37,7 @@ from deliberation.services.membership import (
     debate_join,
     guest_join,
     invitation_reset,
+    share_votes_set,
 )
 from deliberation.services.moderation import (
     claim_approve,
@@ -69,6 +70,7 @@ from deliberation.services.voting import (
 
 __all__ = [
     "moderate_item",
+    "share_votes_set",
     "moderate_items",
     "moderation_reasons_set",
     "member_role_set",

@@ -47,6 +47,7 @@ from deliberation.selectors.moderation import (
     LogFilter,
     audit_csv_rows,
     audit_rows,
+    debate_members,
     log_people,
     member_record,
     moderation_reasons,
@@ -315,12 +316,7 @@ def _reloaded(item):
 def members(request, slug):
     debate = debate_for(request.user, slug)
     check_moderator(request.user, debate)
-    rows = (
-        Membership.objects.filter(debate=debate)
-        .select_related("user")
-        .order_by("role", "user__username")
-    )
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    page = Paginator(debate_members(debate), 100).get_page(request.GET.get("page"))
     return render(
         request,
         "deliberation/members.html",

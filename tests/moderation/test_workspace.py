@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import resolve
 
 from claims.models import Claim
 from deliberation import services
@@ -65,7 +66,7 @@ def _page(client, user, url):
     return response.status_code, response.content.decode()
 
 
-# --- 1. People as moderators see them ---------------------------------------------------
+# --- 1. People as moderators see them -------------------------------------------
 
 
 def test_queue_names_author_and_flagger_with_account_and_never_a_guest_id(client, ws):
@@ -231,20 +232,27 @@ def test_log_lives_at_the_documented_address_and_the_old_one_redirects(client, w
 
 
 def test_every_address_in_the_moderation_guide_answers(client, ws):
-    """docs/moderation.md: each `/d/<slug>/...` page and each API path."""
+    """docs/moderation.md: each `/d/<slug>/...` page answers a moderator (an
+    old address by redirecting), each `GET` of the API answers, and each other
+    API path it names exists."""
     text = Path("docs/moderation.md").read_text()
     pages = set(re.findall(r"`(/d/<slug>/[^`]*)`", text))
-    apis = set(re.findall(r"`GET (/[^`]*)`", text))
-    assert pages and apis
-    slug = ws["debate"].slug
+    gets = set(re.findall(r"`GET (/[^`]*)`", text))
+    writes = set(re.findall(r"`(?:POST|PATCH) (/[^`]*)`", text))
+    assert len(pages) >= 6 and len(gets) >= 2 and len(writes) >= 2
+    slug, member = ws["debate"].slug, str(ws["ada"].pk)
     client.force_login(ws["moderator"])
     for page in pages:
-        response = client.get(page.replace("<slug>", slug))
+        url = page.replace("<slug>", slug).replace("<id>", member)
+        response = client.get(url, follow=True)
         assert response.status_code == 200, page
     api = client_for(ws["moderator"])
-    for path in apis:
+    for path in gets:
         response = api.get("/api/v1" + path.replace("{slug}", slug))
         assert response.status_code == 200, path
+    for path in writes:
+        url = "/api/v1" + path.replace("{slug}", slug).replace("{id}", member)
+        resolve(url)  # raises Resolver404 for an address that does not exist
 
 
 def test_log_shows_item_text_and_before_after(client, ws):
@@ -497,3 +505,65 @@ def test_the_owners_own_role_cannot_change(ws):
             user=ws["moderator"], membership=ws["ada"], role="observer"
         )
     assert ModerationAction.objects.count() == 0
+
+
+def test_members_api_names_and_accounts_for_moderators_only(ws):
+    slug = ws["debate"].slug
+    rows = client_for(ws["moderator"]).get(f"/api/v1/debates/{slug}/members/").json()
+    by_name = {r["name"]: r for r in rows["results"]}
+    assert by_name["Ada"]["account"] == "ada_account"
+    assert by_name["Hedgehog Hal"]["account"] == ""
+    assert ws["guest"].user.username not in str(rows)
+    for user in (ws["flaggers"][0], UserFactory()):
+        response = client_for(user).get(f"/api/v1/debates/{slug}/members/")
+        assert response.status_code == 403
+        assert "ada_account" not in response.content.decode()
+
+
+def test_role_api_for_the_owner_only(ws):
+    ada = ws["ada"]
+    url = f"/api/v1/memberships/{ada.pk}/role/"
+    refused = client_for(ws["moderator"]).post(url, {"role": "observer"}, format="json")
+    bad = client_for(ws["owner"]).post(url, {"role": "owner"}, format="json")
+    ada.refresh_from_db()
+    assert (refused.status_code, bad.status_code, ada.role) == (
+        403,
+        400,
+        "participant",
+    )
+    done = client_for(ws["owner"]).post(url, {"role": "suggester"}, format="json")
+    assert done.status_code == 200
+    assert (done.json()["name"], done.json()["role"]) == ("Ada", "suggester")
+
+
+def test_warn_through_the_api(ws):
+    response = client_for(ws["moderator"]).post(
+        f"/api/v1/memberships/{ws['ada'].pk}/moderate/",
+        {"action": "warn", "reason": "Keep it about the argument."},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert (response.json()["action"], response.json()["subject"]) == ("warn", "Ada")
+
+
+def test_consent_to_share_votes_is_the_members_own(client, ws):
+    ada, slug = ws["ada"], ws["debate"].slug
+    api = client_for(ada.user)
+    assert api.patch(
+        f"/api/v1/debates/{slug}/membership/", {"share_votes": True}, format="json"
+    ).json() == {"share_votes": True}
+    ada.refresh_from_db()
+    assert ada.share_votes is True
+    # Withdrawn on the page.
+    client.force_login(ada.user)
+    assert "Others may see how I voted" in client.get(f"/d/{slug}/me/").content.decode()
+    client.post(f"/d/{slug}/me/", {})
+    ada.refresh_from_db()
+    assert ada.share_votes is False
+    # Not a member: nothing recorded.
+    stranger = client_for(UserFactory())
+    response = stranger.patch(
+        f"/api/v1/debates/{slug}/membership/", {"share_votes": True}, format="json"
+    )
+    assert response.status_code == 400
+    assert Membership.objects.filter(share_votes=True).count() == 0

@@ -27,7 +27,7 @@ READER = {
 MODERATOR = {
     "review queue": 9,
     "members": 5,
-    "audit log": 6,
+    "audit log": 7,  # + the members who acted or were acted on, for its filters
     "review queue (API)": 8,
     "audit log (API)": 6,
 }
