@@ -301,11 +301,32 @@ class LogFilter:
         return rows
 
 
+def _shown(value) -> str:
+    """A before/after value in words for the page (the CSV keeps JSON)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "none"
+    return str(value)
+
+
 @dataclass
 class Change:
     field: str
     before: object
     after: object
+
+    @property
+    def shown_before(self) -> str:
+        return _shown(self.before)
+
+    @property
+    def shown_after(self) -> str:
+        return _shown(self.after)
 
 
 def audit_changes(row: ModerationAction) -> list[Change]:
