@@ -8,6 +8,7 @@ import pytest
 
 from claims.models import Claim, Source
 from deliberation import services
+from deliberation.models import Membership
 from deliberation.services.analysis import analysis_run
 from tests.factories import UserFactory
 from tests.integration.browsing import (
@@ -61,6 +62,9 @@ def test_main_pages_have_no_serious_violations(browser, asgi_server, classroom):
     teacher, debate, claim, source, annotation = classroom
     script = axe_script()
     d = f"/d/{debate.slug}"
+    pupil = off_the_loop(
+        lambda: Membership.objects.filter(debate=debate, guest=True).first().pk
+    )
     as_teacher = [
         "/",
         "/classes/new/",
@@ -82,6 +86,9 @@ def test_main_pages_have_no_serious_violations(browser, asgi_server, classroom):
         f"{d}/moderation/duplicates/",
         f"{d}/moderation-log/",
         f"{d}/members/",
+        f"{d}/members/{pupil}/",
+        f"{d}/moderation/reasons/",
+        f"{d}/me/",
         f"{d}/class/",
         f"{d}/summary/",
         f"{d}/report/",

@@ -567,3 +567,26 @@ def test_consent_to_share_votes_is_the_members_own(client, ws):
     )
     assert response.status_code == 400
     assert Membership.objects.filter(share_votes=True).count() == 0
+
+
+def test_log_api_filters_and_item_text_for_moderators(ws):
+    services.item_hide(user=ws["moderator"], item=ws["claim"], reason="Unsupported")
+    services.member_warn(
+        user=ws["owner"], membership=ws["ada"], reason="Mind it, Ada, please!"
+    )
+    api = client_for(ws["moderator"])
+    url = f"/api/v1/debates/{ws['debate'].slug}/moderation-log/"
+
+    rows = api.get(url, {"action": "hide"}).json()["results"]
+    bad = api.get(url, {"since": "soon"})
+
+    assert [(r["action"], r["item_text"], r["subject"]) for r in rows] == [
+        ("hide", "Crime fell by half.", "Ada")
+    ]
+    assert [
+        r["action"] for r in api.get(url, {"kind": "membership"}).json()["results"]
+    ] == ["warn"]
+    assert bad.status_code == 400 and "since" in bad.json()
+    # An author's own rows are not filtered (nor filterable into others').
+    own = client_for(ws["ada"].user).get(url, {"action": "hide", "actor": 1})
+    assert [r["action"] for r in own.json()["results"]] == ["warn", "hide"]
