@@ -131,8 +131,8 @@ class Claim(MP_Node):
     # Moderation (set only by deliberation.services.moderation).
     locked = models.BooleanField(
         default=False,
-        help_text="A locked thread takes no new claims, votes or comments at or "
-        "below this claim.",
+        help_text="A locked thread takes no replies (new claims or comments) at "
+        "or below this claim; votes still count.",
     )
     pinned = models.BooleanField(
         default=False, help_text="Shown first among its siblings."

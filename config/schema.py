@@ -156,6 +156,8 @@ REQUEST_EXAMPLES = {
         "days": 7,
         "reason": "Repeated abuse after a warning.",
     },
+    "memberships_role_create": {"role": "moderator", "reason": "Runs the evening."},
+    "debates_membership_partial_update": {"share_votes": True},
     "comments_partial_update": {"body": "Which month was measured, and where?"},
     "debates_create": {
         "question": "Should cities use live facial recognition?",

@@ -5,6 +5,7 @@ from django.contrib import admin
 from deliberation.models import (
     Flag,
     ImportJob,
+    Membership,
     ModerationAction,
     Notification,
     OutboxMessage,
@@ -16,6 +17,26 @@ class ModerationActionAdmin(admin.ModelAdmin):
     list_display = ("created", "debate", "action", "actor", "subject", "reason")
     list_filter = ("action",)
     search_fields = ("reason",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Who holds which role where. Read-only: roles are named by the debate's
+    owner on its Members page (or the API), so each change is in the audit
+    log and the member is told."""
+
+    list_display = ("debate", "user", "role", "status", "pseudonym", "share_votes")
+    list_filter = ("role", "status")
+    search_fields = ("debate__slug", "user__username", "pseudonym")
 
     def has_add_permission(self, request):
         return False

@@ -236,7 +236,12 @@ class ModerateForm(forms.Form):
         ("edit", "Edit with a note"),
     ]
     action = forms.ChoiceField(choices=ACTIONS)
-    reason = forms.CharField(required=False, max_length=300, label="Reason")
+    reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Reason",
+        widget=forms.TextInput(attrs={"list": "canned-reasons"}),
+    )
     new_parent = forms.IntegerField(
         required=False, min_value=1, label="Id of the new parent claim"
     )
@@ -258,6 +263,7 @@ class ModerateForm(forms.Form):
 class MemberModerateForm(forms.Form):
     action = forms.ChoiceField(
         choices=[
+            ("warn", "Warn"),
             ("suspend", "Suspend"),
             ("remove", "Remove"),
             ("reinstate", "Reinstate"),
@@ -271,6 +277,75 @@ class MemberModerateForm(forms.Form):
         max_length=300,
         label="Justification (at least 15 characters)",
     )
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(
+        choices=[
+            ("moderator", "Moderator"),
+            ("participant", "Participant"),
+            ("suggester", "Suggester"),
+            ("observer", "Observer"),
+        ]
+    )
+    reason = forms.CharField(required=False, max_length=300, label="Reason")
+
+
+class BulkModerateForm(forms.Form):
+    """One act on the ticked queue items (``item``: "claim:12", ...)."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("dismiss", "Dismiss the flags"),
+            ("hide", "Hide"),
+            ("restore", "Restore"),
+        ]
+    )
+    reason = forms.CharField(required=False, max_length=300, label="Reason")
+
+
+class ReasonsForm(forms.Form):
+    reasons = forms.CharField(
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        label="Canned reasons, one per line (empty: the defaults)",
+    )
+
+
+class LogFilterForm(forms.Form):
+    """The audit log's filters; choices are the debate's (set by the view)."""
+
+    actor = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Moderator"
+    )
+    action = forms.ChoiceField(required=False, label="Act")
+    member = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="About member"
+    )
+    kind = forms.ChoiceField(
+        required=False,
+        label="Item",
+        choices=[
+            ("", "Any"),
+            ("claim", "Claims"),
+            ("annotation", "Annotations"),
+            ("comment", "Comments"),
+            ("membership", "Members"),
+        ],
+    )
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, actors=(), members=(), actions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].choices = [("", "Anyone"), *actors]
+        self.fields["member"].choices = [("", "Anyone"), *members]
+        self.fields["action"].choices = [("", "Any"), *actions]
 
 
 # --- Classroom and workshop ---------------------------------------------------

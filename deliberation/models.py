@@ -69,6 +69,12 @@ class Debate(models.Model):
         help_text="An item flagged by this many distinct members is hidden until a "
         "moderator reviews it (0: never).",
     )
+    moderation_reasons = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Canned reasons moderators pick beside free text (empty: the "
+        "defaults).",
+    )
     join_code = models.CharField(
         max_length=12,
         unique=True,
@@ -513,6 +519,8 @@ class ModerationAction(models.Model):
         SUSPEND = "suspend", "Suspended"
         REMOVE = "remove", "Removed"
         REINSTATE = "reinstate", "Reinstated"
+        WARN = "warn", "Warned"
+        ROLE = "role", "Changed the role"
         RESET_INVITATION = "reset_invitation", "Reset the invitation"
         PHASE = "phase", "Changed the phase"
         ASSIGN_SIDES = "assign_sides", "Assigned sides"

@@ -5,9 +5,10 @@ for debate-level permissions, a Claim for claim-level ones.
 
 Each permission is a list of checks in a fixed order (signed in, not removed,
 may see the debate, not suspended, who may do it, not an observer, thread
-open, the phase, the side rule, the claim shown, voting on): the permission
-is all of them, and ``refusal`` gives the reason of the first that fails, so
-a page, the API and a service refuse the same act with the same words.
+open (for replies: new claims and comments, never votes), the phase, the
+side rule, the claim shown, voting on): the permission is all of them, and
+``refusal`` gives the reason of the first that fails, so a page, the API and
+a service refuse the same act with the same words.
 """
 
 import functools
@@ -164,7 +165,9 @@ def branch_is_locked(claim) -> bool:
 
 @rules.predicate
 def thread_is_open(user, claim):
-    """Nothing new (claims, votes, comments) at or below a locked claim."""
+    """No replies (new claims, comments) at or below a locked claim. A lock
+    stops the discussion, not the judgement: votes still count (as a locked
+    topic on Discourse takes no replies but keeps its likes)."""
     return not branch_is_locked(claim)
 
 
@@ -456,7 +459,6 @@ add_perm(
     "deliberation.vote_claim",
     *member(phases.VERBS[phases.VOTE]),
     not_observer(phases.VOTE),
-    thread_open(phases.VOTE),
     in_phase(phases.VOTE),
     claim_shown(phases.VOTE),
     VOTING_ON,

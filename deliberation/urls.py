@@ -174,11 +174,44 @@ urlpatterns = [
         name="moderation_duplicates",
     ),
     path(
-        "d/<slug:slug>/moderation/log/",
+        "d/<slug:slug>/moderation/bulk/",
+        moderation.queue_bulk,
+        name="moderation_bulk",
+    ),
+    path(
+        "d/<slug:slug>/moderation/reasons/",
+        moderation.reasons_edit,
+        name="moderation_reasons",
+    ),
+    # The audit log where docs/moderation.md and the API put it; the former
+    # address redirects.
+    path(
+        "d/<slug:slug>/moderation-log/",
         moderation.moderation_log,
         name="moderation_log",
     ),
+    path(
+        "d/<slug:slug>/moderation-log.csv",
+        moderation.moderation_log_csv,
+        name="moderation_log_csv",
+    ),
+    path(
+        "d/<slug:slug>/moderation/log/",
+        moderation.moderation_log_moved,
+        name="moderation_log_moved",
+    ),
     path("d/<slug:slug>/members/", moderation.members, name="members"),
+    path("d/<slug:slug>/me/", membership.my_membership, name="my_membership"),
+    path(
+        "d/<slug:slug>/members/<int:pk>/",
+        moderation.member_detail,
+        name="member_detail",
+    ),
+    path(
+        "d/<slug:slug>/members/<int:pk>/role/",
+        moderation.member_role,
+        name="member_role",
+    ),
     path(
         "d/<slug:slug>/members/<int:pk>/moderate/",
         moderation.member_moderate,

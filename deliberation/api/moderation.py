@@ -34,6 +34,7 @@ from deliberation.selectors import (
 )
 from deliberation.selectors.annotations import annotation_for, comment_for
 from deliberation.selectors.debates import claim_for, debate_for
+from deliberation.selectors.moderation import ITEM_KINDS, LogFilter, audit_item_text
 from deliberation.services.common import check_moderator
 
 # --- Serializers -----------------------------------------------------------------
@@ -141,6 +142,10 @@ class ModerationActionSerializer(serializers.ModelSerializer):
         "on), named as in the debate; null when none or deleted."
     )
     target = serializers.CharField(source="target_kind", read_only=True)
+    item_text = serializers.SerializerMethodField(
+        help_text="The text of the item acted on, as it is now (its text then is "
+        "in before/after); empty for a member."
+    )
 
     class Meta:
         model = ModerationAction
@@ -150,6 +155,7 @@ class ModerationActionSerializer(serializers.ModelSerializer):
             "actor",
             "subject",
             "target",
+            "item_text",
             "claim",
             "annotation",
             "comment",
@@ -168,6 +174,9 @@ class ModerationActionSerializer(serializers.ModelSerializer):
 
     def get_subject(self, row) -> str | None:
         return person_name(self.context, row.subject)
+
+    def get_item_text(self, row) -> str:
+        return audit_item_text(row)
 
 
 class ModerateSerializer(serializers.Serializer):
@@ -207,7 +216,7 @@ class ModerateSerializer(serializers.Serializer):
 
 
 class MemberModerateSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=["suspend", "remove", "reinstate"])
+    action = serializers.ChoiceField(choices=["warn", "suspend", "remove", "reinstate"])
     days = serializers.IntegerField(
         required=False, min_value=1, max_value=365, help_text="suspend: how long."
     )
@@ -477,10 +486,10 @@ class CommentModerateView(_ModerateView):
 
 class MembershipModerateView(ApiView):
     @extend_schema(
-        summary="Suspend, remove or reinstate a member",
+        summary="Warn, suspend, remove or reinstate a member",
         description="Moderators (moderators themselves: the owner only). A "
         "suspension ends by itself after ``days``; suspending and removing need "
-        "a justification of at least 15 characters.",
+        "a justification of at least 15 characters (warning too).",
         request=MemberModerateSerializer,
         responses={
             200: ModerationActionSerializer,
@@ -497,7 +506,11 @@ class MembershipModerateView(ApiView):
             raise Http404("No such member.")
         check_moderator(request.user, membership.debate)
         data = validated_input(MemberModerateSerializer, request)
-        if data["action"] == "suspend":
+        if data["action"] == "warn":
+            row = services.member_warn(
+                user=request.user, membership=membership, reason=data["reason"]
+            )
+        elif data["action"] == "suspend":
             if not data.get("days"):
                 raise exceptions.ValidationError({"days": ["For how many days?"]})
             row = services.member_suspend(
@@ -517,12 +530,35 @@ class MembershipModerateView(ApiView):
         return _act_response(request, row, membership.debate)
 
 
+class LogFilterSerializer(serializers.Serializer):
+    """The audit log's filters, as query parameters (moderators)."""
+
+    actor = serializers.IntegerField(
+        required=False, min_value=1, help_text="The acting moderator's user id."
+    )
+    action = serializers.ChoiceField(
+        required=False, choices=ModerationAction.Action.values
+    )
+    member = serializers.IntegerField(
+        required=False, min_value=1, help_text="The user id of whom the act is about."
+    )
+    kind = serializers.ChoiceField(required=False, choices=list(ITEM_KINDS))
+    since = serializers.DateField(required=False, help_text="From this day (UTC).")
+    until = serializers.DateField(required=False, help_text="To this day, inclusive.")
+
+
 @extend_schema_view(
     get=extend_schema(
         summary="The audit log",
-        description="Every moderation action of the debate for moderators; the "
+        description="Every moderation action of the debate for moderators (who "
+        "may filter it by moderator, act, member, kind of item and dates); the "
         "actions on your own items or membership for others; newest first.",
-        responses={200: ModerationActionSerializer(many=True), 404: NOT_FOUND},
+        parameters=[LogFilterSerializer],
+        responses={
+            200: ModerationActionSerializer(many=True),
+            400: BAD_REQUEST,
+            404: NOT_FOUND,
+        },
     )
 )
 class ModerationLogView(ListView):
@@ -534,7 +570,13 @@ class ModerationLogView(ListView):
             return ModerationAction.objects.none()
         debate = self._debate = debate_for(self.request.user, self.kwargs["slug"])
         self._moderator = may_moderate(self.request.user, debate)
-        return moderation_log_for(self.request.user, debate)
+        rows = moderation_log_for(self.request.user, debate)
+        if not self._moderator:
+            return rows
+        query = {k: v for k, v in self.request.query_params.items() if k != "page"}
+        filters = LogFilterSerializer(data=query)
+        filters.is_valid(raise_exception=True)
+        return LogFilter(**filters.validated_data).apply(rows)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -13,6 +13,21 @@ from deliberation.api import (
 
 urlpatterns = [
     path("join/", membership.JoinView.as_view(), name="api-join"),
+    path(
+        "debates/<slug:slug>/members/",
+        membership.MemberListView.as_view(),
+        name="api-debate-members",
+    ),
+    path(
+        "debates/<slug:slug>/membership/",
+        membership.MyMembershipView.as_view(),
+        name="api-debate-my-membership",
+    ),
+    path(
+        "memberships/<int:pk>/role/",
+        membership.MemberRoleView.as_view(),
+        name="api-membership-role",
+    ),
     path("debates/", views.DebateListView.as_view(), name="api-debate-list"),
     # Interchange (before debates/<slug>/, which "import" would otherwise match)
     path(

@@ -21,6 +21,7 @@ from deliberation.selectors.debates import (
 from deliberation.selectors.moderation import (
     QueueItem,
     flag_weight,
+    flagged_items_of,
     flagger_trust,
     flags_on_items_of,
     moderation_log_for,
@@ -75,6 +76,7 @@ __all__ = [
     "duplicate_pairs",
     "flag_weight",
     "flagger_trust",
+    "flagged_items_of",
     "flags_on_items_of",
     "membership_of",
     "moderation_log_for",

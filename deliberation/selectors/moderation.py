@@ -1,16 +1,20 @@
 """Reads for moderators: the review queue, pending claims, the audit log."""
 
+import json
 import re
 from dataclasses import dataclass, field
 
 from django.db.models import (
     Count,
+    Exists,
+    OuterRef,
     Q,
     QuerySet,
 )
 
-from claims.models import Claim
+from claims.models import Annotation, Claim
 from deliberation.models import (
+    Comment,
     Debate,
     Flag,
     Membership,
@@ -33,8 +37,8 @@ def hidden_notice(reason: str) -> str:
     if automatic:
         flags = int(automatic[1])
         return (
-            f"Hidden automatically after {flags} report{'s' if flags != 1 else ''}, "
-            "awaiting a moderator."
+            f"Hidden after {flags} flag{'s' if flags != 1 else ''}, "
+            "waiting for a moderator."
         )
     return f"Hidden by a moderator: {reason or 'no reason given'}"
 
@@ -55,6 +59,8 @@ class QueueItem:
     parent: object = None
     history: list = field(default_factory=list)
     author: str | None = None
+    author_user: object = None
+    author_membership: int | None = None
 
     @property
     def flaggers(self) -> int:
@@ -63,6 +69,11 @@ class QueueItem:
     @property
     def reasons(self) -> list[str]:
         return sorted({f.get_reason_display() for f in self.flags})
+
+    @property
+    def reply(self) -> str:
+        """The author's one reply about the item ("" if none)."""
+        return next((f.author_reply for f in self.flags if f.replied_at), "")
 
 
 def flagger_trust(debate: Debate, flagger_ids) -> dict[int, float]:
@@ -122,9 +133,10 @@ def moderation_queue(debate: Debate, *, names: Naming | None = None) -> list[Que
     # other query, for everyone's name.
     members = list(
         Membership.objects.filter(debate=debate).only(
-            "user_id", "role", "pseudonym", "animal_name", "guest"
+            "pk", "user_id", "role", "pseudonym", "animal_name", "guest"
         )
     )
+    membership_of = {m.user_id: m.pk for m in members}
     names = names or moderators_naming(debate)
     names.remember_all(members)
     moderators = {m.user_id for m in members if m.role in MODERATING_ROLES}
@@ -159,9 +171,10 @@ def moderation_queue(debate: Debate, *, names: Naming | None = None) -> list[Que
     for key, entry in items.items():
         entry.history = history.get(key, [])
         item = entry.item
-        entry.author = names(
-            item.creator if entry.kind == "annotation" else item.author
-        )
+        entry.author_user = item.creator if entry.kind == "annotation" else item.author
+        entry.author = names(entry.author_user)
+        if entry.author_user is not None:
+            entry.author_membership = membership_of.get(entry.author_user.pk)
         if entry.kind == "claim":
             entry.parent = parents.get(item.parent_path)
         elif entry.kind == "comment":
@@ -203,4 +216,271 @@ def flags_on_items_of(user, debate: Debate) -> QuerySet[Flag]:
         .filter(mine)
         .select_related("claim", "annotation", "comment")
         .order_by("-pk")
+    )
+
+
+@dataclass
+class FlaggedItem:
+    """One of a person's items with the flags on it, for their one reply."""
+
+    kind: str
+    item: object
+    flags: list = field(default_factory=list)
+
+    @property
+    def reply(self) -> str:
+        return next((f.author_reply for f in self.flags if f.replied_at), "")
+
+    @property
+    def is_open(self) -> bool:
+        return any(f.status == Flag.Status.OPEN for f in self.flags)
+
+    @property
+    def reasons(self) -> list[str]:
+        return sorted({f.get_reason_display() for f in self.flags})
+
+
+def flagged_items_of(user, debate: Debate, limit: int = 200) -> list[FlaggedItem]:
+    """``user``'s flagged items, newest flag first, each with its flags: one
+    reply per item, whatever the number of flags. One query."""
+    items: dict[tuple[str, int], FlaggedItem] = {}
+    for flag in flags_on_items_of(user, debate)[:limit]:
+        key = (flag.target_kind, flag.target.pk)
+        items.setdefault(key, FlaggedItem(flag.target_kind, flag.target))
+        items[key].flags.append(flag)
+    return list(items.values())
+
+
+# --- Canned reasons -----------------------------------------------------------
+
+# Offered beside free text when a debate has not set its own list.
+DEFAULT_REASONS = (
+    "Off topic for this debate",
+    "Uncivil: attack the argument, not the person",
+    "Personal data: names, addresses or contact details",
+    "Duplicate of an existing claim",
+    "Not a single claim: split it in two",
+    "Spam or advertising",
+)
+
+
+def moderation_reasons(debate: Debate) -> list[str]:
+    """The debate's canned reasons (its own list, else the defaults)."""
+    return list(debate.moderation_reasons or DEFAULT_REASONS)
+
+
+# --- The audit log: filters, rows as read -------------------------------------
+
+ITEM_KINDS = ("claim", "annotation", "comment", "membership")
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """What a moderator narrows the audit log to (None: any)."""
+
+    actor: int | None = None
+    action: str | None = None
+    member: int | None = None
+    kind: str | None = None
+    since: object = None  # a date
+    until: object = None  # a date, inclusive
+
+    def apply(self, rows: QuerySet[ModerationAction]) -> QuerySet[ModerationAction]:
+        if self.actor is not None:
+            rows = rows.filter(actor_id=self.actor)
+        if self.action:
+            rows = rows.filter(action=self.action)
+        if self.member is not None:
+            rows = rows.filter(subject_id=self.member)
+        if self.kind:
+            rows = rows.filter(**{f"{self.kind}__isnull": False})
+        if self.since is not None:
+            rows = rows.filter(created__date__gte=self.since)
+        if self.until is not None:
+            rows = rows.filter(created__date__lte=self.until)
+        return rows
+
+
+def _shown(value) -> str:
+    """A before/after value in words for the page (the CSV keeps JSON)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "none"
+    return str(value)
+
+
+@dataclass
+class Change:
+    field: str
+    before: object
+    after: object
+
+    @property
+    def shown_before(self) -> str:
+        return _shown(self.before)
+
+    @property
+    def shown_after(self) -> str:
+        return _shown(self.after)
+
+
+def audit_changes(row: ModerationAction) -> list[Change]:
+    """What the act changed: each key whose value differs before and after,
+    in a fixed order."""
+    keys = list(dict.fromkeys([*row.before, *row.after]))
+    return [
+        Change(key, row.before.get(key), row.after.get(key))
+        for key in keys
+        if row.before.get(key) != row.after.get(key)
+    ]
+
+
+def audit_item_text(row: ModerationAction) -> str:
+    """The text of the item the row is about, as it is now (its text then is
+    in the row's before/after); "" for a membership or a vanished item."""
+    if row.claim_id and row.claim is not None:
+        return row.claim.text
+    if row.annotation_id and row.annotation is not None:
+        exact, body = row.annotation.exact, row.annotation.body
+        return f"“{exact}” {body}".strip() if exact else body
+    if row.comment_id and row.comment is not None:
+        return row.comment.body
+    return ""
+
+
+def audit_rows(rows) -> list[ModerationAction]:
+    """``rows`` (already read) with ``changes`` and ``item_text`` set for a
+    page or an export. No query."""
+    rows = list(rows)
+    for row in rows:
+        row.changes = audit_changes(row)
+        row.item_text = audit_item_text(row)
+    return rows
+
+
+AUDIT_CSV_HEADER = (
+    "time",
+    "act",
+    "by",
+    "item",
+    "item id",
+    "about",
+    "item text",
+    "reason",
+    "changes",
+)
+
+
+def audit_csv_rows(rows, names: Naming) -> list[list]:
+    """The header and one row per act, the people named by ``names`` (with
+    their account, for moderators), the changes as "field: before → after"."""
+    out = [list(AUDIT_CSV_HEADER)]
+    for row in audit_rows(rows):
+        changes = "; ".join(
+            f"{c.field}: {json.dumps(c.before)} → {json.dumps(c.after)}"
+            for c in row.changes
+        )
+        item_id = next(
+            (getattr(row, f"{k}_id") for k in ITEM_KINDS if getattr(row, f"{k}_id")),
+            "",
+        )
+        out.append(
+            [
+                row.created.isoformat(),
+                row.get_action_display(),
+                names.with_account(row.actor) if row.actor else "(automatic)",
+                row.target_kind,
+                item_id,
+                names.with_account(row.subject) if row.subject else "",
+                row.item_text,
+                row.reason,
+                changes,
+            ]
+        )
+    return out
+
+
+def log_people(debate: Debate) -> tuple[list[Membership], list[Membership]]:
+    """The members who acted and those acted upon, for the log's filters:
+    (actors, subjects), memberships with their user. One query."""
+    acts = ModerationAction.objects.filter(debate=debate)
+    members = list(
+        Membership.objects.filter(debate=debate)
+        .annotate(
+            acted=Exists(acts.filter(actor_id=OuterRef("user_id"))),
+            acted_on=Exists(acts.filter(subject_id=OuterRef("user_id"))),
+        )
+        .filter(Q(acted=True) | Q(acted_on=True))
+        .select_related("user")
+        .order_by("pk")
+    )
+    return [m for m in members if m.acted], [m for m in members if m.acted_on]
+
+
+def debate_members(debate: Debate) -> QuerySet[Membership]:
+    """Every membership of ``debate`` (user loaded), by role then username:
+    the Members page and its API."""
+    return (
+        Membership.objects.filter(debate=debate)
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+
+
+# --- One member, as moderators see them ---------------------------------------
+
+
+@dataclass
+class MemberRecord:
+    """A member's page inside a debate: their contributions, the flags they
+    raised and received, and the moderators' acts about them."""
+
+    membership: Membership
+    claims: list = field(default_factory=list)
+    annotations: list = field(default_factory=list)
+    comments: list = field(default_factory=list)
+    flags_raised: list = field(default_factory=list)
+    flags_received: list = field(default_factory=list)
+    acts: list = field(default_factory=list)
+
+
+RECORD_LIMIT = 50
+
+
+def member_record(membership: Membership) -> MemberRecord:
+    """Everything moderators read about one member (moderators only: hidden
+    and pending items included), newest first, at most RECORD_LIMIT of each.
+    A fixed number of queries."""
+    debate, user = membership.debate, membership.user
+    n = RECORD_LIMIT
+    return MemberRecord(
+        membership=membership,
+        claims=list(
+            Claim.objects.filter(debate=debate, author=user).order_by("-pk")[:n]
+        ),
+        annotations=list(
+            Annotation.objects.filter(debate=debate, creator=user).order_by("-pk")[:n]
+        ),
+        comments=list(
+            Comment.objects.filter(debate=debate, author=user).order_by("-pk")[:n]
+        ),
+        flags_raised=list(
+            Flag.objects.filter(debate=debate, flagger=user)
+            .select_related("claim", "annotation", "comment")
+            .order_by("-pk")[:n]
+        ),
+        flags_received=list(
+            flags_on_items_of(user, debate).select_related("flagger")[:n]
+        ),
+        acts=audit_rows(
+            ModerationAction.objects.filter(debate=debate)
+            .filter(Q(subject=user) | Q(membership=membership))
+            .select_related("actor", "subject", "claim", "annotation", "comment")
+            .order_by("-pk")[:n]
+        ),
     )

@@ -97,6 +97,7 @@ class Naming:
         self.hidden = debate is not None and authors_hidden_from(viewer, debate)
         self._members: dict[int, _Member] = {}
         self._complete = debate is None  # no debate: nobody has names in it
+        self._moderates: bool | None = None
 
     def load(self, users: Iterable) -> "Naming":
         """Read the names of ``users`` (objects or ids) in one query, unless
@@ -138,6 +139,25 @@ class Naming:
             return None
         return self._name(user, self._lookup(user))
 
+    @property
+    def moderates(self) -> bool:
+        """The viewer moderates the debate (asked once)."""
+        if self._moderates is None:
+            self._moderates = self.debate is not None and may_moderate(
+                self.viewer, self.debate
+            )
+        return self._moderates
+
+    def with_account(self, user) -> str | None:
+        """The name, and for the debate's moderators the registered account
+        a pseudonym stands for ("Ada (account ada42)"); a guest's internal
+        account is never added, nor an account that is the name itself."""
+        name = self(user)
+        if name is None or not self.moderates:
+            return name
+        account = account_name(user)
+        return f"{name} (account {account})" if account and account != name else name
+
     def member(self, membership: Membership) -> str:
         """The name of a membership's person, from the row itself (its
         ``user`` loaded): no query."""
@@ -164,6 +184,7 @@ def moderators_naming(debate: Debate) -> Naming:
     only they read): never hidden by the anonymity rule."""
     names = Naming(None, debate)
     names.hidden = False
+    names._moderates = True
     return names
 
 

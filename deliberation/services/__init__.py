@@ -37,6 +37,7 @@ from deliberation.services.membership import (
     debate_join,
     guest_join,
     invitation_reset,
+    share_votes_set,
 )
 from deliberation.services.moderation import (
     claim_approve,
@@ -52,8 +53,12 @@ from deliberation.services.moderation import (
     item_restore,
     member_reinstate,
     member_remove,
+    member_role_set,
     member_suspend,
+    member_warn,
     moderate_item,
+    moderate_items,
+    moderation_reasons_set,
 )
 from deliberation.services.notifications import notifications_mark_read
 from deliberation.services.voting import (
@@ -65,6 +70,11 @@ from deliberation.services.voting import (
 
 __all__ = [
     "moderate_item",
+    "share_votes_set",
+    "moderate_items",
+    "moderation_reasons_set",
+    "member_role_set",
+    "member_warn",
     "annotation_add",
     "annotation_edit",
     "annotation_remove",

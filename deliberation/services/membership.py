@@ -216,3 +216,24 @@ def debate_join(*, user, debate: Debate, pseudonym: str = "") -> Membership:
 
 def publish_members_changed(debate: Debate) -> None:
     publish_on_commit(debate_id=debate.pk, event="members.changed", payload={})
+
+
+@transaction.atomic
+def share_votes_set(*, user, debate: Debate, share: bool) -> Membership:
+    """A member records (or withdraws) their consent to others seeing their
+    votes one by one (the ``participant:<id>`` perspective). Their own act
+    only: no one else may give it. Joins the debate as a participant if the
+    person may take part, as a first act does."""
+    if not user.is_authenticated:
+        raise PermissionDenied("Sign in.")
+    check_perm(user, "deliberation.view_debate", debate, "You may not see this.")
+    membership = (
+        Membership.objects.select_for_update().filter(debate=debate, user=user).first()
+    )
+    if membership is None or membership.status == Membership.Status.REMOVED:
+        raise ValidationError("Only members of this debate may share their votes.")
+    if membership.share_votes != share:
+        membership.share_votes = share
+        membership.save(update_fields=["share_votes"])
+    remember_membership(user, membership)
+    return membership

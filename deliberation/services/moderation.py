@@ -32,7 +32,12 @@ from deliberation.models import (
 from deliberation.selectors import claims_are_public, public_name
 from deliberation.selectors.moderation import AUTO_HIDE_REASON
 from deliberation.services.common import check_moderator, check_perm, membership_ensure
-from deliberation.services.notifications import excerpt, notify, notify_moderators
+from deliberation.services.notifications import (
+    excerpt,
+    notify,
+    notify_moderators,
+    notify_once_a_day,
+)
 
 Action = ModerationAction.Action
 Item = Claim | Annotation | Comment
@@ -245,21 +250,25 @@ def flag_create(*, user, item: Item, reason: str, note: str = "") -> Flag:
     kind = _kind(item)
     label = Flag.Reason(reason).label.lower()
     author = _author_of(item)
+    # One notification per item and day, to its author and to the moderators,
+    # whatever the number of flags (the queue and "my flags" list them all).
+    anchor = f"#flagged-{kind}-{item.pk}"
     if author is not None:
-        notify(
+        notify_once_a_day(
             users=[author],
             kind=Notification.Kind.FLAG,
             text=f"Your {kind} “{excerpt(_text_of(item))}” was flagged ({label}). "
             "You may reply once.",
-            url=reverse("my_flags", kwargs={"slug": debate.slug}),
+            url=reverse("my_flags", kwargs={"slug": debate.slug}) + anchor,
             debate=debate,
         )
     queue_url = reverse("moderation_queue", kwargs={"slug": debate.slug})
     notify_moderators(
         debate=debate,
         text=f"A {kind} was flagged ({label}).",
-        url=queue_url,
+        url=queue_url + f"#queue-{kind}-{item.pk}",
         exclude=[user],
+        once_a_day=True,
     )
     _maybe_auto_hide(item, debate=debate)
     # No content and no names: dashboards refresh their "flags waiting".
@@ -303,8 +312,9 @@ def _maybe_auto_hide(item: Item, *, debate: Debate) -> None:
 
 @transaction.atomic
 def flag_reply(*, user, flag: Flag, body: str) -> Flag:
-    """The item's author answers a flag, once (moderators read it in the
-    queue)."""
+    """The item's author answers the flags on it, once per item whatever
+    their number: the reply is kept on every flag of the item (moderators
+    read it in the queue, later flags included)."""
     flag = Flag.objects.select_for_update().get(pk=flag.pk)
     item = flag.target
     if not user.is_authenticated or _author_id(item) != user.pk:
@@ -314,10 +324,12 @@ def flag_reply(*, user, flag: Flag, body: str) -> Flag:
         raise ValidationError({"body": "Write your reply."})
     if len(body) > REPLY_MAX:
         raise ValidationError({"body": f"At most {REPLY_MAX} characters."})
-    if flag.replied_at is not None:
-        raise ValidationError("You have already replied to this flag.")
-    flag.author_reply, flag.replied_at = body, timezone.now()
-    flag.save(update_fields=["author_reply", "replied_at"])
+    flags = Flag.objects.select_for_update().filter(**{_kind(item): item})
+    if any(f.replied_at is not None for f in flags):
+        raise ValidationError("You have already replied about this item.")
+    now = timezone.now()
+    flags.update(author_reply=body, replied_at=now)
+    flag.author_reply, flag.replied_at = body, now
     return flag
 
 
@@ -538,8 +550,9 @@ def claim_moderator_edit(
 def claim_set_locked(
     *, user, claim: Claim, locked: bool, reason: str = ""
 ) -> ModerationAction:
-    """Lock (or unlock) a thread: no new claims, votes or comments at or below
-    ``claim`` while it is locked (rule ``thread_is_open``)."""
+    """Lock (or unlock) a thread: no replies (new claims or comments) at or
+    below ``claim`` while it is locked; votes still count (rule
+    ``thread_is_open``)."""
     return _set_flag(
         user=user,
         claim=claim,
@@ -747,6 +760,54 @@ def member_reinstate(
     return _member_action(user, membership, Action.REINSTATE, reason, before)
 
 
+@transaction.atomic
+def member_warn(*, user, membership: Membership, reason: str) -> ModerationAction:
+    """Warn a member (no other effect): they are told why, and the log keeps
+    it, so a later suspension can point to it."""
+    reason = _clean_reason(reason, required=True, minimum=JUSTIFICATION_MIN)
+    membership = _check_may_act_on(user, membership)
+    if membership.status == Membership.Status.REMOVED:
+        raise ValidationError("This member was removed; reinstate them first.")
+    before = _member_state(membership)
+    return _member_action(user, membership, Action.WARN, reason, before)
+
+
+# Roles the owner may give: the owner's own role is not handed over here.
+ASSIGNABLE_ROLES = (
+    Membership.Role.MODERATOR,
+    Membership.Role.PARTICIPANT,
+    Membership.Role.SUGGESTER,
+    Membership.Role.OBSERVER,
+)
+
+
+@transaction.atomic
+def member_role_set(
+    *, user, membership: Membership, role: str, reason: str = ""
+) -> ModerationAction:
+    """The owner names a member moderator, participant, suggester or
+    observer (``deliberation.change_debate``: the owner, or staff). The
+    member is told; the log keeps the role before and after."""
+    debate = membership.debate
+    check_perm(user, "deliberation.change_debate", debate, "Only the owner may.")
+    if role not in ASSIGNABLE_ROLES:
+        raise ValidationError(
+            {"role": "Choose moderator, participant, suggester or observer."}
+        )
+    reason = _clean_reason(reason, required=False)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == Membership.Role.OWNER or membership.user_id == (
+        debate.owner_id
+    ):
+        raise ValidationError({"role": "The owner's role cannot be changed."})
+    if membership.role == role:
+        raise ValidationError({"role": "The member has this role already."})
+    before = _member_state(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return _member_action(user, membership, Action.ROLE, reason, before)
+
+
 def _member_action(user, membership, action, reason, before) -> ModerationAction:
     row = _audit(
         actor=user,
@@ -764,6 +825,11 @@ def _member_action(user, membership, action, reason, before) -> ModerationAction
         text += f"UTC: {reason}"
     elif action == Action.REMOVE:
         text = f"You were removed from “{question}”: {reason}"
+    elif action == Action.WARN:
+        text = f"A moderator of “{question}” warns you: {reason}"
+    elif action == Action.ROLE:
+        role = Membership.Role(membership.role).label.lower()
+        text = f"You are now a {role} in “{question}”."
     else:
         text = f"You may take part in “{question}” again."
     notify(
@@ -819,3 +885,60 @@ def moderate_item(user, item, data: dict):
         text=data.get("text") or None,
         explanation=data.get("explanation"),
     )
+
+
+# --- Many at once, and the canned reasons ---------------------------------------------
+
+BULK_ACTIONS = ("dismiss", "hide", "restore")
+BULK_MAX = 100
+
+
+def moderate_items(user, items: list, data: dict) -> tuple[int, list[str]]:
+    """One act (dismiss, hide or restore, with one reason) on many queue
+    items: each in its own transaction, as if taken one by one, so that an
+    item another moderator resolved meanwhile is skipped with its reason,
+    not the whole batch. Returns (acts done, why each skipped one was)."""
+    action = data.get("action")
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": "Choose dismiss, hide or restore."})
+    if not items:
+        raise ValidationError({"items": "Tick at least one item."})
+    if len(items) > BULK_MAX:
+        raise ValidationError({"items": f"At most {BULK_MAX} items at once."})
+    for item in items:
+        check_moderator(user, item.debate)
+    done, skipped = 0, []
+    for item in items:
+        try:
+            moderate_item(user, item, {"action": action, "reason": data.get("reason")})
+        except ValidationError as exc:
+            if hasattr(exc, "message_dict") and "reason" in exc.message_dict:
+                raise  # the same for every item: say it once, act on none
+            why = " ".join(exc.messages)
+            skipped.append(f"{_kind(item).capitalize()} {item.pk}: {why}")
+        else:
+            done += 1
+    return done, skipped
+
+
+REASONS_MAX = 30
+
+
+@transaction.atomic
+def moderation_reasons_set(*, user, debate: Debate, reasons: list[str]) -> list[str]:
+    """A debate's canned reasons, one per entry (blank ones dropped, repeats
+    once); an empty list brings back the defaults. Moderators only."""
+    check_moderator(user, debate)
+    cleaned = list(
+        dict.fromkeys(" ".join(r.split()) for r in reasons if r and r.strip())
+    )
+    if len(cleaned) > REASONS_MAX:
+        raise ValidationError({"reasons": f"At most {REASONS_MAX} reasons."})
+    too_long = [r for r in cleaned if len(r) > REASON_MAX]
+    if too_long:
+        raise ValidationError(
+            {"reasons": f"At most {REASON_MAX} characters each: “{too_long[0][:40]}…”"}
+        )
+    Debate.objects.filter(pk=debate.pk).update(moderation_reasons=cleaned)
+    debate.moderation_reasons = cleaned
+    return cleaned

@@ -6,6 +6,7 @@ dropped whenever their notifications change, so a page costs no query for it
 once the count is known."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import transaction
@@ -15,6 +16,7 @@ from deliberation.models import Debate, Membership, Notification
 from deliberation.rules import MODERATING_ROLES
 
 TEXT_MAX = 300
+ONCE_A_DAY = timedelta(days=1)
 
 
 def _cache_key(user_id: int) -> str:
@@ -59,8 +61,35 @@ def notify(
     return rows
 
 
-def notify_moderators(*, debate: Debate, text: str, url: str = "", exclude=()):
-    """Tell the debate's owner and moderators (new items in the queue)."""
+def notify_once_a_day(
+    *, users: Iterable, kind: str, text: str, url: str, debate: Debate | None
+) -> list[Notification]:
+    """``notify`` those of ``users`` not told of the same thing (same kind and
+    address) in the last day: an item flagged three times tells its author
+    once. One query to find them."""
+    recipients = {u.pk: u for u in users if u is not None}
+    told = set(
+        Notification.objects.filter(
+            user_id__in=list(recipients),
+            kind=kind,
+            url=url,
+            created__gte=timezone.now() - ONCE_A_DAY,
+        ).values_list("user_id", flat=True)
+    )
+    return notify(
+        users=[u for pk, u in recipients.items() if pk not in told],
+        kind=kind,
+        text=text,
+        url=url,
+        debate=debate,
+    )
+
+
+def notify_moderators(
+    *, debate: Debate, text: str, url: str = "", exclude=(), once_a_day=False
+):
+    """Tell the debate's owner and moderators (new items in the queue);
+    ``once_a_day``: not those told of the same address in the last day."""
     excluded = {u.pk for u in exclude if u is not None}
     moderators = [
         m.user
@@ -70,7 +99,8 @@ def notify_moderators(*, debate: Debate, text: str, url: str = "", exclude=()):
         ).select_related("user")
         if m.user_id not in excluded
     ]
-    return notify(
+    send = notify_once_a_day if once_a_day else notify
+    return send(
         users=moderators,
         kind=Notification.Kind.QUEUE,
         text=text,

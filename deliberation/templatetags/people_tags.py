@@ -35,6 +35,23 @@ def person_name(context, person) -> str:
 
 
 @register.simple_tag(takes_context=True)
+def person_label(context, person) -> str:
+    """``person`` named as ``person_name`` does, plus, for the debate's
+    moderators, the registered account behind a pseudonym."""
+    if person is None:
+        return "a former participant"
+    return _naming(context).with_account(person) or ""
+
+
+@register.simple_tag(takes_context=True)
+def member_label(context, membership) -> str:
+    """A membership's person as ``person_label`` names them, no query."""
+    names = _naming(context)
+    names.remember(membership)
+    return names.with_account(membership.user) or ""
+
+
+@register.simple_tag(takes_context=True)
 def member_name(context, membership, everyone: bool = False) -> str:
     """A membership's person (its user loaded) named without a query; with
     ``everyone``, as any reader of the debate sees them."""

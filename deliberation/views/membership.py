@@ -1,4 +1,5 @@
-"""Joining by code (/join/) or invitation link (/invite/<token>/)."""
+"""Joining by code (/join/) or invitation link (/invite/<token>/); your own
+membership (/d/<slug>/me/: consent to share your votes)."""
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -9,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from deliberation import services
-from deliberation.selectors.debates import debate_for
+from deliberation.selectors.debates import debate_for, membership_of
 from deliberation.services.membership import debate_by_token
 from deliberation.views.classroom import LOGIN_BACKEND
 
@@ -65,3 +66,30 @@ def invitation_reset(request, slug):
     if request.POST.get("to") == "class":  # from the class dashboard
         return redirect("class_dashboard", slug=debate.slug)
     return redirect("members", slug=debate.slug)
+
+
+@login_required
+def my_membership(request, slug):
+    """Your place in a debate: your name, role and status, and your consent
+    to others seeing your votes one by one (given or withdrawn here)."""
+    debate = debate_for(request.user, slug)
+    if request.method == "POST":
+        try:
+            services.share_votes_set(
+                user=request.user,
+                debate=debate,
+                share=request.POST.get("share_votes") == "on",
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Saved.")
+        return redirect("my_membership", slug=slug)
+    return render(
+        request,
+        "deliberation/my_membership.html",
+        {
+            "debate": debate,
+            "membership": membership_of(debate=debate, user=request.user),
+        },
+    )

@@ -370,12 +370,6 @@ def _vote_off(scene):
     return "Voting is switched off in this debate."
 
 
-def _vote_locked(scene):
-    _phase(scene, phases.VOTING)
-    Claim.objects.filter(pk=scene["thesis"].pk).update(locked=True)
-    return "This thread is locked: no votes."
-
-
 def _vote_observer(scene):
     _phase(scene, phases.VOTING)
     Membership.objects.filter(user=scene["ada"]).update(role="observer")
@@ -385,7 +379,6 @@ def _vote_observer(scene):
 VOTE_CAUSES = {
     "phase": _vote_phase,
     "voting-off": _vote_off,
-    "locked": _vote_locked,
     "observer": _vote_observer,
 }
 
@@ -526,7 +519,7 @@ def test_an_item_hidden_by_flags_says_so_not_that_a_moderator_hid_it(client, sce
         client.get(f"/d/{debate.slug}/claims/{con.pk}/").content.decode()
     )
 
-    notice = "Hidden automatically after 3 reports, awaiting a moderator."
+    notice = "Hidden after 3 flags, waiting for a moderator."
     assert notice in thesis_page
     assert notice in claim_page
     assert "Hidden by a moderator" not in thesis_page + claim_page

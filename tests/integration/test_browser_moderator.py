@@ -1,9 +1,12 @@
 """The moderator's journey (ARCHITECTURE.md §2.3) in real Chromium against
-daphne, PostgreSQL and Redis: the review queue by weight with reasons and the
-author's reply; dismiss, hide with a public reason, restore, edit with a note,
-merge duplicates, lock a thread, suspend a member; each act in the audit log,
-and what readers then see."""
+daphne, PostgreSQL and Redis: the review queue by weight with reasons, the
+author named and their one reply; a bulk dismissal; dismiss, hide with a
+public reason, restore, edit with a note, merge duplicates, lock a thread
+(replies stop, votes count), suspend a member, warn one from their member
+page; each act in the audit log with the item's text and what changed,
+filtered and exported, and what readers then see; the pages at 360 px."""
 
+import csv
 from urllib.parse import urlsplit
 
 import pytest
@@ -55,6 +58,13 @@ def _forum():
     )
     for user, reason in zip(flaggers, ("unsupported", "not_single"), strict=True):
         services.flag_create(user=user, item=vague, reason=reason)
+    # Two claims flagged off-topic by one reader who was wrong twice.
+    aside = [
+        make_claim(debate, thesis, text=f"Cameras also film traffic, point {n}.")
+        for n in (1, 2)
+    ]
+    for claim in aside:
+        services.flag_create(user=flaggers[0], item=claim, reason="off_topic")
     reply = "It is one claim: cameras are worth what they cost."
     flag = vague.flags.order_by("pk").first()
     services.flag_reply(user=author, flag=flag, body=reply)
@@ -73,6 +83,8 @@ def _forum():
         "duplicate": duplicate,
         "rude": rude,
         "reply": reply,
+        "aside": aside,
+        "author": author,
     }
 
 
@@ -89,20 +101,28 @@ def test_moderator_journey(browser, asgi_server, forum):
     )
     d = f"{asgi_server}/d/{debate.slug}"
 
-    # The queue: heaviest first, with the reasons and the author's reply.
+    # The queue: heaviest first, with the reasons, the author and their reply.
     desk.goto(f"{d}/moderation/")
     items = desk.locator("#queue-heading ~ article.queue-item")
-    expect(items).to_have_count(3)
+    expect(items).to_have_count(5)
     first = items.nth(0)
     expect(first).to_have_attribute("id", f"queue-claim-{vague.pk}")
     expect(first.locator(".meta").first).to_contain_text(
-        "weight 2.0 · 2 flaggers · Not a single claim, Unsupported"
+        "by ada · weight 2.0 · 2 flaggers · Not a single claim, Unsupported"
     )
-    expect(first.locator("ul.flags")).to_contain_text(
-        f"Author's reply: {forum['reply']}"
-    )
+    expect(first).to_contain_text(f"Author's reply: {forum['reply']}")
+    expect(first.get_by_text("Author's reply:")).to_have_count(1)  # one reply
     expect(first.locator("blockquote")).to_have_text(vague.text)
     shot(desk, "moderation-queue.png")
+
+    # Bulk: tick the two off-topic items, dismiss both with one reason.
+    for claim in forum["aside"]:
+        desk.get_by_label(f"Tick claim {claim.pk}").check()
+    desk.get_by_label("Act").select_option("dismiss")
+    desk.locator("#bulk-reason").fill("Traffic cameras are on topic.")
+    desk.get_by_role("button", name="Apply to ticked items").click()
+    expect(desk.locator(".messages")).to_contain_text("Done on 2 items")
+    expect(items).to_have_count(3)
 
     # Dismiss: the spam flag was wrong; the claim leaves the queue.
     spam_item = desk.locator(f"#queue-claim-{spammed.pk}")
@@ -164,14 +184,26 @@ def test_moderator_journey(browser, asgi_server, forum):
     expect(desk.locator(f"#pair-{original.pk}-{duplicate.pk}")).to_have_count(0)
     assert Claim.objects.get(pk=duplicate.pk).link_to_id == original.pk
 
-    # Lock the thread: readers are told no new claims, votes or comments.
+    # Lock the thread: replies stop, votes still count; readers are told so.
     desk.goto(f"{d}/claims/{thesis.pk}/moderate/")
     desk.get_by_label("Reason").fill("Cooling off until Monday.")
     desk.get_by_role("button", name="Lock thread").click()
     expect(desk.locator(".messages")).to_contain_text(DONE)
     reader.goto(f"{d}/claims/{thesis.pk}/")
     expect(reader.locator(".focus-claim")).to_contain_text(
-        "Locked: no new claims, votes or comments"
+        "Locked: no new claims or comments (votes still count)"
+    )
+    assert (
+        off_the_loop(
+            lambda: (
+                services.vote_cast(
+                    user=forum["author"],
+                    claim=Claim.objects.get(pk=thesis.pk),
+                    stance="agree",
+                ).pk
+            )
+        )
+        == thesis.pk
     )
 
     # Suspend the troll for a week, with a justification.
@@ -186,11 +218,27 @@ def test_moderator_journey(browser, asgi_server, forum):
         "Suspended until"
     )
 
-    # Every act is in the audit log, newest first, with its reason.
-    desk.goto(f"{d}/moderation/")
+    # The troll's member page: their comment, the flag on it, the acts; warn.
+    desk.locator(f"#member-{troll.pk}").get_by_role("link", name="troll").click()
+    expect(desk.locator("#member-heading")).to_have_text("troll")
+    expect(desk.locator("#contrib-heading ~ ul").nth(2)).to_contain_text(
+        "Only idiots believe this."
+    )
+    expect(desk.locator("#received-heading + ul")).to_contain_text(
+        "Uncivil or abusive on their comment"
+    )
+    desk.get_by_label("Justification").fill("Name-calling again means removal.")
+    desk.get_by_role("button", name="Warn").click()
+    expect(desk.locator(".messages")).to_contain_text(DONE)
+    expect(desk.locator("#acts-heading + ol")).to_contain_text("Warned")
+    shot(desk, "moderation-member.png")
+
+    # Every act is in the audit log, newest first, with its reason, the
+    # item's text and what changed.
     desk.get_by_role("link", name="Audit log").click()
+    assert urlsplit(desk.url).path == f"/d/{debate.slug}/moderation-log/"
     entries = desk.locator("ol.audit-log > li")
-    expect(entries).to_have_count(7)
+    expect(entries).to_have_count(10)
     seen = [
         (
             entries.nth(n).locator("strong").inner_text(),
@@ -198,19 +246,62 @@ def test_moderator_journey(browser, asgi_server, forum):
             if entries.nth(n).locator("p").count() > 1
             else "",
         )
-        for n in range(7)
+        for n in range(10)
     ]
+    bulk = ("Dismissed flags", "Reason: Traffic cameras are on topic.")
     assert seen == [
-        ("Suspended", "Repeated name-calling after warnings."),
-        ("Locked", "Cooling off until Monday."),
-        ("Merged", f"Likely duplicate ({alike})."),
-        ("Edited", "Kept to a single claim."),
-        ("Restored", "Reworded by the author."),
-        ("Hid", "Name-calling"),
-        ("Dismissed flags", "A fair con."),
+        ("Warned", "Reason: Name-calling again means removal."),
+        ("Suspended", "Reason: Repeated name-calling after warnings."),
+        ("Locked", "Reason: Cooling off until Monday."),
+        ("Merged", f"Reason: Likely duplicate ({alike})."),
+        ("Edited", "Reason: Kept to a single claim."),
+        ("Restored", "Reason: Reworded by the author."),
+        ("Hid", "Reason: Name-calling"),
+        ("Dismissed flags", "Reason: A fair con."),
+        bulk,
+        bulk,
     ]
+    edited = desk.locator("ol.audit-log > li").nth(4)
+    expect(edited.locator("blockquote")).to_have_text(
+        "Cameras are worth what they cost."
+    )
+    expect(edited.locator("dl.audit-changes")).to_contain_text(
+        "Cameras are good and also cheap and people like them. → "
+        "Cameras are worth what they cost."
+    )
+    # Filtered to one act, and the same as CSV.
+    desk.get_by_label("Act").select_option("suspend")
+    desk.get_by_role("button", name="Filter").click()
+    expect(entries).to_have_count(1)
+    with desk.expect_download() as download:
+        desk.get_by_role("link", name="Download as CSV").click()
+    with open(download.value.path(), encoding="utf-8") as exported:
+        rows = list(csv.reader(exported))
+    assert [(r[1], r[3], r[5], r[7]) for r in rows[1:]] == [
+        ("Suspended", "membership", "troll", "Repeated name-calling after warnings.")
+    ]
+    desk.get_by_role("link", name="Clear").click()
+    desk.set_viewport_size({"width": 1366, "height": 900})
+    assert desk.evaluate("document.documentElement.scrollWidth") <= 1366
     shot(desk, "moderation-log.png")
-    assert ModerationAction.objects.filter(debate=debate).count() == 7
+    assert ModerationAction.objects.filter(debate=debate).count() == 10
+
+    # At 360 px no moderation page scrolls sideways.
+    phone = console.watch(
+        requests.watch(browser.new_context(viewport={"width": 360, "height": 780}))
+    )
+    phone.add_cookies([session_cookie(forum["moderator"], asgi_server)])
+    small = phone.new_page()
+    for page in ("moderation/", "members/", f"members/{troll.pk}/", "moderation-log/"):
+        small.goto(f"{d}/{page}")
+        width = small.evaluate("document.documentElement.scrollWidth")
+        wide = small.evaluate(  # what sticks out, to say so if any does
+            "[...document.querySelectorAll('body *')]"
+            ".filter(e => e.getBoundingClientRect().right > 361)"
+            ".map(e => e.tagName + '.' + e.className).slice(0, 12)"
+        )
+        assert width <= 360, (page, width, wide)
+        shot(small, f"moderation-360-{page.strip('/').replace('/', '-')}.png")
     assert Comment.objects.get(pk=rude.pk).hidden_at is None
     assert console.errors == []  # none refused by the content security policy
     assert requests.origins() == {urlsplit(asgi_server).netloc}

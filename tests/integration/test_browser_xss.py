@@ -183,7 +183,7 @@ def test_no_payload_runs_where_it_is_shown(browser, asgi_server, corpus):
         f"{d}/sources/{source.key}/",
         f"{d}/sources/{source.key}/annotate/",
         f"{d}/moderation/",
-        f"{d}/moderation/log/",
+        f"{d}/moderation-log/",
         f"{d}/members/",
         f"{d}/class/",
         f"{d}/summary/",

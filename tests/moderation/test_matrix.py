@@ -73,6 +73,7 @@ def _state():
 
 def _requests(debate, target):
     slug, pk = debate.slug, target.pk
+    member = Membership.objects.get(debate=debate, user_id=target.author_id).pk
     return {
         "claim_create": (
             "post",
@@ -91,6 +92,13 @@ def _requests(debate, target):
         "lock": ("post", f"/api/v1/claims/{pk}/moderate/", {"action": "lock"}),
         "queue": ("get", f"/api/v1/debates/{slug}/flags/", None),
         "log": ("get", f"/api/v1/debates/{slug}/moderation-log/", None),
+        "members": ("get", f"/api/v1/debates/{slug}/members/", None),
+        "role": ("post", f"/api/v1/memberships/{member}/role/", {"role": "observer"}),
+        "consent": (
+            "patch",
+            f"/api/v1/debates/{slug}/membership/",
+            {"share_votes": True},
+        ),
     }
 
 
@@ -108,6 +116,9 @@ MATRIX = {
         "lock": (401, 403, 403, 403, 403, 200, 200),
         "queue": (403, 403, 403, 403, 403, 200, 200),
         "log": (401, 200, 200, 200, 200, 200, 200),
+        "members": (401, 403, 403, 403, 403, 200, 200),
+        "role": (401, 403, 403, 403, 403, 403, 200),
+        "consent": (401, 400, 200, 200, 200, 200, 200),
     },
     # private debate, visible claim: outsiders see nothing
     (True, False): {
@@ -120,6 +131,9 @@ MATRIX = {
         "lock": (401, 404, 403, 403, 403, 200, 200),
         "queue": (404, 404, 403, 403, 403, 200, 200),
         "log": (401, 404, 200, 200, 200, 200, 200),
+        "members": (401, 404, 403, 403, 403, 200, 200),
+        "role": (401, 404, 403, 403, 403, 403, 200),
+        "consent": (401, 404, 200, 200, 200, 200, 200),
     },
     # public debate, hidden claim: only its author and moderators find it
     (False, True): {
@@ -132,6 +146,9 @@ MATRIX = {
         "lock": (401, 404, 404, 404, 403, 200, 200),
         "queue": (403, 403, 403, 403, 403, 200, 200),
         "log": (401, 200, 200, 200, 200, 200, 200),
+        "members": (401, 403, 403, 403, 403, 200, 200),
+        "role": (401, 403, 403, 403, 403, 403, 200),
+        "consent": (401, 400, 200, 200, 200, 200, 200),
     },
 }
 CASES = [
@@ -168,6 +185,13 @@ def test_role_endpoint_matrix(private, hidden, endpoint, role, expected):
         # Joining as a participant aside, nothing changed.
         after = _state()
         assert after[:7] == before[:7]
+    if expected >= 400:
+        assert (
+            not Membership.objects.exclude(role="participant")
+            .filter(user=author)
+            .exists()
+        )
+        assert not Membership.objects.filter(share_votes=True).exists()
 
 
 PAGES = {
@@ -183,7 +207,33 @@ PAGES = {
         "/d/{slug}/claims/{pk}/flag/",
         (302, 302, 302, 302, 403, 302, 302),
     ),
-    "log": ("get", "/d/{slug}/moderation/log/", (302, 200, 200, 200, 200, 200, 200)),
+    "log": ("get", "/d/{slug}/moderation-log/", (302, 200, 200, 200, 200, 200, 200)),
+    "log_csv": (
+        "get",
+        "/d/{slug}/moderation-log.csv",
+        (302, 403, 403, 403, 403, 200, 200),
+    ),
+    "member": (
+        "get",
+        "/d/{slug}/members/{member}/",
+        (302, 403, 403, 403, 403, 200, 200),
+    ),
+    "reasons": (
+        "post",
+        "/d/{slug}/moderation/reasons/",
+        (302, 403, 403, 403, 403, 302, 302),
+    ),
+    "bulk": (
+        "post",
+        "/d/{slug}/moderation/bulk/",
+        (302, 403, 403, 403, 403, 302, 302),
+    ),
+    "role": (
+        "post",
+        "/d/{slug}/members/{member}/role/",
+        (302, 403, 403, 403, 403, 403, 302),
+    ),
+    "me": ("get", "/d/{slug}/me/", (302, 200, 200, 200, 200, 200, 200)),
 }
 
 
@@ -193,8 +243,16 @@ def test_moderation_pages_by_role(client, page, role):
     debate, author, moderator, target = _scene(private=False, hidden=False)
     user = _actor(debate, author, moderator, role)
     method, url, codes = PAGES[page]
-    url = url.format(slug=debate.slug, pk=target.pk)
-    data = {"action": "lock", "reason": "spam", "note": ""}
+    member = Membership.objects.get(debate=debate, user=author).pk
+    url = url.format(slug=debate.slug, pk=target.pk, member=member)
+    data = {
+        "action": "lock",
+        "reason": "spam",
+        "note": "",
+        "role": "observer",
+        "reasons": "Be kind",
+        "item": [f"claim:{target.pk}"],
+    }
     if user is not None:
         client.force_login(user)
     before = _state()
@@ -205,6 +263,8 @@ def test_moderation_pages_by_role(client, page, role):
     assert response.status_code == expected
     if expected != 302 or role == "anonymous":
         assert _state()[:7] == before[:7]
+        assert Membership.objects.get(pk=member).role == "participant"
+        assert Debate.objects.get(pk=debate.pk).moderation_reasons == []
 
 
 @pytest.mark.parametrize("field", ["status", "author", "pinned", "locked", "debate"])
@@ -242,3 +302,54 @@ def test_mass_assignment_on_claim_create_and_edit_changes_nothing(field):
         ) == ("visible", author.pk, False, False, debate.pk)
     assert Vote.objects.count() == 0
     assert created.json()["tally"]["agree"] == 0
+
+
+# The new pages and exports name people: in an anonymous debate, no one but
+# its moderators (and the person) sees a pseudonym or an account name there.
+NAMING_PAGES = (
+    "/d/{slug}/moderation/",
+    "/d/{slug}/members/",
+    "/d/{slug}/members/{member}/",
+    "/d/{slug}/moderation-log/",
+    "/d/{slug}/moderation-log.csv",
+    "/d/{slug}/moderation/reasons/",
+    "/d/{slug}/flags/mine/",
+    "/d/{slug}/me/",
+    "/api/v1/debates/{slug}/members/",
+    "/api/v1/debates/{slug}/moderation-log/",
+    "/api/v1/debates/{slug}/flags/",
+)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_pseudonym_on_the_new_pages_for_those_who_may_not_see_it(client, role):
+    debate, author, moderator, target = _scene(private=False, hidden=False)
+    Debate.objects.filter(pk=debate.pk).update(anonymity=True)
+    Membership.objects.filter(debate=debate, user=author).update(
+        pseudonym="Zelda Quill", animal_name="Amber Otter"
+    )
+    author.username = "zq_account"
+    author.save()
+    flagger = MembershipFactory(debate=debate).user
+    services.flag_create(user=flagger, item=target, reason="unclear")
+    services.flag_reply(user=author, flag=Flag.objects.get(), body="See page 3.")
+    services.member_warn(
+        user=moderator,
+        membership=Membership.objects.get(debate=debate, user=author),
+        reason="Keep to the argument, please.",
+    )
+    user = _actor(debate, author, moderator, role)
+    member = Membership.objects.get(debate=debate, user=author).pk
+    may_see = role in ("author", "moderator", "owner")
+    api = client_for(user)
+    if user is not None:
+        client.force_login(user)
+    for page in NAMING_PAGES:
+        url = page.format(slug=debate.slug, member=member)
+        response = (api if url.startswith("/api/") else client).get(url)
+        text = response.content.decode()
+        if not may_see:
+            assert "Zelda Quill" not in text, url
+            assert "zq_account" not in text, url
+        elif role != "author" and response.status_code == 200 and "members" in url:
+            assert "Zelda Quill" in text, url

@@ -301,7 +301,7 @@ def test_queue_orders_by_weight_with_the_documented_formula(debate, moderator):
 # --- Lock, pin, edit, approve ---------------------------------------------------------
 
 
-def test_locked_thread_takes_no_claims_votes_or_comments_below(debate, moderator):
+def test_locked_thread_takes_no_replies_below_but_counts_votes(debate, moderator):
     thesis = make_claim(debate)
     branch = make_claim(debate, thesis)
     below = make_claim(debate, branch)
@@ -313,18 +313,18 @@ def test_locked_thread_takes_no_claims_votes_or_comments_below(debate, moderator
         lambda: services.claim_contribute(
             user=user, parent=Claim.objects.get(pk=below.pk), stance="pro", text="x"
         ),
-        lambda: services.vote_cast(
-            user=user, claim=Claim.objects.get(pk=below.pk), stance="agree"
-        ),
         lambda: services.comment_add(
             user=user, claim=Claim.objects.get(pk=branch.pk), body="hi"
         ),
     ):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied, match="This thread is locked: no new"):
             act()
     assert Claim.objects.filter(debate=debate).count() == 3
-    assert Vote.objects.count() == 0
     assert Comment.objects.count() == 0
+    # A lock stops replies, not judgement: the vote below it counts.
+    services.vote_cast(user=user, claim=Claim.objects.get(pk=below.pk), stance="agree")
+    assert list(Vote.objects.values_list("claim_id", "stance")) == [(below.pk, "agree")]
+    Vote.objects.all().delete()
     # Beside the locked branch, all is open.
     services.vote_cast(user=user, claim=thesis, stance="agree")
     assert Vote.objects.count() == 1

@@ -228,7 +228,7 @@ class Walk:
         slug = self.scene["debate"].slug
         queue = lxml_html.fromstring(self.get("queue", f"/d/{slug}/moderation/"))
         queue_api = json.loads(self.get("api-queue", f"/api/v1/debates/{slug}/flags/"))
-        log = lxml_html.fromstring(self.get("log", f"/d/{slug}/moderation/log/"))
+        log = lxml_html.fromstring(self.get("log", f"/d/{slug}/moderation-log/"))
         log_api = json.loads(
             self.get("api-log", f"/api/v1/debates/{slug}/moderation-log/")
         )

@@ -27,7 +27,7 @@ READER = {
 MODERATOR = {
     "review queue": 9,
     "members": 5,
-    "audit log": 6,
+    "audit log": 7,  # + the members who acted or were acted on, for its filters
     "review queue (API)": 8,
     "audit log (API)": 6,
 }
@@ -84,7 +84,7 @@ def build(people: int, *, anonymous: bool):
             {
                 "review queue": f"/d/{slug}/moderation/",
                 "members": f"/d/{slug}/members/",
-                "audit log": f"/d/{slug}/moderation/log/",
+                "audit log": f"/d/{slug}/moderation-log/",
                 "review queue (API)": f"/api/v1/debates/{slug}/flags/",
                 "audit log (API)": f"/api/v1/debates/{slug}/moderation-log/",
             },

@@ -156,7 +156,7 @@ def urls(s) -> list[str]:
         f"{d}/comments/{s['comment'].pk}/history/",
         *(f"{d}/export/{name}/" for name in EXPORT_FORMATS),
         f"{d}/analysis/",
-        f"{d}/moderation/log/",
+        f"{d}/moderation-log/",
         f"{d}/flags/mine/",
         "/notifications/",
     ]
