@@ -85,6 +85,7 @@ class _Row:
     text: str
     stance: str
     explanation: str
+    rephrase: bool
     link_to_id: int | None
     author_id: int | None
     author: object = None  # the User, filled in for those with an author
@@ -99,7 +100,7 @@ class _Shown:
 
 
 def _rows(debate: Debate, user) -> list[_Row]:
-    fields = ["pk", "path", "depth", "text", "stance", "explanation"]
+    fields = ["pk", "path", "depth", "text", "stance", "explanation", "rephrase"]
     rows = (
         claims_shown_to(user, debate)
         .order_by("path")
