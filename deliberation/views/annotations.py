@@ -274,6 +274,10 @@ class Balance:
     def supports_percent(self) -> int:
         return round(100 * self.supports / self.total) if self.total else 0
 
+    @property
+    def opposes_percent(self) -> int:
+        return 100 - self.supports_percent if self.total else 0
+
 
 def _balance(evidence) -> Balance:
     def side(relation):
