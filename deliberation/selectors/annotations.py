@@ -14,7 +14,7 @@ from django.db.models import (
 from django.http import Http404
 
 from claims import selectors as claim_selectors
-from claims.models import Annotation
+from claims.models import Annotation, Citation
 from deliberation.models import (
     Comment,
     Debate,
@@ -49,6 +49,14 @@ def annotations_shown_to(user, debate: Debate) -> QuerySet:
     return annotations.filter(visibility).filter(
         Q(claim__isnull=True) | shown_to(user, debate, "claim_id"),
         Q(evidence_claim__isnull=True) | shown_to(user, debate, "evidence_claim_id"),
+    )
+
+
+def citations_shown_to(user, debate: Debate) -> QuerySet:
+    """The citations of ``debate`` whose claim ``user`` may see (the W3C
+    container and export carry them next to the annotations)."""
+    return Citation.objects.filter(claim__debate=debate).filter(
+        shown_to(user or AnonymousUser(), debate, "claim_id")
     )
 
 

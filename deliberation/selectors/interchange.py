@@ -27,6 +27,7 @@ from deliberation.formats import w3c
 from deliberation.models import Debate, ImportJob
 from deliberation.selectors import (
     annotations_shown_to,
+    citations_shown_to,
     claims_shown_to,
     names_for,
     naming,
@@ -200,8 +201,9 @@ def _sort_key(number: str) -> list[int]:
 
 
 def annotation_collection(*, debate: Debate, user, request=None) -> dict:
-    """Every annotation ``user`` may see as one W3C AnnotationCollection, its
-    single AnnotationPage embedded (the API's container pages the same)."""
+    """Every annotation ``user`` may see, then the citations of the claims
+    they may see, as one W3C AnnotationCollection, its single AnnotationPage
+    embedded (the API's container pages the same)."""
     request = request or site_urls()
     annotations = (
         annotations_shown_to(user, debate)
@@ -209,13 +211,25 @@ def annotation_collection(*, debate: Debate, user, request=None) -> dict:
         .order_by("created", "pk")
     )
     annotations = list(annotations)
-    names = naming(user, debate).load(a.creator for a in annotations)
+    citations = list(
+        citations_shown_to(user, debate)
+        .select_related("created_by", "source_revision")
+        .order_by("pk")
+    )
+    names = naming(user, debate).load(
+        [*(a.creator for a in annotations), *(c.created_by for c in citations)]
+    )
     container = w3c.absolute(request, "api-debate-annotations", slug=debate.slug)
     items = [
         w3c.annotation_to_w3c(
             annotation, request, creator_name=names(annotation.creator), context=False
         )
         for annotation in annotations
+    ] + [
+        w3c.citation_to_w3c(
+            citation, request, creator_name=names(citation.created_by), context=False
+        )
+        for citation in citations
     ]
     return {
         "@context": w3c.ANNO_CONTEXT,
