@@ -92,6 +92,7 @@ function showAdder(passage) {
   const rects = passage.range.getClientRects();
   const last = rects[rects.length - 1] || passage.range.getBoundingClientRect();
   adder.hidden = false;
+  adder.style.left = "0px"; // its natural width, before it is placed
   const width = adder.offsetWidth;
   const left = Math.max(
     4,
