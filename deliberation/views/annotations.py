@@ -152,13 +152,20 @@ def source_page_context(request, debate: Debate, source: Source, *, form=None) -
         if focus is not None:
             initial = {"evidence_claim": f"{focus.map_number} — {focus.text}"}
         form = AnnotationForm(initial=initial)
-    # The claims a reader may filter the passages by: those linked here.
+    # The claims a reader may filter the passages by (those linked here), and
+    # the map numbers citation markers show (the numbers people see): one query.
     linked = {a.evidence_claim_id for a in annotations if a.evidence_claim_id}
     if focus is not None:
         linked.add(focus.pk)
+    cited = {c.claim_id for c in citations}
+    numbered = claims_shown_to(user, debate).filter(pk__in=linked | cited)
+    numbers = {c.pk: (c.number(c.thesis_rank), c) for c in numbered.order_by("path")}
+    for citation in citations:
+        citation.map_number = numbers.get(citation.claim_id, ("", None))[0]
     filter_claims = [
-        (c.pk, f"{c.number(c.thesis_rank)} — {c.text}")
-        for c in claims_shown_to(user, debate).filter(pk__in=linked).order_by("path")
+        (pk, f"{number} — {claim.text}")
+        for pk, (number, claim) in numbers.items()
+        if pk in linked
     ]
     return {
         "debate": debate,

@@ -4,7 +4,10 @@ number keeps the selection, the error beside the field), a selection across a
 citation marker anchored to the plain text, highlights and the side panel
 linked both ways, and the pages at 1366 and 360 px."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from claims.models import Annotation
@@ -89,7 +92,7 @@ def test_adder_by_mouse_across_a_citation_marker(browser, asgi_server, scene):
     page, console = _page(browser, asgi_server, reader)
     page.goto(f"{asgi_server}/d/{debate.slug}/sources/{source.key}/")
     marker = page.locator(".source-text sup.cited-by")
-    expect(marker).to_have_count(1)
+    expect(marker).to_have_text("[1.1]")  # the citing claim's map number
     form = page.locator("form[data-annotate-form]")
     expect(form).to_be_hidden()  # folded until a selection is annotated
 
@@ -232,3 +235,22 @@ def test_highlight_in_one_click_and_the_pages_at_1366_and_360_px(
     shot(phone, "claim-evidence-360.png", full_page=True)
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= 360
     assert console.errors == []
+
+
+def test_the_demo_source_shows_its_annotations_at_1366_and_360_px(browser, asgi_server):
+    def load():
+        call_command("load_demo", stdout=StringIO())
+
+    off_the_loop(load)
+    reader = off_the_loop(lambda: UserFactory(username="visitor"))
+    url = f"{asgi_server}/d/ai-surveillance-policing/sources/gt-skynet/"
+    for width, height in [(1366, 900), (360, 780)]:
+        page, console = _page(browser, asgi_server, reader, width=width, height=height)
+        page.goto(url)
+        expect(page.locator(".annotations-panel li.annotation")).to_have_count(5)
+        expect(page.locator(".source-text mark.hl-supports")).to_have_count(2)
+        expect(page.locator(".source-text mark.hl-opposes")).to_have_count(1)
+        expect(page.locator(".annotations-panel")).to_contain_text("Ines (demo)")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        shot(page, f"demo-source-{width}.png", full_page=width == 360)
+        assert console.errors == []
