@@ -4,7 +4,6 @@ POST round trip, paging, and JSON-LD that expands (pyld, offline context)."""
 import json
 
 import pytest
-from django.conf import settings
 from pyld import jsonld
 
 from claims.models import Annotation
@@ -16,7 +15,6 @@ from tests.factories import MembershipFactory, make_claim, make_source
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 LD = f'application/ld+json; profile="{CONTEXT}"'
 TEXT = "After the trial, NO2 fell by 30% in the centre, the council says."
-LOCAL_CONTEXT = settings.BASE_DIR.parent / "shared" / "data" / "formats" / "anno.jsonld"
 
 
 @pytest.fixture
