@@ -141,7 +141,9 @@ function onSelection() {
 }
 
 if (form && container) {
-  if (container.matches(".source-text")) {
+  // On a source page and on a claim's wording alike (there the form opens
+  // in its fold below the claim).
+  {
     adder = buildAdder();
     adder.addEventListener("click", (event) => {
       const button = event.target.closest("[data-adder]");

@@ -254,3 +254,32 @@ def test_the_demo_source_shows_its_annotations_at_1366_and_360_px(browser, asgi_
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
         shot(page, f"demo-source-{width}.png", full_page=width == 360)
         assert console.errors == []
+
+
+def test_adder_on_a_claims_wording(browser, asgi_server, scene):
+    debate, thesis, pro, con, source = scene
+    reader = UserFactory(username="wording")
+    page, console = _page(browser, asgi_server, reader)
+    page.goto(f"{asgi_server}/d/{debate.slug}/claims/{pro.pk}/")
+    page.evaluate(
+        """() => {
+          const text = document.querySelector("#focus-text").firstChild;
+          window.getSelection().setBaseAndExtent(text, 8, text, 13);
+        }"""
+    )
+    page.locator(".adder").get_by_role("button", name="Comment").click()
+    body = page.locator("details.annotate-claim textarea[name=body]")
+    expect(body).to_be_focused()
+    body.fill("Deter, or displace?")
+    page.locator("details.annotate-claim").get_by_role(
+        "button", name="Annotate"
+    ).click()
+    expect(page.locator(".messages")).to_be_visible()
+
+    annotation = Annotation.objects.get(creator=reader)
+    assert (annotation.claim_id, annotation.exact, annotation.body) == (
+        pro.pk,
+        "deter",
+        "Deter, or displace?",
+    )
+    assert console.errors == []
