@@ -1,7 +1,7 @@
 """The demo debate's W3C container: its annotations and its claims' citations,
 valid JSON-LD against the W3C context, checked against the data model's MUSTs
-(written out here: the W3C test suite's JSON schemas are not on a package
-registry), and carried back unchanged by the annotation import."""
+(written out here: the W3C test suite's JSON schemas are not installed), and
+carried back unchanged by the annotation import."""
 
 import json
 import re
