@@ -4,6 +4,7 @@ Pure functions. Positions count characters of the text as stored; ``end`` is
 exclusive. The context kept around a quote disambiguates repeated passages.
 """
 
+import re
 from dataclasses import dataclass
 
 CONTEXT = 32
@@ -48,6 +49,28 @@ def anchor_span(text: str, start: int, end: int) -> Anchor:
         start=start,
         end=end,
     )
+
+
+# What a page draws around the text and a copied quote may carry: citation
+# markers ("[12]") and annotation markers (+, −, ✎).
+_DECORATIONS = re.compile(r"\[\d+\]|[✎+−]")
+
+
+def plain_passage(text: str, quote: str, *, start: int | None = None) -> Anchor | None:
+    """The passage of ``text`` that ``quote`` means when the quote was copied
+    from a page with its decorations (markers between the words) or with
+    other line breaks and spaces: the words of the quote, in order, with only
+    spaces (or nothing, where a marker was) between them. The match nearest
+    ``start`` (its anchor); None when there is none."""
+    words = _DECORATIONS.sub(" ", quote).split()
+    if not words:
+        return None
+    pattern = re.compile(r"\s*".join(re.escape(word) for word in words))
+    matches = list(pattern.finditer(text))
+    if not matches:
+        return None
+    best = min(matches, key=lambda m: abs(m.start() - (start or 0)))
+    return anchor_span(text, best.start(), best.end())
 
 
 @dataclass(frozen=True)

@@ -249,6 +249,23 @@ def number_of(nodes: list[OutlineNode], claim: Claim) -> str:
     return ""
 
 
+def claim_at_number(claims: QuerySet[Claim], debate, number: str) -> Claim | None:
+    """The claim among ``claims`` whose map number is ``number`` ("1.2.3", as
+    ``Claim.number`` and the outline show it), or None. Two queries: the
+    thesis's place counts every thesis of the debate, hidden ones too, as the
+    numbering does."""
+    places = tree.parse_number(number)
+    if places is None:
+        return None
+    rank, below = places[0], places[1:]
+    theses = Claim.objects.filter(debate=debate, depth=1).order_by("path")
+    thesis_path = theses.values_list("path", flat=True)[rank - 1 : rank].first()
+    steps = [tree.step_for(place) for place in below]
+    if thesis_path is None or None in steps:
+        return None
+    return claims.filter(path=thesis_path + "".join(steps)).first()
+
+
 # --- Sources -----------------------------------------------------------------
 
 
@@ -258,12 +275,23 @@ def sources_of(debate) -> list[Source]:
     )
 
 
-def source_with_highlights(source: Source, annotations=(), *, claims: QuerySet):
+def source_with_highlights(
+    source: Source,
+    annotations=(),
+    *,
+    claims: QuerySet,
+    cited_by: Claim | None = None,
+    no_citations: bool = False,
+):
     """The source text cut into pieces, each with the citations by ``claims``
-    (those the reader may see) and the given annotations over it. Anchors
-    that do not describe the current text (orphans, or waiting for
-    re-anchoring after an edit) are left out of the pieces; the citations are
-    all returned."""
+    (those the reader may see; only ``cited_by``'s when given, none with
+    ``no_citations``) and the given annotations over it. Anchors that do not
+    describe the current text (orphans, or waiting for re-anchoring after an
+    edit) are left out of the pieces; the citations are all returned."""
+    if cited_by is not None:
+        claims = claims.filter(pk=cited_by.pk)
+    if no_citations:
+        claims = claims.none()
     citations = list(
         source.citations.filter(Exists(claims.filter(pk=OuterRef("claim_id"))))
         .select_related("claim", "claim__link_to")

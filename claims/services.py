@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from claims import tree
-from claims.anchoring import Anchor, AnchorError, anchor_quote
+from claims.anchoring import Anchor, AnchorError, anchor_quote, plain_passage
 from claims.formats.document import DebateDocument, DocClaim, FormatError
 from claims.locks import ROOT_PATH_SPACE, transaction_lock
 from claims.markdown import text_length_problem, visible_length
@@ -474,6 +474,12 @@ def annotation_create(
         target.text,
         fuzzy=False,
     )
+    if found.anchor is None:
+        # A quote copied with the page's markers, or across its line breaks:
+        # anchored to the plain text it covers.
+        plain = plain_passage(target.text, quote, start=start)
+        if plain is not None:
+            found = reanchor(plain, target.text, fuzzy=False)
     if found.anchor is None:
         raise ValidationError(
             {"quote": "The quoted passage does not occur in the text."}

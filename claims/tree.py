@@ -43,6 +43,25 @@ def steps(path: str) -> list[str]:
     return [path[i : i + STEP] for i in range(0, len(path), STEP)]
 
 
+def step_for(place: int) -> str | None:
+    """The path step of the ``place``-th child (1 is the first), as treebeard
+    writes it; None when it does not fit in a step. The inverse of the places
+    in ``Claim.number``."""
+    if place < 1:
+        return None
+    key = MP_Node._int2str(place)
+    return key.rjust(STEP, MP_Node.alphabet[0]) if len(key) <= STEP else None
+
+
+def parse_number(value: str) -> list[int] | None:
+    """A map number ("1.2.3", as ``Claim.number`` writes it) as its places, or
+    None when ``value`` is not one."""
+    parts = value.strip().split(".")
+    if not all(part.isdigit() and int(part) > 0 for part in parts):
+        return None
+    return [int(part) for part in parts]
+
+
 def is_in_branch(path: str, top: str) -> bool:
     """True when ``path`` is ``top``'s or below it."""
     return path.startswith(top)

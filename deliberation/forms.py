@@ -111,13 +111,19 @@ class AnnotationForm(forms.Form):
         required=False,
         max_length=200,
         label="The claim",
-        help_text="Its number (e.g. 12 or #12) or words from it.",
+        help_text="Its number on the map (e.g. 1.2.3), words from it, or "
+        "one from the list.",
+        widget=forms.TextInput(
+            attrs={"list": "claim-choices", "autocomplete": "off", "data-picker": ""}
+        ),
     )
     new_claim_parent = forms.CharField(
         required=False,
         max_length=200,
         label="…or a new claim under",
-        help_text="Number or words of the claim the new pro or con answers.",
+        help_text="Map number (e.g. 1.2) or words of the claim the new pro or "
+        "con answers.",
+        widget=forms.TextInput(attrs={"list": "claim-choices", "autocomplete": "off"}),
     )
     new_claim_stance = forms.ChoiceField(
         required=False,

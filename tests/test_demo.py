@@ -6,11 +6,13 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+import yaml
 from django.conf import settings
 from django.core.management import call_command
 
-from claims.models import Citation, Claim, Source
-from deliberation.models import Debate
+from claims.models import Annotation, Citation, Claim, Source
+from deliberation.management.commands.load_demo import DEMO, DEMO_ANNOTATIONS
+from deliberation.models import Comment, Debate, Membership
 from tests.conftest import IN_CI
 
 SLUG = "ai-surveillance-policing"
@@ -106,3 +108,49 @@ def test_no_sentence_of_a_seed_report_is_copied():
 
     assert result.returncode == 0, result.stdout[-2000:]
     assert result.stdout.strip().endswith("seed overlap: 0 copied run(s) of 10+ words")
+
+
+def test_demo_annotations_show_every_annotation_feature(demo):
+    annotations = Annotation.objects.filter(debate=demo)
+    members = Membership.objects.filter(debate=demo, user__username__startswith="demo-")
+
+    assert annotations.count() == 15
+    assert sorted(members.values_list("pseudonym", flat=True)) == [
+        "Amara (demo)",
+        "Ines (demo)",
+        "Tomás (demo)",
+    ]
+    assert annotations.filter(relation="supports").count() == 8
+    assert annotations.filter(relation="opposes").count() == 4
+    assert annotations.filter(motivation="highlighting").count() == 1
+    assert annotations.exclude(tags=[]).count() == 4
+    assert annotations.filter(claim__isnull=False).count() == 1
+    assert Comment.objects.filter(annotation__debate=demo).count() == 2
+    assert not annotations.filter(orphaned=True).exists()
+    for annotation in annotations.select_related("source", "claim"):
+        text = (annotation.source or annotation.claim).text
+        assert text[annotation.start : annotation.end] == annotation.exact
+
+
+def test_demo_annotations_are_keyed_by_the_debate_files_ids():
+    # Keyed by ids and source keys (never positions or database ids), so the
+    # claims can be reworded (issue 20); each id must still name a claim.
+    debate = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    data = yaml.safe_load(DEMO_ANNOTATIONS.read_text(encoding="utf-8"))
+    ids, sources = set(), {s["key"] for s in debate["sources"]}
+
+    def walk(claim):
+        ids.add(claim["id"])
+        for side in ("pros", "cons"):
+            for child in claim.get(side) or []:
+                walk(child)
+
+    for thesis in debate["theses"]:
+        walk(thesis)
+    members = {m["key"] for m in data["members"]}
+    for i, item in enumerate(data["annotations"]):
+        assert item.get("source", next(iter(sources))) in sources, i
+        assert item.get("claim", "t1") in ids, i
+        assert item.get("evidence", {}).get("claim", "t1") in ids, i
+        assert item["by"] in members, i
+        assert all(reply["by"] in members for reply in item.get("replies", [])), i

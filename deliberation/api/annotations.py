@@ -46,6 +46,7 @@ from deliberation.models import Comment, CommentRevision, Debate
 from deliberation.rules import may_moderate
 from deliberation.selectors import (
     annotations_shown_to,
+    citations_shown_to,
     comments_shown_to,
     naming,
 )
@@ -336,6 +337,25 @@ def _render(
     )
 
 
+class _Items:
+    """The container's items: the annotations, then the citations (each
+    counted once; a page reads only the rows it shows)."""
+
+    def __init__(self, annotations, citations):
+        self.annotations, self.citations = annotations, citations
+        self.annotation_count = annotations.count()
+        self.total = self.annotation_count + citations.count()
+
+    def page(self, start: int, size: int) -> tuple[list, list]:
+        end, split = start + size, self.annotation_count
+        shown, cited = [], []
+        if start < split:
+            shown = list(self.annotations[start : min(end, split)])
+        if end > split:
+            cited = list(self.citations[max(0, start - split) : end - split])
+        return shown, cited
+
+
 class W3CView(ApiView):
     # JSON-LD in and out (plain JSON too, for simple clients).
     renderer_classes = [
@@ -391,7 +411,13 @@ class AnnotationContainerView(W3CView):
     def get(self, request, slug):
         debate = debate_for(request.user, slug)
         annotations = _annotations(request.user, debate).order_by("created", "pk")
-        total = annotations.count()
+        citations = (
+            citations_shown_to(request.user, debate)
+            .select_related("created_by", "source_revision")
+            .order_by("pk")
+        )
+        items = _Items(annotations, citations)
+        total = items.total
         container = w3c.absolute(request, "api-debate-annotations", slug=slug)
         last = max(0, (total - 1) // PAGE_SIZE)
         page = request.query_params.get("page")
@@ -405,20 +431,16 @@ class AnnotationContainerView(W3CView):
                     "type": "AnnotationCollection",
                     "label": f"Annotations of “{debate.question}”",
                     "total": total,
-                    "first": self._page(
-                        request, debate, annotations, 0, container, total
-                    ),
+                    "first": self._page(request, debate, items, 0, container, total),
                     "last": f"{container}?page={last}",
                 }
             )
         if not page.isdigit() or int(page) > last:
             raise Http404("No such page.")
-        page_data = self._page(
-            request, debate, annotations, int(page), container, total
-        )
+        page_data = self._page(request, debate, items, int(page), container, total)
         return Response({"@context": w3c.ANNO_CONTEXT, **page_data})
 
-    def _page(self, request, debate, annotations, page, container, total) -> dict:
+    def _page(self, request, debate, items, page, container, total) -> dict:
         start = page * PAGE_SIZE
         data = {
             "id": f"{container}?page={page}",
@@ -430,10 +452,17 @@ class AnnotationContainerView(W3CView):
             data["next"] = f"{container}?page={page + 1}"
         if page > 0:
             data["prev"] = f"{container}?page={page - 1}"
-        shown = list(annotations[start : start + PAGE_SIZE])
-        names = naming(request.user, debate).load(a.creator for a in shown)
+        shown, cited = items.page(start, PAGE_SIZE)
+        names = naming(request.user, debate).load(
+            [*(a.creator for a in shown), *(c.created_by for c in cited)]
+        )
         data["items"] = [
             _render(request, annotation, names, context=False) for annotation in shown
+        ] + [
+            w3c.citation_to_w3c(
+                c, request, creator_name=names(c.created_by), context=False
+            )
+            for c in cited
         ]
         return data
 

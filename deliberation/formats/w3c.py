@@ -16,6 +16,13 @@ map (FORMATS.md):
   tagging body ``supports`` or ``opposes``;
 - audience: absent for "everyone in the debate"; a ``schema:Audience`` whose
   ``schema:audienceType`` is ``moderators`` or ``creator`` otherwise.
+
+A claim's citation of a passage (``citation_to_w3c``) is an annotation too:
+``motivation: linking``, its ``id`` the citation's API URL, its target the
+cited passage (as above), its one body the citing claim (a SpecificResource,
+``purpose: linking``) with no ``supports``/``opposes`` tag: that missing tag is
+what tells a citation from evidence when a container is imported again
+(``w3c_citation_input``).
 """
 
 from urllib.parse import urlsplit
@@ -24,7 +31,7 @@ from django.core.exceptions import ValidationError
 from django.urls import Resolver404, resolve, reverse
 from rest_framework.serializers import DateTimeField
 
-from claims.models import Annotation, Claim, Source
+from claims.models import Annotation, Citation, Claim, Source
 from deliberation.models import Debate
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -143,28 +150,58 @@ def annotation_to_w3c(
     else:
         target_url = absolute(request, "api-claim-detail", pk=annotation.claim_id)
         revision = annotation.claim_revision
-    data["target"] = {
-        "source": target_url,
-        "selector": [
-            {
-                "type": "TextQuoteSelector",
-                "exact": annotation.exact,
-                "prefix": annotation.prefix,
-                "suffix": annotation.suffix,
-            },
-            {
-                "type": "TextPositionSelector",
-                "start": annotation.start,
-                "end": annotation.end,
-            },
-        ],
-        "state": {"type": "TimeState", "sourceDate": _datetime(revision.created)},
-    }
+    data["target"] = _target(annotation, target_url, revision)
     if annotation.visibility in AUDIENCES:
         data["audience"] = {
             "type": "Audience",
             AUDIENCE_TYPE: AUDIENCES[annotation.visibility],
         }
+    return data
+
+
+def _target(anchor, url: str, revision) -> dict:
+    return {
+        "source": url,
+        "selector": [
+            {
+                "type": "TextQuoteSelector",
+                "exact": anchor.exact,
+                "prefix": anchor.prefix,
+                "suffix": anchor.suffix,
+            },
+            {"type": "TextPositionSelector", "start": anchor.start, "end": anchor.end},
+        ],
+        "state": {"type": "TimeState", "sourceDate": _datetime(revision.created)},
+    }
+
+
+def citation_to_w3c(
+    citation: Citation, request, *, creator_name: str | None, context: bool = True
+) -> dict:
+    """A claim's citation of a passage as a W3C Web Annotation (``linking``,
+    the claim its body); ``creator_name`` as in ``annotation_to_w3c``."""
+    data = {"@context": ANNO_CONTEXT} if context else {}
+    data.update(
+        id=absolute(request, "api-citation-detail", pk=citation.pk),
+        type="Annotation",
+        motivation=Annotation.Motivation.LINKING,
+        created=_datetime(citation.created),
+        modified=_datetime(citation.created),
+    )
+    if creator_name is not None:
+        data["creator"] = {"type": "Person", "nickname": creator_name}
+    data["body"] = [
+        {
+            "type": "SpecificResource",
+            "source": absolute(request, "api-claim-detail", pk=citation.claim_id),
+            "purpose": "linking",
+        }
+    ]
+    data["target"] = _target(
+        citation,
+        absolute(request, "api-source-detail", pk=citation.source_id),
+        citation.source_revision,
+    )
     return data
 
 
@@ -307,4 +344,31 @@ def w3c_to_annotation_input(request, debate: Debate, data: dict) -> dict:
         **w3c_bodies(request, debate, data),
         "motivation": w3c_motivation(data),
         "visibility": w3c_visibility(data),
+    }
+
+
+def w3c_citation_input(request, debate: Debate, data: dict) -> dict | None:
+    """``claim``, ``source``, ``quote`` and ``start`` when ``data`` is a
+    citation as ``citation_to_w3c`` writes it (motivation ``linking``, one
+    linking body to a claim, no comment, tag or relation); None for any other
+    annotation."""
+    bodies = _as_list(data.get("body"))
+    if _as_list(data.get("motivation")) != [Annotation.Motivation.LINKING]:
+        return None
+    if data.get("bodyValue") is not None or len(bodies) != 1:
+        return None
+    body = bodies[0]
+    if not isinstance(body, dict) or body.get("purpose") != "linking":
+        return None
+    claim = _claim_at(request, debate, body.get("source") or body.get("id"))
+    if claim is None:
+        raise ValidationError({"body": "The linked claim is not in this debate."})
+    target = w3c_target(request, debate, data)
+    if target["source"] is None:
+        raise ValidationError({"target": "A claim cites a passage of a source."})
+    return {
+        "claim": claim,
+        "source": target["source"],
+        "quote": target["quote"],
+        "start": target["start"],
     }

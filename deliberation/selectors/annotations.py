@@ -1,8 +1,10 @@
 """Reads for annotations and comments as a person may see them."""
 
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Exists,
     OuterRef,
@@ -11,7 +13,8 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from claims.models import Annotation
+from claims import selectors as claim_selectors
+from claims.models import Annotation, Citation
 from deliberation.models import (
     Comment,
     Debate,
@@ -46,6 +49,14 @@ def annotations_shown_to(user, debate: Debate) -> QuerySet:
     return annotations.filter(visibility).filter(
         Q(claim__isnull=True) | shown_to(user, debate, "claim_id"),
         Q(evidence_claim__isnull=True) | shown_to(user, debate, "evidence_claim_id"),
+    )
+
+
+def citations_shown_to(user, debate: Debate) -> QuerySet:
+    """The citations of ``debate`` whose claim ``user`` may see (the W3C
+    container and export carry them next to the annotations)."""
+    return Citation.objects.filter(claim__debate=debate).filter(
+        shown_to(user or AnonymousUser(), debate, "claim_id")
     )
 
 
@@ -137,3 +148,78 @@ def comment_for(user, pk, *, debate: Debate | None = None) -> Comment:
         raise Http404("No such comment.")
     comment.debate = debate
     return comment
+
+
+# --- Picking the claim a passage is evidence about ---------------------------------
+
+# "1.2.3" alone, or "1.2.3 — words" as a choice of the picker's list writes it.
+_NUMBERED_CHOICE = re.compile(r"^\s*(\d+(?:\.\d+)*)\s*(?:[—–-]\s.*)?$", re.DOTALL)
+PICK_MATCHES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class ClaimChoice:
+    """A claim as the picker offers it: its map number and its words."""
+
+    number: str
+    text: str
+    depth: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} — {self.text}"
+
+
+def claim_picked(user, debate: Debate, value: str, field_name: str):
+    """The claim ``user`` means by ``value``: its map number ("1.2.3", the
+    number the map and the outline show), "#id" (the API's ids, as before), or
+    words from it. Raises ValidationError on ``field_name`` saying why not,
+    listing the claims that match when several do (by their map numbers)."""
+    value = value.strip()
+    shown = claims_shown_to(user, debate)
+    if value.startswith("#") and value[1:].strip().isdigit():
+        claim = shown.filter(pk=int(value[1:]), link_to=None).first()
+        if claim is None:
+            raise ValidationError({field_name: f"No claim {value} in this debate."})
+        return claim
+    numbered = _NUMBERED_CHOICE.match(value)
+    if numbered:
+        number = numbered.group(1)
+        claim = claim_selectors.claim_at_number(shown, debate, number)
+        if claim is not None and claim.link_to_id:  # a link stands for its target
+            claim = shown.filter(pk=claim.link_to_id).first()
+        if claim is None:
+            raise ValidationError(
+                {field_name: f"No claim numbered {number} on this debate's map."}
+            )
+        return claim
+    if not value:
+        raise ValidationError({field_name: "Type a claim's number or its words."})
+    matches = claim_selectors.search_claims(shown, value, limit=PICK_MATCHES_SHOWN + 1)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise ValidationError({field_name: "No claim matches these words."})
+    listing = "; ".join(
+        f"{c.number(c.thesis_rank)} “{c.text[:60]}”"
+        for c in matches[:PICK_MATCHES_SHOWN]
+    )
+    raise ValidationError(
+        {field_name: f"Several claims match; enter the number of one: {listing}."}
+    )
+
+
+def claim_choices(user, debate: Debate, focus=None) -> list[ClaimChoice]:
+    """The claims the picker lists: the map's outline around ``focus`` (the
+    branch being read), else its top levels, as ``user`` may see them. One
+    query (the outline's)."""
+    shown = claims_shown_to(user, debate, numbered=False)
+    choices = []
+    stack = list(reversed(claim_selectors.outline(debate, focus, shown=shown)))
+    while stack:
+        node = stack.pop()
+        choices.append(
+            ClaimChoice(node.number, node.claim.display_text, node.claim.depth)
+        )
+        stack.extend(reversed(node.children))
+    return choices

@@ -3,6 +3,7 @@ a given person may see it. The claims are those ``claims_shown_to`` them, the
 annotations those ``annotations_shown_to`` them; authors are named as that
 person sees them (``selectors.people``, the one rule)."""
 
+import itertools
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from deliberation.formats import w3c
 from deliberation.models import Debate, ImportJob
 from deliberation.selectors import (
     annotations_shown_to,
+    citations_shown_to,
     claims_shown_to,
     names_for,
     naming,
@@ -234,9 +236,10 @@ def _sort_key(number: str) -> list[int]:
 
 
 def annotation_collection(*, debate: Debate, user, request=None) -> dict:
-    """Every annotation ``user`` may see as one W3C AnnotationCollection, its
-    single AnnotationPage embedded (the API's container pages the same). Its
-    ``items`` is an iterator: each annotation is made as it is written."""
+    """Every annotation ``user`` may see, then the citations of the claims
+    they may see, as one W3C AnnotationCollection, its single AnnotationPage
+    embedded (the API's container pages the same). Its ``items`` is an
+    iterator: each annotation is made as it is written."""
     request = request or site_urls()
     annotations = (
         annotations_shown_to(user, debate)
@@ -244,24 +247,45 @@ def annotation_collection(*, debate: Debate, user, request=None) -> dict:
         .order_by("created", "pk")
     )
     annotations = list(annotations)
-    names = naming(user, debate).load(a.creator for a in annotations)
+    citations = list(
+        citations_shown_to(user, debate)
+        .select_related("created_by", "source_revision")
+        .order_by("pk")
+    )
+    names = naming(user, debate).load(
+        [*(a.creator for a in annotations), *(c.created_by for c in citations)]
+    )
     container = w3c.absolute(request, "api-debate-annotations", slug=debate.slug)
-    items = (
-        w3c.annotation_to_w3c(
-            annotation, request, creator_name=names(annotation.creator), context=False
-        )
-        for annotation in annotations
+    items = itertools.chain(
+        (
+            w3c.annotation_to_w3c(
+                annotation,
+                request,
+                creator_name=names(annotation.creator),
+                context=False,
+            )
+            for annotation in annotations
+        ),
+        (
+            w3c.citation_to_w3c(
+                citation,
+                request,
+                creator_name=names(citation.created_by),
+                context=False,
+            )
+            for citation in citations
+        ),
     )
     return {
         "@context": w3c.ANNO_CONTEXT,
         "id": container,
         "type": "AnnotationCollection",
         "label": f"Annotations of “{debate.question}”",
-        "total": len(annotations),
+        "total": len(annotations) + len(citations),
         "first": {
             "id": f"{container}?page=0",
             "type": "AnnotationPage",
-            "partOf": {"id": container, "total": len(annotations)},
+            "partOf": {"id": container, "total": len(annotations) + len(citations)},
             "startIndex": 0,
             "items": items,
         },

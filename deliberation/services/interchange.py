@@ -25,12 +25,14 @@ from claims.formats.aif import parse_aif
 from claims.formats.argdown import parse_argdown
 from claims.formats.document import DebateDocument, FormatError
 from claims.formats.kialo import parse_kialo
+from claims.models import Citation
 from deliberation import outbox
 from deliberation.formats import w3c
 from deliberation.models import Debate, ImportJob
+from deliberation.selectors.debates import claims_shown_to
 from deliberation.selectors.interchange import SiteUrls, site_urls
 from deliberation.services.annotations import annotation_add
-from deliberation.services.debates import debate_import
+from deliberation.services.debates import citation_add, debate_import
 
 PARSERS = {"kialo": parse_kialo, "argdown": parse_argdown, "aif": parse_aif}
 IMPORT_FORMATS = {
@@ -153,7 +155,9 @@ class _AnyHost(SiteUrls):
 def annotations_import(*, user, debate: Debate, text: str, request=None) -> list:
     """Add every annotation of a W3C AnnotationCollection (or page, or list)
     to ``debate`` as ``user``'s own. Targets and linked claims are our URLs
-    (as the export writes them) of this debate's sources and claims."""
+    (as the export writes them) of this debate's sources and claims. A
+    citation (``w3c.citation_to_w3c``) is the one the claim already has, or
+    a new one when ``user`` may cite for the claim."""
     try:
         data = safejson.loads(text, strings=False)  # checked below
     except json.JSONDecodeError as exc:
@@ -186,11 +190,32 @@ def annotations_import(*, user, debate: Debate, text: str, request=None) -> list
             host = urlsplit(target["source"]).netloc
         site = _AnyHost(host) if host else (request or site_urls())
         try:
+            cited = w3c.w3c_citation_input(site, debate, item)
+            if cited is not None:
+                created.append(_citation_import(user=user, debate=debate, **cited))
+                continue
             data = w3c.w3c_to_annotation_input(site, debate, item)
             created.append(annotation_add(user=user, debate=debate, **data))
         except ValidationError as exc:
             raise FormatError(" ".join(_messages(exc)), location=where) from exc
+        except PermissionDenied as exc:
+            raise FormatError(str(exc), location=where) from exc
     return created
+
+
+def _citation_import(*, user, debate: Debate, claim, source, quote, start):
+    """A citation read from a container: the same citation when the claim
+    already cites that passage (a container imported back into its debate
+    changes nothing), else a new one, as the claim's author or a moderator
+    may add it."""
+    if not claims_shown_to(user, debate, numbered=False).filter(pk=claim.pk).exists():
+        raise ValidationError({"body": "The linked claim is not in this debate."})
+    same = Citation.objects.filter(claim=claim, source=source, exact=quote)
+    if start is not None:
+        same = same.filter(start=start)
+    return same.first() or citation_add(
+        user=user, claim=claim, source=source, quote=quote, start=start
+    )
 
 
 def _strings(data):

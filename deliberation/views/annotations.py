@@ -30,7 +30,12 @@ from deliberation.selectors import (
     comments_shown_to,
     thread_of,
 )
-from deliberation.selectors.annotations import annotation_for, comment_for
+from deliberation.selectors.annotations import (
+    annotation_for,
+    claim_choices,
+    claim_picked,
+    comment_for,
+)
 from deliberation.selectors.debates import PAGE, claim_for, debate_for
 from deliberation.views.common import add_errors, annotation_url, comment_url
 from deliberation.views.idempotency import idempotent_form
@@ -69,6 +74,7 @@ class Segment:
     text: str
     anchors: list[str] = field(default_factory=list)  # ids of spans starting here
     classes: str = ""  # highlight classes; empty when nothing covers it
+    ids: str = ""  # the annotations covering it, for the side panel's links
     citations: list = field(default_factory=list)  # citations ending here
     annotations: list = field(default_factory=list)  # annotations ending here
 
@@ -90,6 +96,9 @@ def _segments(pieces) -> list[Segment]:
                     for i in piece.starting
                 ],
                 classes=" ".join(sorted(classes)),
+                ids=" ".join(
+                    str(i.pk) for i in piece.covering if isinstance(i, Annotation)
+                ),
                 citations=[i for i in piece.ending if not isinstance(i, Annotation)],
                 annotations=[i for i in piece.ending if isinstance(i, Annotation)],
             )
@@ -97,20 +106,58 @@ def _segments(pieces) -> list[Segment]:
     return segments
 
 
+SIDES = {"supports": "supporting", "opposes": "opposing"}
+
+
 def source_page_context(request, debate: Debate, source: Source, *, form=None) -> dict:
+    """The source page: the text with its highlights, the side panel of
+    annotations, the annotate form and its claim picker. ``?claim=<id>``
+    picks the claim evidence is added for ("Add evidence" on a claim page);
+    with ``&side=supports`` or ``opposes`` the page shows only the passages
+    that support or oppose it (evidence annotations and, supporting, the
+    claim's own citations)."""
+    user = request.user
+    typed = form is not None  # a refused or wrong form: shown with its input
     annotations = list(
-        annotations_shown_to(request.user, debate)
+        annotations_shown_to(user, debate)
         .filter(source=source)
         .select_related("creator", "evidence_claim")
         .annotate(comment_count=Count("comments"))
         .order_by("start", "pk")
     )
+    focus = _focus(request, debate)
+    side = request.GET.get("side", "") if focus else ""
+    side = side if side in SIDES else ""
+    shown = _on_side(annotations, focus, side)
     pieces, citations = claim_selectors.source_with_highlights(
         source,
-        annotations,
-        claims=claims_shown_to(request.user, debate, numbered=False),
+        shown,
+        claims=claims_shown_to(user, debate, numbered=False),
+        cited_by=focus if side == "supports" else None,
+        no_citations=side == "opposes",
     )
-    anchored = [a for a in annotations if a.is_anchored_in(source.text)]
+    anchored = [a for a in shown if a.is_anchored_in(source.text)]
+    choices = claim_choices(user, debate, focus)
+    if form is None:
+        initial = {}
+        if focus is not None:
+            initial = {"evidence_claim": f"{focus.map_number} — {focus.text}"}
+        form = AnnotationForm(initial=initial)
+    # The claims a reader may filter the passages by (those linked here), and
+    # the map numbers citation markers show (the numbers people see): one query.
+    linked = {a.evidence_claim_id for a in annotations if a.evidence_claim_id}
+    if focus is not None:
+        linked.add(focus.pk)
+    cited = {c.claim_id for c in citations}
+    numbered = claims_shown_to(user, debate).filter(pk__in=linked | cited)
+    numbers = {c.pk: (c.number(c.thesis_rank), c) for c in numbered.order_by("path")}
+    for citation in citations:
+        citation.map_number = numbers.get(citation.claim_id, ("", None))[0]
+    filter_claims = [
+        (pk, f"{number} — {claim.text}")
+        for pk, (number, claim) in numbers.items()
+        if pk in linked
+    ]
     return {
         "debate": debate,
         "source": source,
@@ -120,13 +167,40 @@ def source_page_context(request, debate: Debate, source: Source, *, form=None) -
             c for c in citations if not c.is_anchored_in(source.text)
         ],
         "annotations": anchored,
-        "unanchored": [a for a in annotations if a not in anchored],
-        "annotate_form": form or AnnotationForm(),
+        "unanchored": [a for a in shown if a not in anchored],
+        "annotate_form": form,
         "annotate_url": reverse(
             "source_annotate", kwargs={"slug": debate.slug, "key": source.key}
         ),
-        **_annotate_context(request.user, debate),
+        "claim_choices": choices,
+        "focus": focus,
+        "side": side,
+        "side_label": SIDES.get(side, ""),
+        "sides": SIDES,
+        "filter_claims": filter_claims,
+        **_annotate_context(user, debate),
+        **({"can_annotate": True} if typed else {}),
     }
+
+
+def _focus(request, debate: Debate) -> Claim | None:
+    """The claim named by ``?claim=<id>``, if the reader may see it, with its
+    map number; None otherwise (an unknown id is simply no focus)."""
+    pk = _int(request.GET.get("claim"))
+    if pk is None:
+        return None
+    claim = claims_shown_to(request.user, debate).filter(pk=pk, link_to=None).first()
+    if claim is not None:
+        claim.map_number = claim.number(claim.thesis_rank)
+    return claim
+
+
+def _on_side(annotations, focus, side: str) -> list:
+    if not side:
+        return annotations
+    return [
+        a for a in annotations if a.evidence_claim_id == focus.pk and a.relation == side
+    ]
 
 
 def _annotate_context(user, debate: Debate) -> dict:
@@ -152,8 +226,16 @@ def claim_discussion_context(request, debate: Debate, focus: Claim) -> dict:
     for annotation in annotations:
         annotation.highlight_url = highlight_url(annotation, debate)
     comments = list(_comments().filter(claim=focus))
+    evidence = [a for a in annotations if a.evidence_claim_id == focus.pk]
     return {
-        "evidence": [a for a in annotations if a.evidence_claim_id == focus.pk],
+        "evidence": evidence,
+        "balance": _balance(evidence),
+        "evidence_sources": list(
+            Source.objects.filter(debate=debate)
+            .only("key", "title")
+            .annotate(cited=Count("citations", filter=Q(citations__claim=focus)))
+            .order_by("-cited", "title")
+        ),
         "claim_notes": [a for a in annotations if a.claim_id == focus.pk],
         "annotate_form": AnnotationForm(),
         "annotate_url": reverse(
@@ -170,6 +252,38 @@ def claim_discussion_context(request, debate: Debate, focus: Claim) -> dict:
             claim=focus,
         ),
     }
+
+
+@dataclass
+class Balance:
+    """A claim's evidence weighed: passages for and against, and from how
+    many sources (a passage of a claim's wording counts no source)."""
+
+    supports: int
+    opposes: int
+    supporting_sources: int
+    opposing_sources: int
+
+    @property
+    def total(self) -> int:
+        return self.supports + self.opposes
+
+    @property
+    def supports_percent(self) -> int:
+        return round(100 * self.supports / self.total) if self.total else 0
+
+    @property
+    def opposes_percent(self) -> int:
+        return 100 - self.supports_percent if self.total else 0
+
+
+def _balance(evidence) -> Balance:
+    def side(relation):
+        passages = [a for a in evidence if a.relation == relation]
+        return len(passages), len({a.source_id for a in passages if a.source_id})
+
+    (supports, supporting), (opposes, opposing) = side("supports"), side("opposes")
+    return Balance(supports, opposes, supporting, opposing)
 
 
 def _comments():
@@ -224,30 +338,6 @@ _FORM_FIELDS = {
 }
 
 
-def _find_claim(request, debate: Debate, value: str, field_name: str) -> Claim:
-    """A claim the person may see, by its number ("12", "#12") or by words."""
-    value = value.strip().lstrip("#").strip()
-    if value.isdigit():
-        claim = (
-            claims_shown_to(request.user, debate)
-            .filter(pk=int(value), link_to=None)
-            .first()
-        )
-        if claim is None:
-            raise ValidationError({field_name: f"No claim #{value} in this debate."})
-        return claim
-    shown = claims_shown_to(request.user, debate, numbered=False)
-    matches = claim_selectors.search_claims(shown, value, limit=6)
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise ValidationError({field_name: "No claim matches these words."})
-    listing = "; ".join(f"#{c.pk} “{c.text[:60]}”" for c in matches[:5])
-    raise ValidationError(
-        {field_name: f"Several claims match; enter the number of one: {listing}."}
-    )
-
-
 def _annotate(request, debate: Debate, *, source=None, claim=None):
     form = AnnotationForm(request.POST)
     status = 400
@@ -266,8 +356,8 @@ def _annotate(request, debate: Debate, *, source=None, claim=None):
         }
         try:
             if data["relation"] and data["new_claim_text"].strip():
-                parent = _find_claim(
-                    request, debate, data["new_claim_parent"], "new_claim_parent"
+                parent = claim_picked(
+                    request.user, debate, data["new_claim_parent"], "new_claim_parent"
                 )
                 annotation = services.evidence_contribute(
                     **common,
@@ -279,8 +369,8 @@ def _annotate(request, debate: Debate, *, source=None, claim=None):
             else:
                 evidence = None
                 if data["relation"]:
-                    evidence = _find_claim(
-                        request, debate, data["evidence_claim"], "evidence_claim"
+                    evidence = claim_picked(
+                        request.user, debate, data["evidence_claim"], "evidence_claim"
                     )
                 annotation = services.annotation_add(
                     **common, evidence_claim=evidence, relation=data["relation"]
@@ -293,6 +383,12 @@ def _annotate(request, debate: Debate, *, source=None, claim=None):
         else:
             messages.success(request, "Your annotation was added.")
             return redirect(highlight_url(annotation, debate))
+    if source is not None:
+        # The source page itself, its highlights and the selection kept in
+        # the form, the error beside its field.
+        context = source_page_context(request, debate, source, form=form)
+        page = "deliberation/source_detail.html"
+        return render(request, page, context, status=status)
     return _annotate_page(
         request, debate, form, source=source, claim=claim, status=status
     )

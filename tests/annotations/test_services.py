@@ -308,3 +308,20 @@ def test_new_claim_from_a_passage_is_made_with_its_evidence_in_one_step(debate):
     )
     assert (annotation.motivation, annotation.relation) == ("linking", "supports")
     assert Citation.objects.count() == 0
+
+
+def test_a_quote_copied_across_a_citation_marker_is_anchored_to_the_plain_text(
+    debate,
+):
+    source = make_source(debate, text="The Global Times praises camera policing.")
+    user = MembershipFactory(debate=debate).user
+
+    annotation = services.annotation_add(
+        user=user, debate=debate, source=source, quote="Global Times[205] praises"
+    )
+
+    assert (annotation.exact, annotation.start, annotation.end) == (
+        "Global Times praises",
+        4,
+        24,
+    )

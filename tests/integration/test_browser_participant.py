@@ -102,6 +102,8 @@ def test_participant_journey(browser, asgi_server, street_cameras):
     page.mouse.down()
     page.mouse.move(box["x2"], box["y2"], steps=8)
     page.mouse.up()
+    # The adder opens at the selection; "Evidence for" opens the form.
+    page.locator(".adder").get_by_role("button", name="Evidence for").click()
     form = page.locator("form[data-annotate-form]")
     expect(form.get_by_label("Passage")).to_have_value(PASSAGE)
     expect(form.locator("[data-annotate=start]")).to_have_value("0")
@@ -112,7 +114,7 @@ def test_participant_journey(browser, asgi_server, street_cameras):
     # Links it as evidence for the pro.
     form.get_by_label("Comment (optional)").fill("Read on: the next streets fell too.")
     form.get_by_label("Supports", exact=True).check()
-    form.get_by_label("The claim:", exact=True).fill(f"#{pro.pk}")
+    form.get_by_label("The claim:", exact=True).fill("1.1")  # its map number
     form.get_by_role("button", name="Annotate").click()
     expect(page.locator(".messages")).to_be_visible()
     annotation = Annotation.objects.get(creator=reader)
@@ -182,7 +184,8 @@ def _tab_to(page, selector: str, *, limit: int = 300):
         if page.evaluate("(s) => document.activeElement.matches(s)", selector):
             assert page.evaluate(FOCUSED_OUTLINE), f"no visible focus on {selector}"
             return
-    raise AssertionError(f"Tab never reached {selector}")
+    trail = page.evaluate("() => document.activeElement.outerHTML.slice(0, 200)")
+    raise AssertionError(f"Tab never reached {selector} (last: {trail})")
 
 
 def test_keyboard_only_vote_and_annotation(browser, asgi_server, street_cameras):
@@ -215,7 +218,11 @@ def test_keyboard_only_vote_and_annotation(browser, asgi_server, street_cameras)
     ]
 
     page.goto(f"{d}/sources/{source.key}/")
-    _tab_to(page, "form[data-annotate-form] textarea[name=quote]")
+    _tab_to(page, "[data-annotate-open]")  # the form, folded until used
+    page.keyboard.press("Enter")
+    expect(
+        page.locator("form[data-annotate-form] textarea[name=quote]")
+    ).to_be_focused()
     page.keyboard.type(PASSAGE)
     _tab_to(page, "form[data-annotate-form] textarea[name=body]")
     page.keyboard.type("Compare with the next paragraph.")
