@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from claims import services as claim_services
 from claims.models import Annotation, Citation, Claim
+from deliberation.events import access_changed_on_commit
 from deliberation.models import (
     Comment,
     Debate,
@@ -175,6 +176,8 @@ def class_erase(*, user, debate: Debate, contributions: str, confirm: str) -> di
             deleted["claims"] = claims.count()
             claim_services.claims_delete(claims)
         counts = _erase_people(debate_ids, spare=(user.pk, debate.owner_id))
+        # The erased pupils' open pages close.
+        access_changed_on_commit(user_ids=guest_ids)
         counts["analyses"] = Snapshot.objects.filter(debate_id__in=debate_ids).delete()[
             0
         ]
@@ -222,6 +225,8 @@ def debate_purge(debate: Debate) -> dict | None:
         debate_ids = _class_debate_ids(debate)
         counts = _erase_people(debate_ids, spare=(debate.owner_id,))
         _debates_delete(debate_ids)
+        for gone in debate_ids:
+            access_changed_on_commit(debate_id=gone)
     log.info("purged debate %s after retention: %s", debate.pk, counts)
     return counts
 

@@ -280,7 +280,12 @@ def source_list(request, slug):
     return render(
         request,
         "deliberation/source_list.html",
-        {"debate": debate, "sources": claim_selectors.sources_of(debate)},
+        {
+            "debate": debate,
+            "sources": claim_selectors.sources_of(
+                debate, claims=claims_shown_to(request.user, debate, numbered=False)
+            ),
+        },
     )
 
 
