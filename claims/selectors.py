@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 
 from claims import tree
 from claims.anchoring import split_highlights
-from claims.models import Citation, Claim, Source
+from claims.models import Citation, Claim, ClaimRevision, Source
 
 VISIBLE = Claim.Status.VISIBLE
 OUTLINE_DEPTH = 3  # levels always shown in the outline, besides the focus path
@@ -259,6 +259,17 @@ def number_of(nodes: list[OutlineNode], claim: Claim) -> str:
         if tree.is_in_branch(claim.path, node.claim.path):
             return number_of(node.children, claim)
     return ""
+
+
+def revisions_of(claim: Claim) -> QuerySet:
+    """The claim's revisions, with ``before_redacted`` (the previous
+    revision was redacted: this one's before is emptied too)."""
+    previous = ClaimRevision.objects.filter(
+        claim_id=OuterRef("claim_id"), number=OuterRef("number") - 1
+    )
+    return claim.revisions.select_related("author").annotate(
+        before_redacted=Exists(previous.filter(redacted_at__isnull=False))
+    )
 
 
 # --- Sources -----------------------------------------------------------------

@@ -54,6 +54,7 @@ from deliberation.services.moderation import (
     member_remove,
     member_suspend,
     moderate_item,
+    revision_redact,
 )
 from deliberation.services.notifications import notifications_mark_read
 from deliberation.services.voting import (
@@ -98,6 +99,7 @@ __all__ = [
     "claim_moderator_edit",
     "claim_move",
     "claim_set_locked",
+    "revision_redact",
     "claim_set_pinned",
     "claims_merge",
     "flag_create",

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims import services as claim_services
-from claims.models import Annotation, Claim
+from claims.models import Annotation, Claim, ClaimRevision
 from deliberation.events import access_changed_on_commit, publish_on_commit
 from deliberation.models import (
     Comment,
@@ -537,6 +537,51 @@ def claim_moderator_edit(
     )
     publish_claim_event(updated, "claim.changed", {"claim_id": updated.pk})
     return action
+
+
+@transaction.atomic
+def revision_redact(*, user, revision: ClaimRevision, reason: str) -> ModerationAction:
+    """A moderator removes the words a revision of a claim brought (personal
+    data, say) from its history: the history page and the revisions API then
+    say "redacted by a moderator". The audit row names the revision, not the
+    words, and earlier audit rows of the claim lose those words too."""
+    claim = revision.claim
+    check_moderator(user, claim.debate, "Only the debate's moderators may redact.")
+    reason = _clean_reason(reason, required=True)
+    revision = ClaimRevision.objects.select_for_update().get(pk=revision.pk)
+    if revision.redacted_at is not None:
+        raise ValidationError("This revision is redacted already.")
+    words = {
+        "text": revision.text_after,
+        "explanation": revision.explanation_after,
+    }
+    claim_services.claim_revision_redact(revision)
+    scrubbed = []
+    for row in ModerationAction.objects.filter(claim=claim).exclude(
+        action=Action.REDACT
+    ):
+        before = _without_words(row.before, words)
+        after = _without_words(row.after, words)
+        if (before, after) != (row.before, row.after):
+            row.before, row.after = before, after
+            scrubbed.append(row)
+    # Append-only but for this: the words are what is being taken back.
+    ModerationAction.objects.bulk_update(scrubbed, ["before", "after"])
+    return _audit(
+        actor=user,
+        debate_id=claim.debate_id,
+        action=Action.REDACT,
+        item=claim,
+        reason=reason,
+        after={"revision": revision.number, "audit_rows_scrubbed": len(scrubbed)},
+    )
+
+
+def _without_words(state: dict, words: dict) -> dict:
+    return {
+        key: None if key in words and value and value == words[key] else value
+        for key, value in (state or {}).items()
+    }
 
 
 @transaction.atomic

@@ -263,7 +263,7 @@ def claim_edit(request, slug, pk):
 def claim_history(request, slug, pk):
     debate = debate_for(request.user, slug)
     claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)
-    revisions = claim.revisions.select_related("author").order_by("-number")
+    revisions = list(claim_selectors.revisions_of(claim).order_by("-number"))
     return render(
         request,
         "deliberation/claim_history.html",
@@ -271,8 +271,28 @@ def claim_history(request, slug, pk):
             "debate": debate,
             "claim": claim,
             "revisions": revisions,
+            "latest": revisions[0].number if revisions else None,
+            "can_moderate": may_moderate(request.user, debate),
         },
     )
+
+
+@require_POST
+@login_required
+def claim_revision_redact(request, slug, pk, number):
+    """A moderator redacts a revision from the claim's history page."""
+    debate = debate_for(request.user, slug)
+    claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)
+    revision = get_object_or_404(claim.revisions, number=number)
+    try:
+        services.revision_redact(
+            user=request.user, revision=revision, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Revision {number} was redacted.")
+    return redirect("claim_history", slug=debate.slug, pk=claim.pk)
 
 
 def source_list(request, slug):

@@ -86,7 +86,8 @@ def test_a_bad_token_is_a_documented_401_everywhere(openapi):
         for path, item in openapi["paths"].items()
         for method, op in item.items()
     ]
-    assert len(operations) == 56  # GET /imports/{job}/ added with import jobs
+    # GET /imports/{job}/ added with import jobs; POST .../redact/ with redaction
+    assert len(operations) == 57
     assert [(p, m) for p, m, r in operations if not {"401", "503"} <= set(r)] == []
     throttled = sorted((p, m) for p, m, r in operations if "429" in r)
     assert ("/api/v1/claims/", "post") in throttled
