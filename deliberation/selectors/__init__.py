@@ -51,10 +51,13 @@ from deliberation.selectors.voting import (
     next_claim_to_vote,
     perspective_for,
     perspectives_of,
+    small_team,
     tallies_for,
+    tallies_withheld,
     tally_from_rows,
     tally_of,
     tally_query,
+    withhold_small_teams,
 )
 
 __all__ = [
@@ -93,11 +96,14 @@ __all__ = [
     "public_claims",
     "shown_to",
     "similar_claims",
+    "small_team",
     "similarity_backend",
     "suggestion_min_score",
     "tallies_for",
+    "tallies_withheld",
     "tally_from_rows",
     "tally_of",
     "tally_query",
     "thread_of",
+    "withhold_small_teams",
 ]

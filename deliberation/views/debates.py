@@ -25,6 +25,7 @@ from deliberation.selectors import (
     perspectives_of,
     public_claims,
     tallies_for,
+    withhold_small_teams,
 )
 from deliberation.selectors.debates import (
     PAGE,
@@ -107,9 +108,13 @@ def _render_map(
     )
     children = [c for column in columns.values() for c in column.claims]
     perspective = _perspective(request, debate)
-    tallies = tallies_for(
-        {focus.pk, *(c.link_to_id or c.pk for c in children)},
-        voters=perspective.voters,
+    tallies = withhold_small_teams(
+        tallies_for(
+            {focus.pk, *(c.link_to_id or c.pk for c in children)},
+            voters=perspective.voters,
+            user=request.user,
+        ),
+        debate=debate,
         user=request.user,
     )
     can_moderate = may_moderate(request.user, debate)
