@@ -221,6 +221,12 @@ class ClaimRevision(models.Model):
     explanation_after = models.TextField(blank=True)
     note = models.CharField(max_length=300, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    redacted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a moderator removed the words this revision brought "
+        "(its after, and the next revision's before, are emptied).",
+    )
 
     class Meta:
         ordering = ["claim", "number"]

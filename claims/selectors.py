@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 
 from claims import tree
 from claims.anchoring import split_highlights
-from claims.models import Citation, Claim, Source
+from claims.models import Citation, Claim, ClaimRevision, Source
 
 VISIBLE = Claim.Status.VISIBLE
 OUTLINE_DEPTH = 3  # levels always shown in the outline, besides the focus path
@@ -92,15 +92,18 @@ def _target_among(shown: QuerySet[Claim]) -> Q:
     return Q(link_to__isnull=True) | Exists(shown.filter(pk=OuterRef("link_to_id")))
 
 
-def _count_below(stance: str):
+def _count_below(stance: str, shown: QuerySet[Claim] | None):
     """Visible children with ``stance`` of the outer claim (or of the claim it
-    links to), as a correlated count."""
+    links to), as a correlated count; with ``shown``, no link to a claim the
+    reader may not see (a count must not tell of a hidden branch)."""
     children = Claim.objects.filter(
         tree.children_of(OuterRef("shown_path"), OuterRef("shown_depth")),
         debate_id=OuterRef("debate_id"),
         status=VISIBLE,
         stance=stance,
     )
+    if shown is not None:
+        children = children.filter(_target_among(shown))
     return Coalesce(_count(children), 0)
 
 
@@ -158,8 +161,8 @@ def children_columns(
             .annotate(
                 # Counted before LIMIT: the column's total, without a query of its own.
                 total=Window(Count("pk")),
-                pro_count=_count_below(Claim.Stance.PRO),
-                con_count=_count_below(Claim.Stance.CON),
+                pro_count=_count_below(Claim.Stance.PRO, shown),
+                con_count=_count_below(Claim.Stance.CON, shown),
                 citation_count=Coalesce(
                     _count(Citation.objects.filter(claim_id=OuterRef("shown_id"))), 0
                 ),
@@ -203,13 +206,22 @@ def outline(
     claims = Claim.objects.filter(debate=debate).filter(wanted)
     if shown is not None:
         claims = claims.filter(_target_among(shown))
+    # The "(+N)" beyond the outline's depth counts what the reader could open:
+    # visible children, no link to a claim they may not see.
+    below = Claim.objects.filter(
+        tree.children_of(OuterRef("path"), OuterRef("depth")),
+        debate_id=OuterRef("debate_id"),
+        status=VISIBLE,
+    )
+    if shown is not None:
+        below = below.filter(_target_among(shown))
     claims = (
         claims.select_related("link_to")
+        .annotate(shown_children=Coalesce(_count(below), 0))
         .only(
             "pk",
             "path",
             "depth",
-            "numchild",
             "stance",
             "text",
             "status",
@@ -233,7 +245,7 @@ def outline(
         nodes[claim.path] = node
         siblings.append(node)
     for node in nodes.values():
-        node.hidden_children = max(0, node.claim.numchild - len(node.children))
+        node.hidden_children = max(0, node.claim.shown_children - len(node.children))
         if len(node.children) > OUTLINE_SIBLINGS:
             node.hidden_children += len(node.children) - OUTLINE_SIBLINGS
             node.children = node.children[:OUTLINE_SIBLINGS]
@@ -266,12 +278,30 @@ def claim_at_number(claims: QuerySet[Claim], debate, number: str) -> Claim | Non
     return claims.filter(path=thesis_path + "".join(steps)).first()
 
 
+def revisions_of(claim: Claim) -> QuerySet:
+    """The claim's revisions, with ``before_redacted`` (the previous
+    revision was redacted: this one's before is emptied too)."""
+    previous = ClaimRevision.objects.filter(
+        claim_id=OuterRef("claim_id"), number=OuterRef("number") - 1
+    )
+    return claim.revisions.select_related("author").annotate(
+        before_redacted=Exists(previous.filter(redacted_at__isnull=False))
+    )
+
+
 # --- Sources -----------------------------------------------------------------
 
 
-def sources_of(debate) -> list[Source]:
+def sources_of(debate, *, claims: QuerySet[Claim] | None = None) -> list[Source]:
+    """The debate's sources with ``citation_count``: with ``claims`` (those
+    the reader may see), citations by those claims only."""
+    cited = Q()
+    if claims is not None:
+        cited = Q(citations__claim__in=claims.values("pk"))
     return list(
-        Source.objects.filter(debate=debate).annotate(citation_count=Count("citations"))
+        Source.objects.filter(debate=debate).annotate(
+            citation_count=Count("citations", filter=cited)
+        )
     )
 
 

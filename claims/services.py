@@ -338,6 +338,29 @@ def claims_delete(claims: QuerySet[Claim]) -> None:
     claims.delete()  # treebeard: with their descendants
 
 
+def claim_revision_redact(revision: ClaimRevision) -> ClaimRevision:
+    """Remove the words ``revision`` brought from the database: its text and
+    explanation after, and the same words as the next revision's before. The
+    current version cannot be redacted (edit the claim first). Returns the
+    revision, marked redacted."""
+    newer = (
+        ClaimRevision.objects.select_for_update()
+        .filter(claim_id=revision.claim_id, number=revision.number + 1)
+        .first()
+    )
+    if newer is None:
+        raise ValidationError(
+            "This revision is the claim's current text: edit the claim first, "
+            "then redact this revision."
+        )
+    revision.text_after = revision.explanation_after = ""
+    revision.redacted_at = timezone.now()
+    revision.save(update_fields=["text_after", "explanation_after", "redacted_at"])
+    newer.text_before = newer.explanation_before = ""
+    newer.save(update_fields=["text_before", "explanation_before"])
+    return revision
+
+
 # --- Citations ---------------------------------------------------------------
 
 

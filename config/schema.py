@@ -180,6 +180,7 @@ REQUEST_EXAMPLES = {
         "note": "Typo",
     },
     "flags_create": {"claim": 31, "reason": "duplicate", "note": "Same as 1.2."},
+    "claims_revisions_redact_create": {"reason": "A phone number."},
     "flags_reply_create": {"body": "It answers a different point, see 1.3."},
     "join_create": {"code": "K7M2QX"},
     "notifications_read_create": {"ids": [5, 6]},

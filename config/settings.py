@@ -136,6 +136,14 @@ REDIS_RETRY_AFTER = env.float("REDIS_RETRY_AFTER", default=5)
 LIVE_SEND_TIMEOUT = env.float("LIVE_SEND_TIMEOUT", default=2)
 # ...as are events beyond this many waiting to be sent.
 LIVE_PENDING_MAX = env.int("LIVE_PENDING_MAX", default=1000)
+# k-anonymity: no tally of a side or a team (a small-group copy), and no
+# opinion group, of fewer than this many people is shown to anyone but the
+# debate's moderators (deliberation/selectors/voting.py, the analysis).
+MIN_GROUP_SIZE = env.int("MIN_GROUP_SIZE", default=3)
+# A live socket asks again whether its person may follow the debate before
+# every event with text, and before count-only events (tallies) at most this
+# many seconds after its last answer (deliberation/consumers.py).
+LIVE_ACCESS_RECHECK = env.float("LIVE_ACCESS_RECHECK", default=5)
 # Seconds each of /healthz's checks may take before it counts as failing.
 HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=3)
 # Except for the channel layer's reads: channels-redis waits for messages with a

@@ -27,7 +27,7 @@ class DeliberationConfig(AppConfig):
     def ready(self):
         checks.register(similarity_backend_check)
         # deferred: signals are connected once apps are ready
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         # Importing the tasks registers every task in every process (web too):
         # the outbox sends by name, looking the task up in the Celery app.
@@ -37,5 +37,11 @@ class DeliberationConfig(AppConfig):
         # deferred: services import models, which are not ready at import time
         from deliberation.services.notifications import warm_unread_count
 
+        # deferred: as above (services import models)
+        from deliberation.services.presence import sockets_close_on_logout
+
         # Known at log-in, so the header's badge costs no query on any page.
         user_logged_in.connect(warm_unread_count, dispatch_uid="warm_unread_count")
+        user_logged_out.connect(
+            sockets_close_on_logout, dispatch_uid="sockets_close_on_logout"
+        )

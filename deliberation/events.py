@@ -46,6 +46,12 @@ def debate_group(debate_id: int) -> str:
     return f"debate.{debate_id}"
 
 
+def person_group(user_id: int) -> str:
+    """Every open socket of one person: told when their access may have
+    ended (``access_changed``)."""
+    return f"person.{user_id}"
+
+
 class _Sender:
     """The process's sending thread and its queue (started on first use, and
     again in a forked child, which does not inherit threads)."""
@@ -131,15 +137,38 @@ _sender = _Sender()
 atexit.register(_sender.flush, 2.0)
 
 
+def _send(group: str, message: dict) -> bool:
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        async_to_sync(layer.group_send)(group, message)
+        return True
+    return _sender.put(group, message)
+
+
 def publish(*, debate_id: int, event: str, payload: dict) -> bool:
     """Send soon, without waiting; False when the event was dropped. Prefer
     ``publish_on_commit`` inside a service."""
     message = {"type": "debate.event", "event": event, "payload": payload}
-    layer = get_channel_layer()
-    if isinstance(layer, InMemoryChannelLayer):
-        async_to_sync(layer.group_send)(debate_group(debate_id), message)
-        return True
-    return _sender.put(debate_group(debate_id), message)
+    return _send(debate_group(debate_id), message)
+
+
+def access_changed(
+    *, user_ids=(), debate_id: int | None = None, session_key: str = ""
+) -> None:
+    """Tell open sockets that who may follow a debate changed: those of
+    ``user_ids`` (or, with ``debate_id`` alone, every socket of that debate)
+    ask the rule again and close when it says no; a socket opened on
+    ``session_key`` (a log-out) closes. A hint like any event: a socket also
+    asks again before each event that carries text (consumers.py)."""
+    message = {"type": "access.changed", "session_key": session_key}
+    if debate_id is not None and not user_ids:
+        _send(debate_group(debate_id), {**message, "debate_id": debate_id})
+    for user_id in user_ids:
+        _send(person_group(user_id), {**message, "debate_id": debate_id})
+
+
+def access_changed_on_commit(**kwargs) -> None:
+    transaction.on_commit(lambda: access_changed(**kwargs), robust=True)
 
 
 def publish_on_commit(*, debate_id: int, event: str, payload: dict) -> None:

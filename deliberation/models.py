@@ -525,6 +525,7 @@ class ModerationAction(models.Model):
         PHASE = "phase", "Changed the phase"
         ASSIGN_SIDES = "assign_sides", "Assigned sides"
         ERASE = "erase", "Erased the class"
+        REDACT = "redact", "Redacted a revision"
 
     debate = models.ForeignKey(
         Debate, on_delete=models.CASCADE, related_name="moderation_actions"

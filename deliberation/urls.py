@@ -99,6 +99,11 @@ urlpatterns = [
         views.claim_history,
         name="claim_history",
     ),
+    path(
+        "d/<slug:slug>/claims/<int:pk>/history/<int:number>/redact/",
+        views.claim_revision_redact,
+        name="claim_revision_redact",
+    ),
     # Annotations, evidence and comments (deliberation/views/annotations.py)
     path(
         "d/<slug:slug>/sources/<slug:key>/annotate/",

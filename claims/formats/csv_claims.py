@@ -13,10 +13,11 @@ class ClaimRow:
     text: str
     author: str  # as the reader sees them (selectors.people); "" if deleted
     link_to: str  # for a link claim: the number of the claim it shows
-    agree: int
-    disagree: int
-    passes: int
-    impact_voters: int
+    # None: counts withheld from this reader (a team too small to count).
+    agree: int | None
+    disagree: int | None
+    passes: int | None
+    impact_voters: int | None
     impact_mean: float | None
 
 

@@ -12,9 +12,14 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from claims import selectors as claim_selectors
 from claims.models import Claim
 from deliberation import services
-from deliberation.api.serializers import SimilarClaimSerializer, person_name
+from deliberation.api.serializers import (
+    ClaimRevisionSerializer,
+    SimilarClaimSerializer,
+    person_name,
+)
 from deliberation.api.views import (
     BAD_REQUEST,
     FORBIDDEN,
@@ -65,8 +70,8 @@ class FlagCreateSerializer(serializers.Serializer):
 
 
 class FlagSerializer(serializers.ModelSerializer):
-    """A flag as its flagger, or the flagged item's author, sees it (never who
-    flagged)."""
+    """A flag as the flagged item's author sees it: never who flagged, nor
+    the note, which is for the moderators (it may tell who flagged)."""
 
     target = serializers.CharField(source="target_kind", read_only=True)
     target_id = serializers.SerializerMethodField()
@@ -78,7 +83,6 @@ class FlagSerializer(serializers.ModelSerializer):
             "target",
             "target_id",
             "reason",
-            "note",
             "status",
             "author_reply",
             "created",
@@ -89,13 +93,21 @@ class FlagSerializer(serializers.ModelSerializer):
         return flag.target.pk
 
 
+class OwnFlagSerializer(FlagSerializer):
+    """A flag as its flagger sees it: with their own note."""
+
+    class Meta(FlagSerializer.Meta):
+        fields = [*FlagSerializer.Meta.fields, "note"]
+        read_only_fields = fields
+
+
 class QueueFlagSerializer(FlagSerializer):
     flagger = serializers.SerializerMethodField(
         help_text="Who flagged, named as in the debate (selectors.people)."
     )
 
     class Meta(FlagSerializer.Meta):
-        fields = [*FlagSerializer.Meta.fields, "flagger"]
+        fields = [*FlagSerializer.Meta.fields, "note", "flagger"]
         read_only_fields = fields
 
     def get_flagger(self, flag) -> str | None:
@@ -325,7 +337,7 @@ class FlagCreateView(ApiView):
         "never who flagged. Enough distinct flaggers hide the item pending review "
         "(the debate's auto_hide_flags).",
         request=FlagCreateSerializer,
-        responses={201: FlagSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
+        responses={201: OwnFlagSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
     )
     def post(self, request):
         data = validated_input(FlagCreateSerializer, request)
@@ -338,7 +350,7 @@ class FlagCreateView(ApiView):
         flag = services.flag_create(
             user=request.user, item=item, reason=data["reason"], note=data["note"]
         )
-        return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
+        return Response(OwnFlagSerializer(flag).data, status=status.HTTP_201_CREATED)
 
 
 class FlagReplyView(ApiView):
@@ -364,6 +376,39 @@ class FlagReplyView(ApiView):
         data = validated_input(FlagReplySerializer, request)
         flag = services.flag_reply(user=request.user, flag=flag, body=data["body"])
         return Response(FlagSerializer(flag).data)
+
+
+class RedactSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=300, help_text="Why (kept in the audit log, never the words)."
+    )
+
+
+class RevisionRedactView(ApiView):
+    @extend_schema(
+        summary="Redact a revision of a claim",
+        description="Moderators only. Removes the words the revision brought "
+        "from the database (not the claim's current text: edit it first); the "
+        'revision then reads "redacted by a moderator". Audited without the '
+        "words.",
+        request=RedactSerializer,
+        responses={
+            200: ClaimRevisionSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request, pk, number):
+        claim = claim_for(request.user, pk)
+        revision = get_object_or_404(claim.revisions, number=number)
+        data = validated_input(RedactSerializer, request)
+        services.revision_redact(
+            user=request.user, revision=revision, reason=data["reason"]
+        )
+        revision = claim_selectors.revisions_of(claim).get(number=number)
+        context = {"names": naming(request.user, claim.debate)}
+        return Response(ClaimRevisionSerializer(revision, context=context).data)
 
 
 def _own_flags(user):

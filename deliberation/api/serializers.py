@@ -176,10 +176,46 @@ class ClaimSerializer(ClaimNodeSerializer):
         return person_name(self.context, claim.author)
 
 
+REDACTED = "redacted by a moderator"
+
+
 class ClaimRevisionSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField(
         help_text="Who made this version, named as the claim's author is."
     )
+    redacted = serializers.SerializerMethodField(
+        help_text=f'"{REDACTED}" when a moderator removed the words this '
+        "revision brought (its text_after and explanation_after are null), "
+        "else null."
+    )
+    text_before = serializers.SerializerMethodField()
+    text_after = serializers.SerializerMethodField()
+    explanation_before = serializers.SerializerMethodField()
+    explanation_after = serializers.SerializerMethodField()
+
+    def get_redacted(self, revision) -> str | None:
+        return REDACTED if revision.redacted_at else None
+
+    def _words(self, revision, name: str, redacted: bool) -> str | None:
+        return None if redacted else getattr(revision, name)
+
+    def get_text_before(self, revision) -> str | None:
+        return self._words(revision, "text_before", self._before_redacted(revision))
+
+    def get_explanation_before(self, revision) -> str | None:
+        return self._words(
+            revision, "explanation_before", self._before_redacted(revision)
+        )
+
+    def get_text_after(self, revision) -> str | None:
+        return self._words(revision, "text_after", bool(revision.redacted_at))
+
+    def get_explanation_after(self, revision) -> str | None:
+        return self._words(revision, "explanation_after", bool(revision.redacted_at))
+
+    @staticmethod
+    def _before_redacted(revision) -> bool:
+        return bool(getattr(revision, "before_redacted", False))
 
     class Meta:
         model = ClaimRevision
@@ -192,6 +228,7 @@ class ClaimRevisionSerializer(serializers.ModelSerializer):
             "explanation_after",
             "note",
             "created",
+            "redacted",
         ]
         read_only_fields = fields
 

@@ -152,6 +152,11 @@ urlpatterns = [
     # Moderation: api/moderation.py
     path("flags/", moderation.FlagCreateView.as_view(), name="api-flag-create"),
     path(
+        "claims/<int:pk>/revisions/<int:number>/redact/",
+        moderation.RevisionRedactView.as_view(),
+        name="api-claim-revision-redact",
+    ),
+    path(
         "flags/<int:pk>/reply/",
         moderation.FlagReplyView.as_view(),
         name="api-flag-reply",

@@ -34,6 +34,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from claims import selectors as claim_selectors
 from claims import tree
 from claims.models import Citation, Claim, ClaimRevision, Source, SourceRevision
 from deliberation import services
@@ -434,7 +435,7 @@ class ClaimRevisionsView(_ClaimListView):
     def get_queryset(self):
         if self.schema_only():
             return ClaimRevision.objects.none()
-        return self.claim().revisions.select_related("author").order_by("number")
+        return claim_selectors.revisions_of(self.claim()).order_by("number")
 
 
 @extend_schema_view(

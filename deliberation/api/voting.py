@@ -21,6 +21,7 @@ from deliberation.selectors import (
     claims_shown_to,
     perspective_for,
     tallies_for,
+    withhold_small_teams,
 )
 
 
@@ -37,22 +38,30 @@ class ImpactInputSerializer(serializers.Serializer):
 class TallySerializer(serializers.Serializer):
     claim = serializers.IntegerField(help_text="The claim counted (a link's target).")
     perspective = serializers.CharField(help_text="Whose votes are counted.")
-    agree = serializers.IntegerField()
-    disagree = serializers.IntegerField()
-    pass_ = serializers.IntegerField()
-    voters = serializers.IntegerField(help_text="People with a stance vote.")
+    agree = serializers.IntegerField(allow_null=True)
+    disagree = serializers.IntegerField(allow_null=True)
+    pass_ = serializers.IntegerField(allow_null=True)
+    voters = serializers.IntegerField(
+        allow_null=True, help_text="People with a stance vote."
+    )
     impact = serializers.ListField(
         child=serializers.IntegerField(),
         min_length=5,
         max_length=5,
+        allow_null=True,
         help_text="How many rated the impact 0, 1, 2, 3 and 4.",
     )
-    impact_voters = serializers.IntegerField()
+    impact_voters = serializers.IntegerField(allow_null=True)
     impact_mean = serializers.FloatField(allow_null=True)
     my_stance = serializers.CharField(
         allow_blank=True, help_text="The requester's stance, or empty."
     )
     my_impact = serializers.IntegerField(allow_null=True)
+    withheld = serializers.CharField(
+        allow_null=True,
+        help_text="Why the counts are null: a team smaller than MIN_GROUP_SIZE "
+        "(k-anonymity; its moderators see them). Else null.",
+    )
 
     def get_fields(self):
         fields = super().get_fields()
@@ -80,9 +89,11 @@ def tally_data(claim, *, user, perspective=None) -> dict:
     else:
         voters = perspective.voters if perspective else None
         tally = tallies_for([claim.pk], voters=voters, user=user)[claim.pk]
+    withhold_small_teams({claim.pk: tally}, debate=claim.debate, user=user)
     return {
         "claim": claim.pk,
         "perspective": perspective.key if perspective else "everyone",
+        "withheld": None,
         **tally.as_dict(),
         "my_stance": tally.my_stance,
         "my_impact": tally.my_impact,

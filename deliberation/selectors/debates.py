@@ -1,5 +1,9 @@
 """Reads about debates, memberships and which claims a person may see."""
 
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Count,
@@ -33,6 +37,26 @@ def debate_for_viewer(*, slug: str, user) -> Debate | None:
         return None
     user = user or AnonymousUser()
     return debate if user.has_perm("deliberation.view_debate", debate) else None
+
+
+def may_follow_live(*, debate_id: int, user_id: int | None, session_key: str) -> bool:
+    """Whether a websocket opened on ``debate_id`` may still be sent its
+    events, asked afresh (not from the socket's memory of its connect): the
+    debate's view permission for the person now; a socket opened signed in
+    also needs its session to be alive and still theirs (not logged out), and
+    their account to exist (not erased)."""
+    debate = Debate.objects.filter(pk=debate_id).first()
+    if debate is None:
+        return False
+    user = AnonymousUser()
+    if user_id is not None:
+        store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+        if not session_key or str(store.get(SESSION_KEY, "")) != str(user_id):
+            return False
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        if user is None:
+            return False
+    return user.has_perm("deliberation.view_debate", debate)
 
 
 def debate_list_for(*, user) -> QuerySet[Debate]:

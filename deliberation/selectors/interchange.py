@@ -35,6 +35,7 @@ from deliberation.selectors import (
     names_for,
     naming,
     tallies_for,
+    tallies_withheld,
 )
 
 
@@ -215,6 +216,8 @@ def _claim_rows(debate: Debate, user) -> Iterator[ClaimRow]:
     shown = _shown(debate, user)
     names = _claim_author_names(debate, user, shown.claims)
     tallies = tallies_for([c.pk for c in shown.claims])
+    # A small team's counts are left empty for all but its moderators.
+    withheld = tallies_withheld(debate, user)
     for claim in sorted(shown.claims, key=lambda c: _sort_key(shown.numbers[c.pk])):
         tally = tallies[claim.pk]
         yield ClaimRow(
@@ -223,11 +226,11 @@ def _claim_rows(debate: Debate, user) -> Iterator[ClaimRow]:
             text=claim.display_text if claim.link_to_id else claim.text,
             author=names.get(claim.pk, ""),
             link_to=shown.numbers.get(claim.link_to_id, "") if claim.link_to_id else "",
-            agree=tally.agree,
-            disagree=tally.disagree,
-            passes=tally.passes,
-            impact_voters=tally.impact_voters,
-            impact_mean=tally.impact_mean,
+            agree=None if withheld else tally.agree,
+            disagree=None if withheld else tally.disagree,
+            passes=None if withheld else tally.passes,
+            impact_voters=None if withheld else tally.impact_voters,
+            impact_mean=None if withheld else tally.impact_mean,
         )
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import (
@@ -27,7 +28,7 @@ from deliberation.models import (
     Snapshot,
     Vote,
 )
-from deliberation.rules import remember_membership
+from deliberation.rules import MODERATING_ROLES, may_moderate, remember_membership
 from deliberation.selectors.debates import claims_shown_to
 from deliberation.selectors.people import naming
 
@@ -42,6 +43,9 @@ class Tally:
     impact: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0])
     my_stance: str = ""
     my_impact: int | None = None
+    # Counted over a team smaller than MIN_GROUP_SIZE, for someone who is not
+    # a moderator: the counts are not shown (``withhold_small_teams``).
+    withheld: bool = False
 
     @property
     def voters(self) -> int:
@@ -73,7 +77,19 @@ class Tally:
         return parts
 
     def as_dict(self) -> dict:
-        """Counts only: safe to send to everyone who may see the claim."""
+        """Counts only: safe to send to everyone who may see the claim (none
+        when withheld)."""
+        if self.withheld:
+            return {
+                "agree": None,
+                "disagree": None,
+                "pass": None,
+                "voters": None,
+                "impact": None,
+                "impact_voters": None,
+                "impact_mean": None,
+                "withheld": withheld_reason(),
+            }
         return {
             "agree": self.agree,
             "disagree": self.disagree,
@@ -240,6 +256,42 @@ def tally_from_rows(rows) -> Tally:
     return tally
 
 
+def withheld_reason() -> str:
+    return (
+        f"Counts are shown for groups of at least {settings.MIN_GROUP_SIZE} "
+        "people, so no one's vote can be worked out."
+    )
+
+
+def small_team(debate: Debate) -> bool:
+    """A small-group copy (a team's debate) with fewer than MIN_GROUP_SIZE
+    participants: its tallies are that team's, few enough to tell a
+    team-mate's vote."""
+    if not debate.parent_id:
+        return False
+    participants = (
+        Membership.objects.filter(debate=debate)
+        .exclude(role__in=MODERATING_ROLES)
+        .count()
+    )
+    return participants < settings.MIN_GROUP_SIZE
+
+
+def tallies_withheld(debate: Debate, user) -> bool:
+    """Whether ``user`` is shown no counts in ``debate`` (k-anonymity):
+    a small team's debate, for anyone but its moderators (the teacher)."""
+    return small_team(debate) and not may_moderate(user, debate)
+
+
+def withhold_small_teams(tallies: dict, *, debate: Debate, user) -> dict:
+    """``tallies`` (claim id → Tally) as ``user`` may see them: each marked
+    withheld (its own stance and rating kept) when ``tallies_withheld``."""
+    if tallies_withheld(debate, user):
+        for tally in tallies.values():
+            tally.withheld = True
+    return tallies
+
+
 @dataclass(frozen=True)
 class Perspective:
     """Whose votes a tally counts: everyone, a side, or one participant."""
@@ -258,8 +310,11 @@ def perspective_for(*, debate: Debate, user, key: str) -> Perspective:
         return Perspective(key, "Everyone")
     kind, _, value = key.partition(":")
     if kind == "side" and value:
-        if not members.filter(side=value).exists():
+        size = members.filter(side=value).count()
+        if not size:
             raise ValidationError({"perspective": f"No side called {value!r} here."})
+        if size < settings.MIN_GROUP_SIZE and not may_moderate(user, debate):
+            raise PermissionDenied(withheld_reason())
         return Perspective(
             key, f"Side: {value}", members.filter(side=value).values("user_id")
         )
@@ -320,10 +375,13 @@ def perspectives_of(*, debate: Debate, user) -> list[Perspective]:
     sides = (
         Membership.objects.filter(debate=debate)
         .exclude(side="")
-        .values_list("side", flat=True)
-        .distinct()
+        .values("side")
+        .annotate(size=Count("pk"))
         .order_by("side")
     )
+    if not may_moderate(user, debate):  # k-anonymity: no side too small
+        sides = sides.filter(size__gte=settings.MIN_GROUP_SIZE)
+    sides = [row["side"] for row in sides]
     return (
         [Perspective("everyone", "Everyone")]
         + [Perspective(f"side:{side}", f"Side: {side}") for side in sides]

@@ -59,6 +59,7 @@ from deliberation.services.moderation import (
     moderate_item,
     moderate_items,
     moderation_reasons_set,
+    revision_redact,
 )
 from deliberation.services.notifications import notifications_mark_read
 from deliberation.services.voting import (
@@ -108,6 +109,7 @@ __all__ = [
     "claim_moderator_edit",
     "claim_move",
     "claim_set_locked",
+    "revision_redact",
     "claim_set_pinned",
     "claims_merge",
     "flag_create",

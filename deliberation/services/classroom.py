@@ -11,10 +11,12 @@ from pathlib import Path
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from claims import services as claim_services
 from claims.formats.yaml_debate import parse_yaml_debate
+from claims.models import Claim, ClaimRevision
 from deliberation import names, phases
 from deliberation.events import publish_on_commit
 from deliberation.invitations import CODE_ALPHABET
@@ -299,6 +301,7 @@ def group_copies_create(*, user, debate: Debate) -> list[Debate]:
         claim_services.document_import(
             debate=copy, document=document, author=debate.owner
         )
+        _keep_authors(copy, original=debate)
         Membership.objects.bulk_create(
             Membership(
                 debate=copy,
@@ -318,6 +321,26 @@ def group_copies_create(*, user, debate: Debate) -> list[Debate]:
             )
         made.append(copy)
     return made
+
+
+def _keep_authors(copy: Debate, *, original: Debate) -> None:
+    """A copy's claims (and their first revisions) keep the authors of the
+    claims they copy, matched by the document's key (the original's id): a
+    pupil's claim stays the pupil's, for names, results and erasure, instead
+    of becoming the teacher's."""
+    authors = dict(Claim.objects.filter(debate=original).values_list("pk", "author_id"))
+    changed = []
+    for claim in Claim.objects.filter(debate=copy).only("pk", "key", "author_id"):
+        author_id = authors.get(int(claim.key)) if claim.key.isdigit() else None
+        if claim.author_id != author_id:
+            claim.author_id = author_id
+            changed.append(claim)
+    Claim.objects.bulk_update(changed, ["author"], batch_size=1000)
+    ClaimRevision.objects.filter(claim__debate=copy, number=1).update(
+        author_id=Subquery(
+            Claim.objects.filter(pk=OuterRef("claim_id")).values("author_id")[:1]
+        )
+    )
 
 
 # --- Phases ------------------------------------------------------------------

@@ -2,8 +2,11 @@
 
 from django.core.exceptions import PermissionDenied
 
+from claims.models import Claim
+from deliberation.events import publish_on_commit
 from deliberation.models import Debate, Membership
 from deliberation.rules import cached_membership, refused, remember_membership
+from deliberation.selectors import claims_are_public
 
 
 def check_perm(user, perm: str, obj, message: str = "", *, stance=None) -> None:
@@ -37,3 +40,12 @@ def membership_ensure(*, debate: Debate | int, user) -> Membership:
         )
         remember_membership(user, membership)
     return membership
+
+
+def publish_claim_event(claim: Claim, event: str, payload: dict) -> None:
+    """Publish a live event about ``claim`` after commit, if every reader may
+    see it (``claims_are_public``): a debate's events reach all its open
+    pages, so none goes out about a claim under a hidden or pending one, or
+    about a link to such a claim."""
+    if claims_are_public(claim.debate, [claim.pk]):
+        publish_on_commit(debate_id=claim.debate_id, event=event, payload=payload)

@@ -11,13 +11,14 @@ from claims.formats.document import DebateDocument
 from claims.locks import SLUG_SPACE, transaction_lock
 from claims.models import Citation, Claim, Source
 from deliberation import outbox
-from deliberation.events import publish_on_commit
+from deliberation.events import access_changed_on_commit, publish_on_commit
 from deliberation.models import Debate, Membership, Notification
 from deliberation.selectors import public_name
 from deliberation.services.common import (
     check_moderator,
     check_perm,
     membership_ensure,
+    publish_claim_event,
 )
 from deliberation.services.membership import invitation_assign
 from deliberation.services.notifications import excerpt, notify, notify_moderators
@@ -138,10 +139,10 @@ def claim_contribute(
         status=Claim.Status.PENDING if waits else Claim.Status.VISIBLE,
     )
     if claim.status == Claim.Status.VISIBLE:
-        publish_on_commit(
-            debate_id=debate.pk,
-            event="claim.added",
-            payload={
+        publish_claim_event(
+            claim,
+            "claim.added",
+            {
                 "claim_id": claim.pk,
                 "parent_id": parent.pk,
                 "stance": stance,
@@ -188,12 +189,7 @@ def claim_edit(
     )
     if claim.text != before:
         outbox.enqueue(REANCHOR_CLAIM_TASK, claim.pk)
-    if claim.status == Claim.Status.VISIBLE:
-        publish_on_commit(
-            debate_id=claim.debate_id,
-            event="claim.changed",
-            payload={"claim_id": claim.pk},
-        )
+    publish_claim_event(claim, "claim.changed", {"claim_id": claim.pk})
     return claim
 
 
@@ -224,6 +220,9 @@ def debate_update(*, user, debate: Debate, **changes) -> Debate:
     if unknown:
         raise ValueError(f"debate_update cannot change {sorted(unknown)}")
     debate = Debate.objects.select_for_update().get(pk=debate.pk)
+    if changes.get("visibility", debate.visibility) != debate.visibility:
+        # Made private: open pages of readers who are not members close.
+        access_changed_on_commit(debate_id=debate.pk)
     for name, value in changes.items():
         if name in ("question", "description"):
             value = value.strip()
@@ -342,12 +341,7 @@ def source_edit(
 
 
 def _publish_claim_changed(claim: Claim) -> None:
-    if claim.status == Claim.Status.VISIBLE:
-        publish_on_commit(
-            debate_id=claim.debate_id,
-            event="claim.changed",
-            payload={"claim_id": claim.pk},
-        )
+    publish_claim_event(claim, "claim.changed", {"claim_id": claim.pk})
 
 
 @transaction.atomic

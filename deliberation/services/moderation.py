@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims import services as claim_services
-from claims.models import Annotation, Claim
-from deliberation.events import publish_on_commit
+from claims.models import Annotation, Claim, ClaimRevision
+from deliberation.events import access_changed_on_commit, publish_on_commit
 from deliberation.models import (
     Comment,
     Debate,
@@ -31,7 +31,12 @@ from deliberation.models import (
 )
 from deliberation.selectors import claims_are_public, public_name
 from deliberation.selectors.moderation import AUTO_HIDE_REASON
-from deliberation.services.common import check_moderator, check_perm, membership_ensure
+from deliberation.services.common import (
+    check_moderator,
+    check_perm,
+    membership_ensure,
+    publish_claim_event,
+)
 from deliberation.services.notifications import (
     excerpt,
     notify,
@@ -201,11 +206,19 @@ def _is_hidden(item: Item) -> bool:
 
 def _publish_hidden(item: Item) -> None:
     if isinstance(item, Claim):
-        publish_on_commit(
-            debate_id=item.debate_id,
-            event="claim.hidden",
-            payload={"claim_id": item.pk, "reason": item.hidden_reason},
+        # The placeholder shows where the claim was: news only where readers
+        # see its parent.
+        parent = (
+            Claim.objects.filter(debate_id=item.debate_id, path=item.parent_path)
+            .values_list("pk", flat=True)
+            .first()
         )
+        if parent is None or claims_are_public(item.debate, [parent]):
+            publish_on_commit(
+                debate_id=item.debate_id,
+                event="claim.hidden",
+                payload={"claim_id": item.pk, "reason": item.hidden_reason},
+            )
     else:
         publish_on_commit(
             debate_id=item.debate_id,
@@ -375,12 +388,9 @@ def _last_hide_was_automatic(item: Item) -> bool:
 def _unhide(item: Item) -> None:
     if isinstance(item, Claim):
         claim_services.claim_show(claim=item)
-        if claims_are_public(item.debate, [item.pk]):
-            publish_on_commit(
-                debate_id=item.debate_id,
-                event="claim.added",
-                payload={"claim_id": item.pk, "stance": item.stance},
-            )
+        publish_claim_event(
+            item, "claim.added", {"claim_id": item.pk, "stance": item.stance}
+        )
     else:
         item.hidden_at, item.hidden_reason = None, ""
         item.save(update_fields=["hidden_at", "hidden_reason", "updated"])
@@ -537,13 +547,53 @@ def claim_moderator_edit(
         actor=user,
         text=f"A moderator edited your claim “{excerpt(updated.text)}”: {note}",
     )
-    if updated.status == Claim.Status.VISIBLE:
-        publish_on_commit(
-            debate_id=updated.debate_id,
-            event="claim.changed",
-            payload={"claim_id": updated.pk},
-        )
+    publish_claim_event(updated, "claim.changed", {"claim_id": updated.pk})
     return action
+
+
+@transaction.atomic
+def revision_redact(*, user, revision: ClaimRevision, reason: str) -> ModerationAction:
+    """A moderator removes the words a revision of a claim brought (personal
+    data, say) from its history: the history page and the revisions API then
+    say "redacted by a moderator". The audit row names the revision, not the
+    words, and earlier audit rows of the claim lose those words too."""
+    claim = revision.claim
+    check_moderator(user, claim.debate, "Only the debate's moderators may redact.")
+    reason = _clean_reason(reason, required=True)
+    revision = ClaimRevision.objects.select_for_update().get(pk=revision.pk)
+    if revision.redacted_at is not None:
+        raise ValidationError("This revision is redacted already.")
+    words = {
+        "text": revision.text_after,
+        "explanation": revision.explanation_after,
+    }
+    claim_services.claim_revision_redact(revision)
+    scrubbed = []
+    for row in ModerationAction.objects.filter(claim=claim).exclude(
+        action=Action.REDACT
+    ):
+        before = _without_words(row.before, words)
+        after = _without_words(row.after, words)
+        if (before, after) != (row.before, row.after):
+            row.before, row.after = before, after
+            scrubbed.append(row)
+    # Append-only but for this: the words are what is being taken back.
+    ModerationAction.objects.bulk_update(scrubbed, ["before", "after"])
+    return _audit(
+        actor=user,
+        debate_id=claim.debate_id,
+        action=Action.REDACT,
+        item=claim,
+        reason=reason,
+        after={"revision": revision.number, "audit_rows_scrubbed": len(scrubbed)},
+    )
+
+
+def _without_words(state: dict, words: dict) -> dict:
+    return {
+        key: None if key in words and value and value == words[key] else value
+        for key, value in (state or {}).items()
+    }
 
 
 @transaction.atomic
@@ -589,12 +639,7 @@ def _set_flag(*, user, claim, field, value, action, reason) -> ModerationAction:
         claim_services.claim_set_locked(claim=claim, locked=value)
     else:
         claim_services.claim_set_pinned(claim=claim, pinned=value)
-    if claim.status == Claim.Status.VISIBLE:
-        publish_on_commit(
-            debate_id=claim.debate_id,
-            event="claim.changed",
-            payload={"claim_id": claim.pk},
-        )
+    publish_claim_event(claim, "claim.changed", {"claim_id": claim.pk})
     return _audit(
         actor=user,
         debate_id=claim.debate_id,
@@ -809,6 +854,10 @@ def member_role_set(
 
 
 def _member_action(user, membership, action, reason, before) -> ModerationAction:
+    # Their open pages ask again whether they may follow the debate.
+    access_changed_on_commit(
+        user_ids=[membership.user_id], debate_id=membership.debate_id
+    )
     row = _audit(
         actor=user,
         debate_id=membership.debate_id,

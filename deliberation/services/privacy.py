@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from claims import services as claim_services
 from claims.models import Annotation, Citation, Claim
+from deliberation.events import access_changed_on_commit
 from deliberation.models import (
     Comment,
     Debate,
@@ -127,6 +128,66 @@ def _debates_delete(debate_ids: list[int]) -> None:
     Debate.objects.filter(pk__in=debate_ids).delete()
 
 
+def _copies_delete(debate: Debate, originals: set[int]) -> int:
+    """Claims of the small-group copies copied from deleted ones (the key
+    of a copied claim is its original's id) that were not deleted with their
+    author: copies made when they were re-authored to the teacher."""
+    if not originals:
+        return 0
+    copies = Claim.objects.filter(
+        debate__parent=debate, key__in=[str(pk) for pk in originals]
+    )
+    count = copies.count()
+    claim_services.claims_delete(copies)
+    return count
+
+
+# What an audit row keeps of an item's words (moderation._state), erased with
+# the item: the row keeps who did what, to which kind of item, when and why.
+ERASED_KEYS = ("text", "explanation", "body")
+
+
+def _audited_items(debate_ids: list[int]) -> dict[int, tuple]:
+    """Audit rows of these debates about a claim, annotation or comment:
+    row id → (claim, annotation, comment) ids, read before deleting, which
+    empties those links."""
+    rows = ModerationAction.objects.filter(debate_id__in=debate_ids).exclude(
+        claim=None, annotation=None, comment=None
+    )
+    return {
+        pk: items
+        for pk, *items in rows.values_list("pk", "claim", "annotation", "comment")
+    }
+
+
+def _audit_scrub(audited: dict[int, tuple]) -> int:
+    """Audit rows whose item was deleted lose its words from their before and
+    after (an exception to append-only rows: erasure is the law's)."""
+    models = (Claim, Annotation, Comment)
+    alive = [
+        set(
+            model.objects.filter(
+                pk__in={i[n] for i in audited.values()} - {None}
+            ).values_list("pk", flat=True)
+        )
+        for n, model in enumerate(models)
+    ]
+    gone = [
+        pk
+        for pk, items in audited.items()
+        if any(i is not None and i not in alive[n] for n, i in enumerate(items))
+    ]
+    rows = list(ModerationAction.objects.filter(pk__in=gone))
+    for row in rows:
+        row.before, row.after = _scrubbed(row.before), _scrubbed(row.after)
+    ModerationAction.objects.bulk_update(rows, ["before", "after"])
+    return len(rows)
+
+
+def _scrubbed(state: dict) -> dict:
+    return {k: None if k in ERASED_KEYS else v for k, v in (state or {}).items()}
+
+
 def class_erase(*, user, debate: Debate, contributions: str, confirm: str) -> dict:
     """Erase a class in one transaction: its guest accounts (the users
     themselves), their sessions and login lockouts, every pseudonym, animal
@@ -160,6 +221,7 @@ def class_erase(*, user, debate: Debate, contributions: str, confirm: str) -> di
         ]
         deleted = {"claims": 0, "annotations": 0, "comments": 0}
         if contributions == DELETE:
+            audited = _audited_items(debate_ids)
             in_class = {"debate_id__in": debate_ids}
             deleted["comments"] = Comment.objects.filter(
                 **in_class, author_id__in=guest_ids
@@ -172,8 +234,13 @@ def class_erase(*, user, debate: Debate, contributions: str, confirm: str) -> di
             annotations.delete()
             claims = Claim.objects.filter(**in_class, author_id__in=guest_ids)
             deleted["claims"] = claims.count()
+            originals = set(claims.values_list("pk", flat=True))
             claim_services.claims_delete(claims)
+            deleted["claims"] += _copies_delete(debate, originals)
+            _audit_scrub(audited)
         counts = _erase_people(debate_ids, spare=(user.pk, debate.owner_id))
+        # The erased pupils' open pages close.
+        access_changed_on_commit(user_ids=guest_ids)
         counts["analyses"] = Snapshot.objects.filter(debate_id__in=debate_ids).delete()[
             0
         ]
@@ -225,6 +292,8 @@ def debate_purge(debate: Debate) -> dict | None:
         debate_ids = _class_debate_ids(debate)
         counts = _erase_people(debate_ids, spare=(debate.owner_id,))
         _debates_delete(debate_ids)
+        for gone in debate_ids:
+            access_changed_on_commit(debate_id=gone)
     log.info("purged debate %s after retention: %s", debate.pk, counts)
     return counts
 

@@ -14,6 +14,7 @@ from deliberation.rules import cached_membership, membership_is_cached
 from deliberation.selectors import (
     claim_for_voting,
     claims_are_public,
+    small_team,
     tally_from_rows,
     tally_of,
     tally_query,
@@ -130,7 +131,9 @@ def _publish_tally_on_commit(claim: Claim, user) -> None:
     reader), and keep it on ``claim.tally`` (with ``user``'s own votes) for
     the caller's response; ``claim.tally_failed`` if that count failed (the
     database went away after the commit: the vote is stored all the same)."""
-    public = _shown_to_everyone(claim)
+    # A small team's counts go to no page (k-anonymity: its moderators read
+    # them when the page loads).
+    public = _shown_to_everyone(claim) and not small_team(claim.debate)
 
     def send():
         try:

@@ -24,6 +24,7 @@ from deliberation.selectors import (
     perspectives_of,
     public_claims,
     tallies_for,
+    withhold_small_teams,
 )
 from deliberation.selectors.debates import (
     PAGE,
@@ -106,9 +107,13 @@ def _render_map(
     )
     children = [c for column in columns.values() for c in column.claims]
     perspective = _perspective(request, debate)
-    tallies = tallies_for(
-        {focus.pk, *(c.link_to_id or c.pk for c in children)},
-        voters=perspective.voters,
+    tallies = withhold_small_teams(
+        tallies_for(
+            {focus.pk, *(c.link_to_id or c.pk for c in children)},
+            voters=perspective.voters,
+            user=request.user,
+        ),
+        debate=debate,
         user=request.user,
     )
     can_moderate = may_moderate(request.user, debate)
@@ -260,7 +265,7 @@ def claim_edit(request, slug, pk):
 def claim_history(request, slug, pk):
     debate = debate_for(request.user, slug)
     claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)
-    revisions = claim.revisions.select_related("author").order_by("-number")
+    revisions = list(claim_selectors.revisions_of(claim).order_by("-number"))
     return render(
         request,
         "deliberation/claim_history.html",
@@ -268,8 +273,28 @@ def claim_history(request, slug, pk):
             "debate": debate,
             "claim": claim,
             "revisions": revisions,
+            "latest": revisions[0].number if revisions else None,
+            "can_moderate": may_moderate(request.user, debate),
         },
     )
+
+
+@require_POST
+@login_required
+def claim_revision_redact(request, slug, pk, number):
+    """A moderator redacts a revision from the claim's history page."""
+    debate = debate_for(request.user, slug)
+    claim = claim_for(request.user, pk, debate=debate, purpose=PAGE)
+    revision = get_object_or_404(claim.revisions, number=number)
+    try:
+        services.revision_redact(
+            user=request.user, revision=revision, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Revision {number} was redacted.")
+    return redirect("claim_history", slug=debate.slug, pk=claim.pk)
 
 
 def source_list(request, slug):
@@ -277,7 +302,12 @@ def source_list(request, slug):
     return render(
         request,
         "deliberation/source_list.html",
-        {"debate": debate, "sources": claim_selectors.sources_of(debate)},
+        {
+            "debate": debate,
+            "sources": claim_selectors.sources_of(
+                debate, claims=claims_shown_to(request.user, debate, numbered=False)
+            ),
+        },
     )
 
 

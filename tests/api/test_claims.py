@@ -603,6 +603,7 @@ def test_revisions_list_every_version_oldest_first(debate, thesis, author):
             "explanation_after": "",
             "note": "",
             "created": iso(first.created),
+            "redacted": None,
         },
         {
             "number": 2,
@@ -613,6 +614,7 @@ def test_revisions_list_every_version_oldest_first(debate, thesis, author):
             "explanation_after": "",
             "note": "",
             "created": iso(second.created),
+            "redacted": None,
         },
     ]
 

@@ -87,8 +87,9 @@ def test_a_bad_token_is_a_documented_401_everywhere(openapi):
         for method, op in item.items()
     ]
     # GET /imports/{job}/ added with import jobs; members, a member's role and
-    # one's consent to share votes with the moderators' workspace.
-    assert len(operations) == 59
+    # one's consent to share votes with the moderators' workspace; POST
+    # .../redact/ with redaction.
+    assert len(operations) == 60
     assert [(p, m) for p, m, r in operations if not {"401", "503"} <= set(r)] == []
     throttled = sorted((p, m) for p, m, r in operations if "429" in r)
     assert ("/api/v1/claims/", "post") in throttled

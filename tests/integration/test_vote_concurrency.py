@@ -122,6 +122,7 @@ def tally_of(counts: Counter, claim_id: int) -> dict:
         "impact_mean": None,
         "my_stance": "",
         "my_impact": None,
+        "withheld": None,
     }
 
 

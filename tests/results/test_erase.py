@@ -378,3 +378,94 @@ def test_erasure_leaves_no_live_join_code_anywhere(client):
     assert response["Location"] == f"/d/{klass.debate.slug}/class/"
     klass.debate.refresh_from_db()
     assert len(klass.debate.join_code) == 6 and klass.debate.join_code != old[0]
+
+
+def test_deleting_contributions_reaches_group_copies_and_audit_text(client):
+    """The small-group copies keep each claim's author (no re-authoring to
+    the teacher), so erasing deletes a pupil's claim in every copy; the audit
+    rows about deleted items keep who, what and when, not the words."""
+    klass = make_class(2)
+    (ann, ann_m), (ben, ben_m) = klass.pupils
+    Membership.objects.filter(pk__in=[ann_m.pk, ben_m.pk]).update(team="team a")
+    ann_claim = make_claim(
+        klass.debate,
+        klass.thesis,
+        "pro",
+        text="zqerasedclaim by a pupil.",
+        explanation="zqerasedexplanation why.",
+        author=ann,
+    )
+    comment = services.comment_add(
+        user=ben, claim=klass.thesis, body="zqerasedcomment here."
+    )
+    edit = services.claim_moderator_edit(
+        user=klass.teacher,
+        claim=ann_claim,
+        note="Tidied the wording.",
+        text="zqerasedclaim by a pupil, tidied.",
+    )
+    hide = services.item_hide(user=klass.teacher, item=comment, reason="Off topic")
+    (copy,) = services.group_copies_create(user=klass.teacher, debate=klass.debate)
+    copied = Claim.objects.get(debate=copy, key=str(ann_claim.pk))
+    # The copy is the pupil's, as is its first revision.
+    assert copied.author == ann
+    assert copied.revisions.get(number=1).author == ann
+    assert Claim.objects.get(debate=copy, depth=1).author == klass.teacher
+    # A copy made before authors were kept: the teacher's, found by its key.
+    old_copy = Debate.objects.create(
+        slug="old-copy", question="Q", parent=klass.debate, owner=klass.teacher
+    )
+    old = make_claim(old_copy, text="zqerasedclaim copied long ago.")
+    Claim.objects.filter(pk=old.pk).update(key=str(ann_claim.pk))
+    assert len(_leftovers(["zqerased"])) >= 6
+
+    response = _erase(client, klass, contributions="delete", confirm="ERASE")
+
+    assert response.status_code == 302
+    assert _leftovers(["zqerased"]) == []
+    edit.refresh_from_db()
+    hide.refresh_from_db()
+    assert (edit.actor, edit.action, edit.reason, edit.claim) == (
+        klass.teacher,
+        ModerationAction.Action.EDIT,
+        "Tidied the wording.",
+        None,
+    )
+    assert (edit.before["text"], edit.before["explanation"]) == (None, None)
+    assert (edit.after["text"], edit.after["status"]) == (None, "visible")
+    assert edit.before["open_flags"] == []
+    assert (hide.action, hide.reason, hide.before, hide.after) == (
+        ModerationAction.Action.HIDE,
+        "Off topic",
+        {"hidden": False, "hidden_reason": "", "body": None, "open_flags": []},
+        {"hidden": True, "hidden_reason": "Off topic", "body": None},
+    )
+    audit = ModerationAction.objects.get(action=ModerationAction.Action.ERASE)
+    assert (audit.after["claims_deleted"], audit.after["comments_deleted"]) == (3, 1)
+    # The teacher's theses, in the class and its copies, stay.
+    assert sorted(Claim.objects.values_list("debate_id", "depth")) == sorted(
+        [(klass.debate.pk, 1), (copy.pk, 1)]
+    )
+
+
+def test_keeping_contributions_keeps_the_copies_and_their_audit_text(client):
+    klass = make_class(1)
+    (ann, ann_m) = klass.pupils[0]
+    Membership.objects.filter(pk=ann_m.pk).update(team="team a")
+    ann_claim = make_claim(
+        klass.debate, klass.thesis, "pro", text="Kept words.", author=ann
+    )
+    edit = services.claim_moderator_edit(
+        user=klass.teacher, claim=ann_claim, note="Tidied.", text="Kept words, tidied."
+    )
+    (copy,) = services.group_copies_create(user=klass.teacher, debate=klass.debate)
+
+    _erase(client, klass, contributions="keep", confirm="ERASE")
+
+    edit.refresh_from_db()
+    assert (edit.before["text"], edit.after["text"]) == (
+        "Kept words.",
+        "Kept words, tidied.",
+    )
+    kept = Claim.objects.get(debate=copy, key=str(ann_claim.pk))
+    assert (kept.text, kept.author) == ("Kept words, tidied.", None)

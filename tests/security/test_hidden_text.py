@@ -27,6 +27,7 @@ from tests.factories import (
     make_claim,
     make_source,
 )
+from tests.security import live
 
 pytestmark = pytest.mark.django_db
 
@@ -319,3 +320,120 @@ def test_reading_queries_do_not_grow_with_hidden_branches(role):
         )
 
     assert counts[0] == counts[1]
+
+
+# --- Live events: the same walk over websocket messages -----------------------
+
+
+def _hidden_branch_acts(s) -> None:
+    """What the author and a moderator do inside X's hidden branch: each
+    would once have gone out to every open page of the debate."""
+    author, moderator = s["users"]["author"], s["users"]["moderator"]
+    y = Claim.objects.get(pk=s["y"].pk)
+    services.claim_edit(user=author, claim=y, text=f"{CHILD_Y} Footage leaks twice.")
+    under = services.claim_contribute(
+        user=author, parent=y, stance="con", text=f"{CHILD_Y} And more."
+    )
+    services.comment_add(user=author, claim=y, body=f"{COMMENT} about Y.")
+    services.vote_cast(user=author, claim=y, stance="agree")
+    services.claim_set_locked(user=moderator, claim=y, locked=True)
+    services.item_hide(user=moderator, item=under, reason="Not here either")
+
+
+def _public_acts(s) -> tuple[int, int]:
+    participant = s["users"]["participant"]
+    thesis = Claim.objects.get(pk=s["thesis"].pk)
+    added = services.claim_contribute(
+        user=participant, parent=thesis, stance="pro", text="zqopenclaim Fine."
+    )
+    comment = services.comment_add(user=participant, claim=thesis, body="zqopen note")
+    return added.pk, comment.pk
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_live_events_tell_no_role_of_a_hidden_branch(scene, settings):
+    settings.CHANNEL_LAYERS = live.LAYER
+    sockets = {}
+    for role in ROLES:
+        user = scene["users"][role]
+        client = None if user is None else await live.run(live.signed_in, user)
+        communicator, connected, _ = await live.socket_for(scene["debate"], client)
+        assert connected, role
+        sockets[role] = communicator
+    for communicator in sockets.values():
+        await live.received(communicator)  # the others' arrivals (presence)
+
+    await live.run(_hidden_branch_acts, scene)
+    added, comment = await live.run(_public_acts, scene)
+
+    hidden_ids = {scene["x"].pk, scene["y"].pk, scene["kept"].pk, scene["link"].pk}
+    got = {role: await live.received(c) for role, c in sockets.items()}
+    for communicator in sockets.values():
+        await communicator.disconnect()
+    for role, frames in got.items():
+        # Exactly the two public acts reach every page, whoever reads it.
+        assert [(f["event"], f.get("claim_id")) for f in frames] == [
+            ("claim.added", added),
+            ("comment.added", scene["thesis"].pk),
+        ], role
+        assert frames[1]["comment_id"] == comment
+        assert "zqopen note" in frames[1]["body_html"]
+        text = repr(frames)
+        assert [m for m in (*MARKERS, "Not here either") if m in text] == [], role
+        assert not hidden_ids & {f.get("claim_id") for f in frames}, role
+
+
+# --- Counts: a card, the outline and the source list count what is shown ----
+
+
+@pytest.fixture
+def counted():
+    """T → A → (B pro, C con: a link to H, which is hidden); T → D → E with
+    two children, one hidden; a source cited by H only."""
+    debate = DebateFactory()
+    moderator = MembershipFactory(debate=debate, role="moderator").user
+    source = make_source(debate, text="Streets with cameras saw fewer thefts.")
+    t = make_claim(debate, text="Cameras help.")
+    a = make_claim(debate, t, "pro", text="They deter.")
+    make_claim(debate, a, "pro", text="Thieves avoid them.")
+    d = make_claim(debate, t, "con", text="They cost.")
+    e = make_claim(debate, d, "pro", text="Budgets are small.")
+    make_claim(debate, e, "pro", text="Schools need it.")
+    gone = make_claim(debate, e, "con", text="zqcountedhidden one.")
+    h = make_claim(debate, d, "con", text="zqcountedhidden target.")
+    make_claim(debate, a, "con", text="", link_to=h)
+    services.citation_add(user=moderator, claim=h, source=source, quote="fewer thefts")
+    for claim in (h, gone):
+        services.item_hide(user=moderator, item=claim, reason="Not here")
+    return debate, moderator, t, a, e
+
+
+@pytest.mark.parametrize(
+    ("role", "a_counts", "e_more", "cited"),
+    [
+        ("anonymous", "1 pro · 0 cons", "(+1)", "Cited 0 times"),
+        ("participant", "1 pro · 0 cons", "(+1)", "Cited 0 times"),
+        ("moderator", "1 pro · 1 con", "(+1)", "Cited 1 time"),
+    ],
+)
+def test_counts_leave_out_what_the_reader_may_not_open(
+    counted, role, a_counts, e_more, cited
+):
+    debate, moderator, t, a, e = counted
+    user = {"anonymous": None, "moderator": moderator}.get(role)
+    if role == "participant":
+        user = MembershipFactory(debate=debate).user
+    client = client_for(user)
+
+    page = client.get(f"/d/{debate.slug}/claims/{t.pk}/").content.decode()
+    sources = client.get(f"/d/{debate.slug}/sources/").content.decode()
+
+    card = page[page.index(f'id="claim-{a.pk}"') :]
+    card = card[: card.index("</li>")]
+    assert f"Its own </span>{a_counts}</span>" in card
+    # The outline's "(+N)" of E, at its depth limit: one visible child (the
+    # outline lists visible claims only, for moderators too).
+    outline_e = page[page.index(f"/claims/{e.pk}/") :]
+    assert outline_e[: outline_e.index("</li>")].count(e_more) == 1
+    assert cited in sources
