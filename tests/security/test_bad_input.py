@@ -272,5 +272,5 @@ def test_the_csv_export_quotes_formulas_in_every_column(scene):
 
     response = client_for(None).get(f"/api/v1/debates/{debate.slug}/export/?format=csv")
 
-    rows = response.content.decode().splitlines()
+    rows = b"".join(response.streaming_content).decode().splitlines()
     assert rows[2] == "1.1,pro,'+1 for this,'=HYPERLINK(1),,0,0,0,0,"

@@ -64,6 +64,15 @@ ENDPOINTS = {
         "writes",
     ),
     ("api-notifications-read", "POST"): ("/api/v1/notifications/read/", "writes"),
+    ("api-debate-my-membership", "PATCH"): (
+        "/api/v1/debates/{slug}/membership/",
+        "writes",
+    ),
+    ("api-membership-role", "POST"): ("/api/v1/memberships/999999/role/", "writes"),
+    ("api-claim-revision-redact", "POST"): (
+        "/api/v1/claims/{pk}/revisions/1/redact/",
+        "writes",
+    ),
 }
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
@@ -186,6 +195,7 @@ def test_debates_made_on_pages_are_limited(client, settings):
     settings.RATE_LIMIT_DEBATES = "1/m"
     client.force_login(UserFactory())
     data = {
+        "name": "10B Civics",
         "question": "Should cameras watch the park?",
         "mode": "classroom",
         "start": "blank",
