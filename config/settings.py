@@ -238,6 +238,10 @@ CELERY_BEAT_SCHEDULE = {
 # Opinion analysis: after votes, at most one run per debate per this many seconds.
 ANALYSIS_MIN_INTERVAL = env.int("ANALYSIS_MIN_INTERVAL", default=30)
 ANALYSIS_AFTER_VOTES = env.bool("ANALYSIS_AFTER_VOTES", default=True)
+# Fewest people a group's figures may describe for anyone but moderators:
+# an opinion group (or a side's tallies) smaller than this is not shown, so
+# a class of six never reads one pupil's votes as a "group".
+MIN_GROUP_SIZE = env.int("MIN_GROUP_SIZE", default=3)
 
 # Duplicate suggestions: "auto" uses sentence embeddings when the optional
 # extra is installed (pip install '.[embeddings]'), TF-IDF otherwise.

@@ -19,10 +19,17 @@ checked against red-dwarf 0.4.0, a Python reproduction of it:
    A claim's projection is that of a virtual participant who only agreed
    with it; its length is the claim's *extremity*.
 4. Groups: k-means on the projections of the clustered participants for
-   k = 2 .. 5, keeping the k with the best silhouette (first on ties). Like
-   red-dwarf, and unlike Pol.is, participants are clustered directly (no 100
-   "base clusters" first, no smoothing of k over updates); the two agree below
-   100 participants. Initial centres are red-dwarf's "polis" strategy: the
+   k = 2 .. ``k_cap(n)``, keeping the k with the best silhouette (first on
+   ties). ``k_cap(n) = min(5, 2 + n // 12)`` is Pol.is's cap, here applied
+   to the n clustered participants (Pol.is applies it to its base clusters,
+   which are the participants themselves while there are fewer than 100 of
+   them); it keeps a class of six to two groups. Like red-dwarf, and unlike
+   Pol.is, participants are clustered directly: no 100 "base clusters"
+   first and no smoothing of k over updates. Even below 100 participants
+   the result need not be Pol.is's (red-dwarf applies no cap and Pol.is
+   smooths k across updates and seeds its k-means from the previous run),
+   so agreement with Pol.is is measured, not assumed (docs/benchmarks.md).
+   Initial centres are red-dwarf's "polis" strategy: the
    first k distinct points in sorted (x, then y) order (Pol.is takes the
    first k distinct rows in participant order; red-dwarf's choice is kept so
    the two can be compared). It is deterministic, so the same votes always
@@ -55,8 +62,12 @@ MIN_VOTES = 7
 MIN_PARTICIPANTS = 15
 K_RANGE = (2, 5)
 PICK_MAX = 5
-#: Below this many cells the centred matrix is densified for an exact SVD.
-DENSE_SVD_CELLS = 4_000_000
+#: Up to this many cells the centred matrix is densified for a full SVD
+#: (under 5 ms); above it ARPACK computes only the two components wanted,
+#: to machine precision (the same components to 1e-14 and the same groups
+#: on the five Pol.is conversations; a 1,999 x 2,000 matrix went from 3.7 s
+#: to 17 ms).
+DENSE_SVD_CELLS = 20_000
 
 
 #: BLAS may use one thread only inside the pipeline: its matrices are small
@@ -139,9 +150,11 @@ class OpinionResult:
     extremity: np.ndarray  # per claim
     labels: np.ndarray  # per participant, -1 when not clustered
     k: int
+    large_groups: int  # groups 0 .. large_groups-1 have min_group_size members
     silhouettes: dict  # k -> silhouette score
     repness: dict  # group -> list[RepnessEntry]
     consensus: dict  # "agree"/"disagree" -> list[ConsensusEntry]
+    claim_votes: tuple  # (agrees, disagrees, votes) per claim, everyone's
     gac: np.ndarray  # group-informed consensus (agree), per claim
     gac_disagree: np.ndarray  # the same for disagreement
 
@@ -207,7 +220,10 @@ def principal_components(
     n_rows, n_cols = centred.shape
     out = np.zeros((n_components, n_cols))
     k = min(n_components, n_rows, n_cols)
-    if k == 0:
+    if k == 0 or not np.any(centred.data):
+        # Nobody differs from a column mean (all passed, or all agreed): no
+        # axis of division, so none is made up (a full SVD of a zero matrix
+        # returns arbitrary unit axes, and claims would get an extremity).
         return out
     vt = None
     if n_rows * n_cols > DENSE_SVD_CELLS and min(n_rows, n_cols) > k + 1:
@@ -409,14 +425,20 @@ def silhouette_scores(points: np.ndarray, labelings: list[np.ndarray]) -> list[f
     return scores
 
 
+def k_cap(n: int) -> int:
+    """Pol.is's largest number of groups for ``n`` points (base clusters in
+    Pol.is, participants here): ``min(5, 2 + n // 12)``."""
+    return min(K_RANGE[1], 2 + n // 12)
+
+
 def choose_groups(points: np.ndarray, *, k_range=K_RANGE) -> tuple[np.ndarray, dict]:
     """k-means for each k in ``k_range`` (inclusive), keeping the best
     silhouette; the smaller k wins a tie. Returns the labels and the score of
-    every k tried. k is at most the number of distinct points and below the
-    number of points (a silhouette needs it); if no k >= 2 fits, everyone is
-    in one group."""
+    every k tried. k is at most :func:`k_cap` of the number of points, the
+    number of distinct points, and below the number of points (a silhouette
+    needs it); if no k >= 2 fits, everyone is in one group."""
     n_distinct = len(np.unique(points, axis=0)) if len(points) else 0
-    k_max = min(k_range[1], n_distinct, len(points) - 1)
+    k_max = min(k_range[1], k_cap(len(points)), n_distinct, len(points) - 1)
     ks = list(range(k_range[0], k_max + 1))
     if not ks:
         return np.zeros(len(points), dtype=np.int64), {}
@@ -426,6 +448,20 @@ def choose_groups(points: np.ndarray, *, k_range=K_RANGE) -> tuple[np.ndarray, d
     scores = silhouette_scores(points, labelings)
     best = int(np.argmax(scores))
     return labelings[best], dict(zip(ks, scores, strict=True))
+
+
+def small_groups_last(
+    labels: np.ndarray, n_groups: int, min_size: int
+) -> tuple[np.ndarray, int]:
+    """Renumber groups so that those of at least ``min_size`` members come
+    first, each part in its old order; returns the labels and how many
+    groups are that large. With no small group nothing changes."""
+    sizes = np.bincount(labels, minlength=n_groups)
+    large = sizes >= min_size
+    order = np.concatenate([np.flatnonzero(large), np.flatnonzero(~large)])
+    new_id = np.empty(n_groups, dtype=np.int64)
+    new_id[order] = np.arange(n_groups)
+    return (new_id[labels] if n_groups else labels), int(large.sum())
 
 
 # ------------------------------------------------------ repness and consensus
@@ -614,12 +650,17 @@ def opinion_groups(
     random_state: int = 42,
     pick_max: int = PICK_MAX,
     keep_in: Iterable = (),
+    min_group_size: int = 1,
 ) -> OpinionResult:
     """Run the whole pipeline on ``matrix`` (see the module docstring).
     ``random_state`` seeds the start vector of the sparse SVD (large
     matrices); the k-means start is deterministic. ``keep_in``: participant
     ids to cluster whatever their vote count (see :func:`in_conversation`);
-    ids not in the matrix are ignored."""
+    ids not in the matrix are ignored. Groups of fewer than
+    ``min_group_size`` members are numbered after the others (the groups
+    themselves do not change; :attr:`OpinionResult.large_groups` counts the
+    others), so that a reader who may not see small groups sees groups
+    0 .. large_groups - 1."""
     n_participants, n_claims = matrix.shape
     keep = np.zeros(n_participants, dtype=bool)
     for pid in keep_in:
@@ -633,6 +674,9 @@ def opinion_groups(
     rows = np.flatnonzero(clustered)
     group_labels, silhouettes = choose_groups(projections[rows])
     n_groups = int(group_labels.max()) + 1 if len(rows) else 0
+    group_labels, large_groups = small_groups_last(
+        group_labels, n_groups, min_group_size
+    )
     labels = np.full(n_participants, -1, dtype=np.int64)
     labels[rows] = group_labels
     na, nd, ns = vote_counts(matrix, rows, group_labels, n_groups)
@@ -651,6 +695,7 @@ def opinion_groups(
         extremity=np.linalg.norm(claim_projections, axis=1),
         labels=labels,
         k=n_groups,
+        large_groups=large_groups,
         silhouettes=silhouettes,
         repness=select_repness(
             stats, matrix.claim_ids, matrix.moderated, pick_max=pick_max
@@ -663,6 +708,7 @@ def opinion_groups(
             matrix.moderated,
             pick_max=pick_max,
         ),
+        claim_votes=(all_a[0], all_d[0], all_s[0]),
         gac=stats.pa.prod(axis=0) if n_groups else np.zeros(n_claims),
         gac_disagree=stats.pd.prod(axis=0) if n_groups else np.zeros(n_claims),
     )

@@ -15,7 +15,7 @@ from deliberation import outbox
 from deliberation.analysis.pipeline import analyse
 from deliberation.models import Debate, OutboxMessage, Snapshot, Vote
 from deliberation.selectors.debates import claims_shown_to
-from deliberation.services.polis import participant_ids
+from deliberation.services.polis import claim_ids, participant_ids
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,12 @@ def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapsho
         _set(snapshot, progress=30)
         if len({t[0] for t in triples}) < 2 or len({t[1] for t in triples}) < 2:
             raise ValueError("Too few votes yet: two people on two claims at least.")
-        result = analyse(triples, moderated_out=moderated_out, keep_in=keep_in)
+        result = analyse(
+            triples,
+            moderated_out=moderated_out,
+            keep_in=keep_in,
+            min_group_size=settings.MIN_GROUP_SIZE,
+        )
         _set(snapshot, progress=90)
         data = result.as_dict()
         data["group_stats"] = _group_stats(triples, result.groups)
@@ -122,8 +127,10 @@ def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapsho
             seconds=time.perf_counter() - started,
             result=data,
         )
-        Debate.objects.filter(pk=debate.pk).update(analysis_groups=data["k"])
-    debate.analysis_groups = data["k"]
+        # The groups everyone may see (small ones are numbered last): what
+        # the "Tallies of" menu offers, with no query.
+        Debate.objects.filter(pk=debate.pk).update(analysis_groups=data["large_groups"])
+    debate.analysis_groups = data["large_groups"]
     return snapshot
 
 
@@ -139,13 +146,33 @@ def participant_labels(debate: Debate) -> dict:
 
 
 def snapshot_summary(snapshot: Snapshot) -> dict:
-    """The result with participants as shown ids (original Pol.is ids for
-    imported debates): what ``analyze_debate --json`` prints."""
+    """The result with participants and claims as shown ids (original Pol.is
+    ids, or the claim's key from an imported file): what
+    ``analyze_debate --json`` prints."""
     data = dict(snapshot.result)
     labels = participant_labels(snapshot.debate)
+    claim_labels = claim_ids(snapshot.debate)
 
     def label(pid):
         return labels.get(pid, pid)
+
+    def claim(cid):
+        return claim_labels.get(cid, cid)
+
+    def claims_in(rows):
+        return [{**row, "claim": claim(row["claim"])} for row in rows]
+
+    data["moderated_out"] = [claim(c) for c in data.get("moderated_out", [])]
+    data["common_ground"] = [claim(c) for c in data.get("common_ground", [])]
+    data["claim_stats"] = claims_in(data.get("claim_stats", []))
+    data["group_stats"] = claims_in(data.get("group_stats", []))
+    data["repness"] = [
+        {**r, "claims": claims_in(r["claims"])} for r in data.get("repness", [])
+    ]
+    data["consensus"] = {
+        direction: claims_in(rows)
+        for direction, rows in data.get("consensus", {}).items()
+    }
 
     data["clustered"] = [label(p) for p in data.get("clustered", [])]
     data["groups"] = [

@@ -142,6 +142,16 @@ def participant_ids(debate: Debate) -> dict[int, int | str]:
     return labels
 
 
+def claim_ids(debate: Debate) -> dict[int, int | str]:
+    """Claim pk -> the id shown for it in analyses: its key from the
+    imported file (the Pol.is comment id, an integer, for Pol.is imports),
+    else its pk."""
+    return {
+        pk: (int(key) if key.isdigit() else key) if key else pk
+        for pk, key in Claim.objects.filter(debate=debate).values_list("pk", "key")
+    }
+
+
 def polis_export_of(debate: Debate) -> PolisExport:
     """The debate's theses and stance votes as a Pol.is export (claims keep
     their Pol.is id when they were imported, else their own id)."""

@@ -4,6 +4,7 @@ claims are never shown."""
 
 import math
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect, render
@@ -13,6 +14,7 @@ from deliberation.analysis.sides import compare_with_sides
 from deliberation.models import Snapshot
 from deliberation.rules import may_moderate
 from deliberation.selectors import claims_shown_to
+from deliberation.selectors.analysis import analysis_shown_to, divided_claims
 from deliberation.selectors.classroom import member_sides
 from deliberation.selectors.debates import debate_for
 from deliberation.services.analysis import (
@@ -204,8 +206,10 @@ def sides_context(debate, data: dict) -> dict:
     }
 
 
-def analysis_context(debate, snapshot: Snapshot) -> dict:
-    data = snapshot.result
+def analysis_context(debate, snapshot: Snapshot, viewer) -> dict:
+    """What the page (and the report) shows ``viewer`` of a finished run:
+    groups too small to show are left out (``analysis_shown_to``)."""
+    data = analysis_shown_to(viewer, debate, snapshot.result)
     texts = dict(
         claims_shown_to(AnonymousUser(), debate).values_list("pk", "text")
     )  # visible claims under visible claims only
@@ -264,10 +268,7 @@ def analysis_context(debate, snapshot: Snapshot) -> dict:
         ]
         for direction, entries in data.get("consensus", {}).items()
     }
-    divisive = sorted(
-        (s for s in stats.values() if s["claim"] in texts),
-        key=lambda s: -s["extremity"],
-    )
+    divided = [s for s in divided_claims(list(stats.values())) if s["claim"] in texts]
     projections = data.get("participant_projections", [])
     mapped = claims_on_map(data.get("claim_stats", []), texts, projections)
     points, stars = _points(projections, mapped)
@@ -283,7 +284,12 @@ def analysis_context(debate, snapshot: Snapshot) -> dict:
         "consensus_agree": consensus.get("agree", []),
         "consensus_disagree": consensus.get("disagree", []),
         "common_ground": listed(data.get("common_ground", [])),
-        "divisive": listed([s["claim"] for s in divisive]),
+        "divisive": listed([s["claim"] for s in divided]),
+        # Plain statements instead of empty or one-sided tables.
+        "one_group": data.get("k", 0) <= 1,
+        "no_disagreement": not divided,
+        "hidden_groups": data["hidden_groups"],
+        "min_group_size": settings.MIN_GROUP_SIZE,
         "result": data,
         **sides_context(debate, data),
     }
@@ -306,7 +312,7 @@ def analysis(request, slug):
         "can_run": may_moderate(request.user, debate),
     }
     if done is not None:
-        context.update(analysis_context(debate, done))
+        context.update(analysis_context(debate, done, request.user))
     return render(request, "deliberation/analysis.html", context)
 
 

@@ -109,7 +109,7 @@ def _report_context(request, debate) -> dict:
         "generated": timezone.now(),
     }
     if report.snapshot is not None:
-        context.update(analysis_context(debate, report.snapshot))
+        context.update(analysis_context(debate, report.snapshot, request.user))
         context["snapshot"] = report.snapshot
     return context
 

@@ -151,3 +151,14 @@ def test_the_analysis_modules_import_no_django():
         check=True,
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_as_dict_has_each_claims_vote_counts_and_the_large_groups():
+    votes = [("a", "x", 1), ("b", "x", -1), ("c", "x", 0), ("a", "y", 1)]
+    data = analyse(votes, min_group_size=3).as_dict()
+    counts = {
+        s["claim"]: (s["agree"], s["disagree"], s["votes"]) for s in data["claim_stats"]
+    }
+    assert counts == {"x": (1, 1, 3), "y": (1, 0, 1)}
+    assert data["min_group_size"] == 3
+    assert data["large_groups"] == sum(len(g["members"]) >= 3 for g in data["groups"])
