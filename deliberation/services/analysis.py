@@ -58,7 +58,9 @@ def _group_stats(triples, groups: dict[int, list]) -> list[dict]:
 def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapshot:
     """Analyse the debate's stance votes now and store the result. Votes on
     visible and hidden theses and claims count; hidden claims, and claims
-    under one, are moderated out. Participants are user ids in the stored
+    under one, are moderated out. Meta claims (about the debate itself) are
+    left out of the groups the same way, and listed apart as ``meta``.
+    Participants are user ids in the stored
     result; ``participant_labels`` maps them to the ids to show (original
     Pol.is ids for imported debates)."""
     if snapshot is None:
@@ -66,13 +68,12 @@ def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapsho
     _set(snapshot, status=Snapshot.Status.RUNNING, progress=10)
     started = time.perf_counter()
     try:
-        statuses = dict(
-            Claim.objects.filter(
-                debate=debate,
-                link_to=None,
-                status__in=[Claim.Status.VISIBLE, Claim.Status.HIDDEN],
-            ).values_list("pk", "status")
-        )
+        rows = Claim.objects.filter(
+            debate=debate,
+            link_to=None,
+            status__in=[Claim.Status.VISIBLE, Claim.Status.HIDDEN],
+        ).values_list("pk", "meta")
+        statuses = dict(rows)
         triples = [
             (user_id, claim_id, VALUES[stance])
             for user_id, claim_id, stance in Vote.objects.filter(
@@ -87,6 +88,7 @@ def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapsho
             )
         )
         moderated_out = [pk for pk in statuses if pk not in public]
+        meta = [pk for pk, is_meta in statuses.items() if is_meta and pk in public]
         previous = (
             Snapshot.objects.filter(debate=debate, status=Snapshot.Status.DONE)
             .exclude(pk=snapshot.pk)
@@ -99,13 +101,16 @@ def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapsho
             raise ValueError("Too few votes yet: two people on two claims at least.")
         result = analyse(
             triples,
-            moderated_out=moderated_out,
+            moderated_out=moderated_out + meta,
             keep_in=keep_in,
             min_group_size=settings.MIN_GROUP_SIZE,
         )
         _set(snapshot, progress=90)
         data = result.as_dict()
         data["group_stats"] = _group_stats(triples, result.groups)
+        voted_on = set(result.claims)
+        data["meta"] = [pk for pk in meta if pk in voted_on]
+        data["moderated_out"] = [c for c in data["moderated_out"] if c not in meta]
     except Exception as error:  # a failed run is recorded, never raised
         logger.exception("analysis of debate %s failed", debate.pk)
         _set(
@@ -163,6 +168,7 @@ def snapshot_summary(snapshot: Snapshot) -> dict:
         return [{**row, "claim": claim(row["claim"])} for row in rows]
 
     data["moderated_out"] = [claim(c) for c in data.get("moderated_out", [])]
+    data["meta"] = [claim(c) for c in data.get("meta", [])]
     data["common_ground"] = [claim(c) for c in data.get("common_ground", [])]
     data["claim_stats"] = claims_in(data.get("claim_stats", []))
     data["group_stats"] = claims_in(data.get("group_stats", []))

@@ -177,6 +177,18 @@ def _percent(part: int, whole: int) -> int | None:
     return round(100 * part / whole) if whole else None
 
 
+def _with_percents(row: dict) -> dict:
+    """A listed claim with its agree and disagree shares of all its votes."""
+    stats = row["stats"]
+    votes = stats.get("votes", 0)
+    return {
+        **row,
+        "votes": votes,
+        "agree_percent": _percent(stats.get("agree", 0), votes),
+        "disagree_percent": _percent(stats.get("disagree", 0), votes),
+    }
+
+
 def sides_context(debate, data: dict) -> dict:
     """Classroom debates: opinion groups against the sides members were given."""
     if debate.mode != debate.Mode.CLASSROOM:
@@ -268,7 +280,12 @@ def analysis_context(debate, snapshot: Snapshot, viewer) -> dict:
         ]
         for direction, entries in data.get("consensus", {}).items()
     }
-    divided = [s for s in divided_claims(list(stats.values())) if s["claim"] in texts]
+    meta = data.get("meta", [])
+    divided = [
+        s
+        for s in divided_claims(list(stats.values()))
+        if s["claim"] in texts and s["claim"] not in meta
+    ]
     projections = data.get("participant_projections", [])
     mapped = claims_on_map(data.get("claim_stats", []), texts, projections)
     points, stars = _points(projections, mapped)
@@ -284,6 +301,8 @@ def analysis_context(debate, snapshot: Snapshot, viewer) -> dict:
         "consensus_agree": consensus.get("agree", []),
         "consensus_disagree": consensus.get("disagree", []),
         "common_ground": listed(data.get("common_ground", [])),
+        # Meta claims: about the debate itself, kept out of the groups.
+        "meta_claims": [_with_percents(row) for row in listed(meta, limit=None)],
         "divisive": listed([s["claim"] for s in divided]),
         # Plain statements instead of empty or one-sided tables.
         "one_group": data.get("k", 0) <= 1,

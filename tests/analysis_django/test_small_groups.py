@@ -8,6 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from claims.models import Claim
+from deliberation.formats.polis_csv import read_polis_export
 from deliberation.models import Membership, Vote
 from deliberation.selectors import perspective_for, perspectives_of
 from deliberation.services.analysis import analysis_run
@@ -127,30 +129,81 @@ def test_when_everyone_passes_the_page_says_there_is_one_group_and_no_disagreeme
     assert "Quiet claim" not in html.split('id="divisive-h"')[1]
 
 
-def test_analyze_debate_json_names_claims_by_their_key(tmp_path):
-    (tmp_path / "comments.csv").write_text(
-        "timestamp,comment-id,author-id,agrees,disagrees,moderated,comment-body\n"
-        + "".join(f"{i},{100 + i},1,0,0,1,Comment {i}\n" for i in range(8))
-        + "9,108,1,0,0,-1,Rejected\n"
-    )
-    rows = ["timestamp,datetime,comment-id,voter-id,vote"]
+def polis_folder(folder, *, meta_column=True):
+    """Eight comments splitting 20 voters in two camps, one rejected, and
+    (with ``meta_column``) comment 109 about the conversation itself, which
+    everyone but two agrees with."""
+    folder.mkdir()
+    header = "timestamp,comment-id,author-id,agrees,disagrees,moderated,comment-body"
+    rows = [f"{i},{100 + i},1,0,0,1,Comment {i}" for i in range(8)]
+    rows.append("9,108,1,0,0,-1,Rejected")
+    if meta_column:
+        header += ",is-seed,is-meta"
+        rows = [f"{row},false,false" for row in rows]
+        rows.append("10,109,1,0,0,1,Is this conversation useful?,false,true")
+    (folder / "comments.csv").write_text("\n".join([header, *rows]) + "\n")
+    votes = ["timestamp,datetime,comment-id,voter-id,vote"]
     for voter in range(20):
         for i in range(9):
             vote = 1 if (voter < 10) == (i < 4) else -1
-            rows.append(f"{voter * 10 + i},,{100 + i},{500 + voter},{vote}")
-    (tmp_path / "votes.csv").write_text("\n".join(rows) + "\n")
-    out = io.StringIO()
-    call_command("import_debate", str(tmp_path), "--format", "polis", stdout=out)
-    slug = out.getvalue().splitlines()[-1]
+            votes.append(f"{voter * 10 + i},,{100 + i},{500 + voter},{vote}")
+        if meta_column:
+            votes.append(
+                f"{voter * 10 + 9},,109,{500 + voter},{-1 if voter < 2 else 1}"
+            )
+    (folder / "votes.csv").write_text("\n".join(votes) + "\n")
+    return folder
 
+
+def import_and_analyse(folder) -> dict:
+    out = io.StringIO()
+    call_command("import_debate", str(folder), "--format", "polis", stdout=out)
+    slug = out.getvalue().splitlines()[-1]
     out = io.StringIO()
     call_command("analyze_debate", slug, "--json", stdout=out)
-    data = json.loads(out.getvalue())
+    return slug, json.loads(out.getvalue())
+
+
+def test_analyze_debate_json_names_claims_by_their_key(tmp_path):
+    slug, data = import_and_analyse(polis_folder(tmp_path / "c", meta_column=False))
 
     assert data["moderated_out"] == [108]
+    assert data["meta"] == []
     assert sorted(sorted(g["members"]) for g in data["groups"]) == [
         list(range(500, 510)),
         list(range(510, 520)),
     ]
     named = [e["claim"] for g in data["repness"] for e in g["claims"]]
     assert named and set(named) <= set(range(100, 108))
+
+
+def test_a_meta_comment_is_kept_out_of_the_groups_and_shown_apart(tmp_path, client):
+    # given
+    slug, data = import_and_analyse(polis_folder(tmp_path / "c"))
+    debate = Claim.objects.get(key="109").debate
+
+    # then: the groups are the camps, the meta claim is in none of the lists
+    assert data["meta"] == [109] and data["moderated_out"] == [108]
+    assert sorted(sorted(g["members"]) for g in data["groups"]) == [
+        list(range(500, 510)),
+        list(range(510, 520)),
+    ]
+    listed = [e["claim"] for g in data["repness"] for e in g["claims"]]
+    listed += [e["claim"] for rows in data["consensus"].values() for e in rows]
+    assert 109 not in listed and 109 not in data["common_ground"]
+    assert Claim.objects.get(key="109").meta
+    assert list(Claim.objects.filter(debate=debate, meta=True)) == [
+        Claim.objects.get(key="109")
+    ]
+
+    html = client.get(reverse("debate_analysis", args=[slug])).content.decode()
+    about = html.split('id="meta-h"')[1].split("</section>")[0]
+    assert (
+        "Is this conversation useful?</a> — 90 % agree, 10 % disagree of 20 votes"
+        in (about)
+    )
+    assert "Is this conversation useful?" not in html.split('id="divisive-h"')[1]
+
+    out_dir = tmp_path / "out"
+    call_command("export_debate", slug, "--format", "polis", "-o", str(out_dir))
+    assert read_polis_export(out_dir).meta == [109]
