@@ -278,8 +278,14 @@ def polis_init(points: np.ndarray, k: int) -> np.ndarray:
 
 
 def _nearest(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    diff = points[:, None, :] - centers[None, :, :]
-    return np.argmin(np.einsum("nkd,nkd->nk", diff, diff), axis=1)
+    """Index of the nearest centre per point (squared distances summed over
+    the dimensions in order, as before, but without a 3-D temporary)."""
+    dist = np.zeros((len(points), len(centers)))
+    for d in range(points.shape[1]):
+        diff = np.subtract.outer(points[:, d], centers[:, d])
+        diff *= diff
+        dist += diff
+    return np.argmin(dist, axis=1)
 
 
 def _means(points, labels, centers_old) -> np.ndarray:
@@ -306,7 +312,12 @@ def _means(points, labels, centers_old) -> np.ndarray:
 
 
 def kmeans(
-    points: np.ndarray, k: int, *, max_iter: int = 300, tol: float = 1e-4
+    points: np.ndarray,
+    k: int,
+    *,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+    distinct: np.ndarray | None = None,
 ) -> np.ndarray:
     """Lloyd's k-means from :func:`polis_init`; labels per point.
 
@@ -315,8 +326,10 @@ def kmeans(
     centres moved less than ``tol`` times the mean variance of the points,
     then label by the final centres. Written out in numpy because the data
     are 2-D and small, and scikit-learn's OpenMP threads only cost time
-    here."""
-    centers = polis_init(points, k).astype(float)
+    here. ``distinct``: ``np.unique(points, axis=0)`` when the caller has
+    it (the start is its first k rows; sorting once serves every k)."""
+    start = polis_init(points, k) if distinct is None else distinct[:k]
+    centers = start.astype(float)
     tol = float(np.mean(np.var(points, axis=0))) * tol
     labels_old = np.full(len(points), -1)
     converged = False
@@ -437,12 +450,12 @@ def choose_groups(points: np.ndarray, *, k_range=K_RANGE) -> tuple[np.ndarray, d
     every k tried. k is at most :func:`k_cap` of the number of points, the
     number of distinct points, and below the number of points (a silhouette
     needs it); if no k >= 2 fits, everyone is in one group."""
-    n_distinct = len(np.unique(points, axis=0)) if len(points) else 0
-    k_max = min(k_range[1], k_cap(len(points)), n_distinct, len(points) - 1)
+    distinct = np.unique(points, axis=0) if len(points) else points
+    k_max = min(k_range[1], k_cap(len(points)), len(distinct), len(points) - 1)
     ks = list(range(k_range[0], k_max + 1))
     if not ks:
         return np.zeros(len(points), dtype=np.int64), {}
-    labelings = [kmeans(points, k) for k in ks]
+    labelings = [kmeans(points, k, distinct=distinct) for k in ks]
     # k-means can leave a cluster empty only in degenerate data; renumber.
     labelings = [np.unique(labels, return_inverse=True)[1] for labels in labelings]
     scores = silhouette_scores(points, labelings)
