@@ -23,9 +23,17 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from bench import analysis, interop, similarity, tree, visibility, votes  # noqa: E402
+from bench import (  # noqa: E402
+    analysis,
+    interop,
+    polis_agreement,
+    similarity,
+    tree,
+    visibility,
+    votes,
+)
 
-BENCHMARKS = [tree, visibility, votes, analysis, similarity, interop]
+BENCHMARKS = [tree, visibility, votes, analysis, polis_agreement, similarity, interop]
 OUT = Path(settings.BASE_DIR) / "docs" / "benchmarks.md"
 
 

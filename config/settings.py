@@ -242,6 +242,12 @@ ANALYSIS_AFTER_VOTES = env.bool("ANALYSIS_AFTER_VOTES", default=True)
 # an opinion group (or a side's tallies) smaller than this is not shown, so
 # a class of six never reads one pupil's votes as a "group".
 MIN_GROUP_SIZE = env.int("MIN_GROUP_SIZE", default=3)
+# "direct": participants clustered directly (red-dwarf's way); "polis": 100
+# base clusters first, k smoothed across runs. Direct agrees better with
+# Pol.is's own groups on the five conversations measured (docs/analysis.md).
+ANALYSIS_MODE = env.str("ANALYSIS_MODE", default="direct")
+if ANALYSIS_MODE not in ("direct", "polis"):
+    raise ImproperlyConfigured("ANALYSIS_MODE must be direct or polis.")
 
 # Duplicate suggestions: "auto" uses sentence embeddings when the optional
 # extra is installed (pip install '.[embeddings]'), TF-IDF otherwise.

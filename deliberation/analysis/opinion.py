@@ -150,6 +150,8 @@ class OpinionResult:
     extremity: np.ndarray  # per claim
     labels: np.ndarray  # per participant, -1 when not clustered
     k: int
+    mode: str  # "direct" (red-dwarf's) or "polis" (base clusters first)
+    smoothing: "KSmoothing | None"  # Pol.is mode: the k smoother to keep
     large_groups: int  # groups 0 .. large_groups-1 have min_group_size members
     silhouettes: dict  # k -> silhouette score
     repness: dict  # group -> list[RepnessEntry]
@@ -477,6 +479,107 @@ def small_groups_last(
     return (new_id[labels] if n_groups else labels), int(large.sum())
 
 
+# ------------------------------------------------ Pol.is-faithful grouping
+
+#: Pol.is's number of base clusters, and how many updates in a row a new
+#: best k must win before the groups switch to it.
+BASE_CLUSTERS = 100
+K_SMOOTHING_UPDATES = 4
+
+
+def _weighted_kmeans(points, weights, k, *, max_iter: int = 300) -> np.ndarray:
+    """Lloyd's k-means of weighted points from the first k distinct points
+    in sorted order; stops when the labels no longer change."""
+    centers = np.unique(points, axis=0)[:k].astype(float)
+    labels = _nearest(points, centers)
+    for _ in range(max_iter):
+        totals = np.bincount(labels, weights=weights, minlength=k)
+        filled = totals > 0
+        for d in range(points.shape[1]):
+            sums = np.bincount(labels, weights=weights * points[:, d], minlength=k)
+            centers[filled, d] = sums[filled] / totals[filled]
+        new = _nearest(points, centers)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return np.unique(labels, return_inverse=True)[1]
+
+
+def weighted_silhouette(points, weights, labels) -> float:
+    """The silhouette of the participants when each sits at its base
+    cluster's centre: ``points`` are the centres, ``weights`` their sizes.
+    Equal to scikit-learn's silhouette of the expanded points, on m points."""
+    dist = np.sqrt(((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2))
+    k = int(labels.max()) + 1
+    member = np.eye(k)[labels] * weights[:, None]  # (m, k) weighted membership
+    sums = dist @ member  # weighted distance from each centre to each group
+    sizes = member.sum(axis=0)
+    rows = np.arange(len(points))
+    own = sizes[labels]
+    intra = sums[rows, labels] / np.maximum(own - 1, 1)
+    means = sums / np.maximum(sizes, 1e-300)
+    means[rows, labels] = np.inf
+    nearest = means.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = (nearest - intra) / np.maximum(intra, nearest)
+    score = np.nan_to_num(score)
+    score[own <= 1] = 0.0
+    return float((score * weights).sum() / weights.sum())
+
+
+@dataclass(frozen=True)
+class KSmoothing:
+    """Pol.is's k smoother, kept between runs (on the Snapshot): the k in
+    use, and the candidate k with how many runs in a row it has won."""
+
+    k: int
+    candidate: int
+    wins: int
+
+    def update(self, best: int) -> "KSmoothing":
+        if best == self.k:
+            return KSmoothing(self.k, best, 0)
+        wins = self.wins + 1 if best == self.candidate else 1
+        if wins >= K_SMOOTHING_UPDATES:
+            return KSmoothing(best, best, 0)
+        return KSmoothing(self.k, best, wins)
+
+
+def polis_groups(
+    points: np.ndarray, *, smoothing: KSmoothing | None = None
+) -> tuple[np.ndarray, dict, KSmoothing | None]:
+    """Pol.is's grouping: up to :data:`BASE_CLUSTERS` base clusters by k-means
+    on the participants, then k-means of the base clusters' centres weighted
+    by their sizes for k = 2 .. ``k_cap(number of base clusters)``, the best
+    weighted silhouette winning (the smaller k on a tie); with ``smoothing``
+    from the previous run, k changes only once the same new k has won
+    :data:`K_SMOOTHING_UPDATES` runs in a row. Returns the participants'
+    labels, the score per k and the smoothing state to keep."""
+    n = len(points)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), {}, smoothing
+    distinct = np.unique(points, axis=0)
+    n_base = min(BASE_CLUSTERS, len(distinct))
+    base = kmeans(points, n_base, distinct=distinct)
+    base = np.unique(base, return_inverse=True)[1]
+    weights = np.bincount(base).astype(float)
+    centres = np.stack(
+        [np.bincount(base, weights=points[:, d]) / weights for d in range(2)], axis=1
+    )
+    m = len(centres)
+    k_max = min(k_cap(m), m - 1, K_RANGE[1])
+    ks = list(range(K_RANGE[0], k_max + 1))
+    if not ks:
+        return np.zeros(n, dtype=np.int64), {}, smoothing
+    labelings = {k: _weighted_kmeans(centres, weights, k) for k in ks}
+    scores = {k: weighted_silhouette(centres, weights, labelings[k]) for k in ks}
+    best = max(ks, key=lambda k: (scores[k], -k))
+    state = smoothing.update(best) if smoothing else KSmoothing(best, best, 0)
+    if state.k not in labelings:  # fewer base clusters now: k is out of range
+        state = KSmoothing(best, best, 0)
+    return labelings[state.k][base], scores, state
+
+
 # ------------------------------------------------------ repness and consensus
 
 
@@ -664,6 +767,8 @@ def opinion_groups(
     pick_max: int = PICK_MAX,
     keep_in: Iterable = (),
     min_group_size: int = 1,
+    mode: str = "direct",
+    smoothing: KSmoothing | None = None,
 ) -> OpinionResult:
     """Run the whole pipeline on ``matrix`` (see the module docstring).
     ``random_state`` seeds the start vector of the sparse SVD (large
@@ -685,7 +790,14 @@ def opinion_groups(
     projections = project(matrix, centred, components)
     claim_projections = project_claims(centre, components)
     rows = np.flatnonzero(clustered)
-    group_labels, silhouettes = choose_groups(projections[rows])
+    if mode == "polis":
+        group_labels, silhouettes, smoothing = polis_groups(
+            projections[rows], smoothing=smoothing
+        )
+    elif mode == "direct":
+        group_labels, silhouettes = choose_groups(projections[rows])
+    else:
+        raise ValueError(f"mode must be 'direct' or 'polis', not {mode!r}")
     n_groups = int(group_labels.max()) + 1 if len(rows) else 0
     group_labels, large_groups = small_groups_last(
         group_labels, n_groups, min_group_size
@@ -709,6 +821,8 @@ def opinion_groups(
         labels=labels,
         k=n_groups,
         large_groups=large_groups,
+        mode=mode,
+        smoothing=smoothing,
         silhouettes=silhouettes,
         repness=select_repness(
             stats, matrix.claim_ids, matrix.moderated, pick_max=pick_max

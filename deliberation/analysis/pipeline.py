@@ -43,6 +43,8 @@ class AnalysisResult:
     groups: dict[int, list]
     min_group_size: int
     large_groups: int  # groups 0 .. large_groups-1 have min_group_size members
+    mode: str  # "direct" or "polis"
+    k_smoothing: dict | None  # Pol.is mode: the k smoother for the next run
     silhouettes: dict[int, float]
     projections: dict  # participant id -> (x, y)
     claim_projections: dict  # claim id -> (x, y)
@@ -76,6 +78,8 @@ class AnalysisResult:
             "clustered": list(self.clustered),
             "k": self.k,
             "min_group_size": self.min_group_size,
+            "mode": self.mode,
+            "k_smoothing": self.k_smoothing,
             "large_groups": self.large_groups,
             "silhouettes": [
                 {"k": k, "score": float(s)} for k, s in self.silhouettes.items()
@@ -147,6 +151,8 @@ def analyse(
     keep_in: Iterable[Hashable] = (),
     random_state: int = 42,
     min_group_size: int = 1,
+    mode: str = "direct",
+    smoothing: dict | None = None,
 ) -> AnalysisResult:
     """Opinion groups, representative claims, consensus, group-informed
     consensus and bridging for ``(participant_id, claim_id, vote)`` triples
@@ -158,7 +164,11 @@ def analyse(
     ``random_state`` seeds the
     sparse SVD's start vector and the bridging factors' start; the same input
     gives the same result. Groups under ``min_group_size`` members are
-    numbered last (see ``opinion.opinion_groups``)."""
+    numbered last (see ``opinion.opinion_groups``). ``mode``: ``"direct"``
+    (participants clustered directly, as red-dwarf does: the default, it
+    agrees better with Pol.is's own groups on the five conversations of
+    docs/benchmarks.md) or ``"polis"`` (base clusters first, k smoothed
+    across runs: pass the previous result's ``k_smoothing``)."""
     started = time.perf_counter()
     if isinstance(votes, VoteMatrix):
         matrix = votes
@@ -170,6 +180,8 @@ def analyse(
         random_state=random_state,
         keep_in=keep_in,
         min_group_size=min_group_size,
+        mode=mode,
+        smoothing=opinion.KSmoothing(**smoothing) if smoothing else None,
     )
     grouped = time.perf_counter()
     fit = bridging.fit_als(
@@ -191,6 +203,8 @@ def analyse(
         },
         min_group_size=min_group_size,
         large_groups=groups.large_groups,
+        mode=mode,
+        k_smoothing=asdict(groups.smoothing) if groups.smoothing else None,
         silhouettes=dict(groups.silhouettes),
         projections={
             pid: (float(x), float(y))

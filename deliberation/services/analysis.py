@@ -94,8 +94,12 @@ def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapsho
             .exclude(pk=snapshot.pk)
             .values_list("result", flat=True)
             .first()
-        )
-        keep_in = (previous or {}).get("clustered", [])
+        ) or {}
+        keep_in = previous.get("clustered", [])
+        mode = settings.ANALYSIS_MODE
+        # Pol.is mode smooths k across runs: the state lives on the snapshot.
+        same_mode = previous.get("mode") == mode
+        smoothing = previous.get("k_smoothing") if same_mode else None
         _set(snapshot, progress=30)
         if len({t[0] for t in triples}) < 2 or len({t[1] for t in triples}) < 2:
             raise ValueError("Too few votes yet: two people on two claims at least.")
@@ -104,6 +108,8 @@ def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapsho
             moderated_out=moderated_out + meta,
             keep_in=keep_in,
             min_group_size=settings.MIN_GROUP_SIZE,
+            mode=mode,
+            smoothing=smoothing,
         )
         _set(snapshot, progress=90)
         data = result.as_dict()

@@ -551,3 +551,53 @@ def test_opinion_groups_puts_a_two_person_camp_last():
     assert ordered.groups == {0: [2, 3, 4, 5, 6], 1: [0, 1]}
     assert (plain.large_groups, ordered.large_groups) == (2, 1)
     assert ordered.repness[1][0].claim == plain.repness[plain.labels[0]][0].claim
+
+
+# ----------------------------------------------- Pol.is-faithful mode
+
+
+def test_k_smoother_switches_after_four_wins_in_a_row():
+    state = opinion.KSmoothing(k=2, candidate=2, wins=0)
+    seen = []
+    for best in [3, 3, 2, 3, 3, 3, 3, 4]:
+        state = state.update(best)
+        seen.append((state.k, state.candidate, state.wins))
+    assert seen == [
+        (2, 3, 1),
+        (2, 3, 2),
+        (2, 2, 0),  # the k in use won: the count starts again
+        (2, 3, 1),
+        (2, 3, 2),
+        (2, 3, 3),
+        (3, 3, 0),  # fourth win in a row: switch
+        (3, 4, 1),
+    ]
+
+
+def test_weighted_silhouette_is_the_silhouette_of_the_expanded_points():
+    centres = np.array([[0.0, 0.0], [1.0, 0.5], [6.0, 6.0], [7.0, 5.0], [3.0, 3.0]])
+    weights = np.array([3.0, 1.0, 4.0, 2.0, 1.0])
+    labels = np.array([0, 0, 1, 1, 0])
+    expanded = np.repeat(centres, weights.astype(int), axis=0)
+    expanded_labels = np.repeat(labels, weights.astype(int))
+
+    ours = opinion.weighted_silhouette(centres, weights, labels)
+
+    assert ours == pytest.approx(silhouette_score(expanded, expanded_labels), abs=1e-12)
+
+
+def test_polis_groups_cluster_base_clusters_and_keep_the_smoothed_k():
+    # given: four blobs of 600 points: 100 base clusters, up to 5 groups
+    points = blobs(600, seed=4)
+
+    # when
+    labels, scores, state = opinion.polis_groups(points)
+    held, _, held_state = opinion.polis_groups(
+        points, smoothing=opinion.KSmoothing(k=2, candidate=2, wins=0)
+    )
+
+    # then
+    best = max(scores, key=scores.get)
+    assert list(scores) == [2, 3, 4, 5]
+    assert labels.max() + 1 == best == state.k
+    assert held.max() + 1 == 2 and held_state == opinion.KSmoothing(2, best, 1)

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from claims.models import Claim
 from deliberation.formats.polis_csv import read_polis_export
-from deliberation.models import Membership, Vote
+from deliberation.models import Membership, Snapshot, Vote
 from deliberation.selectors import perspective_for, perspectives_of
 from deliberation.services.analysis import analysis_run
 from tests.factories import DebateFactory, MembershipFactory, make_claim
@@ -207,3 +207,37 @@ def test_a_meta_comment_is_kept_out_of_the_groups_and_shown_apart(tmp_path, clie
     out_dir = tmp_path / "out"
     call_command("export_debate", slug, "--format", "polis", "-o", str(out_dir))
     assert read_polis_export(out_dir).meta == [109]
+
+
+def test_polis_mode_keeps_its_k_smoother_on_the_snapshot(settings):
+    settings.ANALYSIS_MODE = "polis"
+    debate = DebateFactory()
+    claims = [make_claim(debate, text=f"Camp claim {i}.") for i in range(8)]
+    users = [MembershipFactory(debate=debate).user for _ in range(20)]
+    Vote.objects.bulk_create(
+        Vote(
+            claim=claim,
+            user=user,
+            stance="pass"
+            if n % 8 == i
+            else ("agree" if (n < 10) == (i < 4) else "disagree"),
+        )
+        for n, user in enumerate(users)
+        for i, claim in enumerate(claims)
+    )
+
+    first = analysis_run(debate=debate)
+    again = analysis_run(debate=debate).result
+    # As if three groups had been in use: k 2 must win four runs in a row.
+    first.result = {**first.result, "k_smoothing": {"k": 3, "candidate": 3, "wins": 0}}
+    first.save(update_fields=["result"])
+    again.pop("k_smoothing")
+    Snapshot.objects.exclude(pk=first.pk).delete()
+    held = analysis_run(debate=debate).result
+
+    assert first.result["mode"] == held["mode"] == "polis"
+    assert sorted(sorted(g["members"]) for g in again["groups"]) == sorted(
+        [sorted(u.pk for u in users[:10]), sorted(u.pk for u in users[10:])]
+    )
+    assert held["k_smoothing"] == {"k": 3, "candidate": 2, "wins": 1}
+    assert held["k"] == 3
