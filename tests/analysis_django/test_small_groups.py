@@ -13,6 +13,7 @@ from deliberation.formats.polis_csv import read_polis_export
 from deliberation.models import Membership, Snapshot, Vote
 from deliberation.selectors import perspective_for, perspectives_of
 from deliberation.services.analysis import analysis_run
+from tests.api.helpers import client_for
 from tests.factories import DebateFactory, MembershipFactory, make_claim
 
 pytestmark = pytest.mark.django_db
@@ -241,3 +242,19 @@ def test_polis_mode_keeps_its_k_smoother_on_the_snapshot(settings):
     )
     assert held["k_smoothing"] == {"k": 3, "candidate": 2, "wins": 1}
     assert held["k"] == 3
+
+
+def test_the_api_refuses_the_small_groups_tallies_to_a_participant_only():
+    debate, claims, users, moderator = two_and_five()
+    analysis_run(debate=debate)
+    url = f"/api/v1/claims/{claims[0].pk}/tally/"
+
+    refused = client_for(users[3]).get(url, {"perspective": "group:1"})
+    shown = client_for(moderator).get(url, {"perspective": "group:1"})
+    large = client_for(users[3]).get(url, {"perspective": "group:0"})
+
+    assert refused.status_code == 400
+    assert refused.json() == {"perspective": ["No such opinion group here."]}
+    assert shown.status_code == 200
+    assert (shown.json()["agree"], shown.json()["disagree"]) == (2, 0)
+    assert (large.json()["agree"], large.json()["disagree"]) == (0, 5)
