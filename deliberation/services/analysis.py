@@ -73,11 +73,11 @@ def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapsho
             link_to=None,
             status__in=[Claim.Status.VISIBLE, Claim.Status.HIDDEN],
         ).values_list("pk", "meta")
-        statuses = dict(rows)
+        meta_of = dict(rows)
         triples = [
             (user_id, claim_id, VALUES[stance])
             for user_id, claim_id, stance in Vote.objects.filter(
-                claim_id__in=statuses
+                claim_id__in=meta_of
             ).values_list("user_id", "claim_id", "stance")
         ]
         # Hidden claims, and claims under a hidden claim, are moderated out:
@@ -87,8 +87,8 @@ def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapsho
                 "pk", flat=True
             )
         )
-        moderated_out = [pk for pk in statuses if pk not in public]
-        meta = [pk for pk, is_meta in statuses.items() if is_meta and pk in public]
+        moderated_out = [pk for pk in meta_of if pk not in public]
+        meta = [pk for pk, is_meta in meta_of.items() if is_meta and pk in public]
         previous = (
             Snapshot.objects.filter(debate=debate, status=Snapshot.Status.DONE)
             .exclude(pk=snapshot.pk)

@@ -287,7 +287,8 @@ def analysis_context(debate, snapshot: Snapshot, viewer) -> dict:
         if s["claim"] in texts and s["claim"] not in meta
     ]
     projections = data.get("participant_projections", [])
-    mapped = claims_on_map(data.get("claim_stats", []), texts, projections)
+    positions = {c: t for c, t in texts.items() if c not in meta}  # no axis
+    mapped = claims_on_map(data.get("claim_stats", []), positions, projections)
     points, stars = _points(projections, mapped)
     for claim in mapped:
         claim["nearest_group"] = _nearest_group(claim, projections)
