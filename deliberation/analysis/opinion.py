@@ -349,6 +349,12 @@ def kmeans(
     return labels if converged else _nearest(points, centers)
 
 
+#: Below this many points the distance sums run in the calling thread: the
+#: pass takes milliseconds, and starting and joining threads on a busy
+#: machine cost as much (vTaiwan's 1,218 clustered participants).
+THREADED_SILHOUETTE_POINTS = 4096
+
+
 def _cluster_distance_sums(
     points: np.ndarray, onehot: np.ndarray, *, dtype=np.float32, block: int = 256
 ) -> np.ndarray:
@@ -383,7 +389,7 @@ def _cluster_distance_sums(
         return sums
 
     workers = max(1, min(2, os.cpu_count() or 1, len(pairs)))
-    if workers == 1:
+    if workers == 1 or n < THREADED_SILHOUETTE_POINTS:
         return work(pairs)
     with ThreadPoolExecutor(workers) as pool:
         return sum(pool.map(work, [pairs[w::workers] for w in range(workers)]))
