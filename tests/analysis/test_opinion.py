@@ -601,3 +601,17 @@ def test_polis_groups_cluster_base_clusters_and_keep_the_smoothed_k():
     assert list(scores) == [2, 3, 4, 5]
     assert labels.max() + 1 == best == state.k
     assert held.max() + 1 == 2 and held_state == opinion.KSmoothing(2, best, 1)
+
+
+def test_threaded_distance_sums_equal_the_single_threaded_ones(monkeypatch):
+    points = blobs(700, seed=5)
+    labelings = [opinion.kmeans(points, k) for k in (2, 3)]
+    single = opinion.silhouette_scores(points, labelings)
+
+    monkeypatch.setattr(opinion, "THREADED_SILHOUETTE_POINTS", 0)
+    threaded = opinion.silhouette_scores(points, labelings)
+
+    assert threaded == pytest.approx(single, abs=1e-12)
+    assert single == pytest.approx(
+        [silhouette_score(points, labels) for labels in labelings], abs=1e-6
+    )
