@@ -29,6 +29,10 @@ checked against red-dwarf 0.4.0, a Python reproduction of it:
    the result need not be Pol.is's (red-dwarf applies no cap and Pol.is
    smooths k across updates and seeds its k-means from the previous run),
    so agreement with Pol.is is measured, not assumed (docs/benchmarks.md).
+   ``mode="polis"`` (:func:`polis_groups`) groups Pol.is's way instead: 100
+   base clusters, then k-means of their centres weighted by size, k smoothed
+   across runs; on the five conversations measured it agrees less with
+   Pol.is's own groups than the direct mode (docs/analysis.md).
    Initial centres are red-dwarf's "polis" strategy: the
    first k distinct points in sorted (x, then y) order (Pol.is takes the
    first k distinct rows in participant order; red-dwarf's choice is kept so
