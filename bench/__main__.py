@@ -27,13 +27,23 @@ from bench import (  # noqa: E402
     analysis,
     exports,
     interop,
+    polis_agreement,
     similarity,
     tree,
     visibility,
     votes,
 )
 
-BENCHMARKS = [tree, visibility, votes, analysis, similarity, interop, exports]
+BENCHMARKS = [
+    tree,
+    visibility,
+    votes,
+    analysis,
+    polis_agreement,
+    similarity,
+    interop,
+    exports,
+]
 OUT = Path(settings.BASE_DIR) / "docs" / "benchmarks.md"
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deliberation.analysis import bridging
+from deliberation.analysis import bridging, opinion
 from deliberation.analysis.matrix import build_vote_matrix
 from deliberation.analysis.pipeline import analyse
 from deliberation.formats.polis_csv import read_polis_export
@@ -139,6 +139,102 @@ def _compare(name, triples, moderated_out, *, runs_ours, runs_theirs, planted=No
     return row
 
 
+#: The curve over sizes (issue 21): participants x claims, votes. Claims grow
+#: with participants up to Pol.is's usual few thousand; 1,999 x 2,000 sits
+#: just under the old dense-SVD limit (4,000,000 cells), where the full SVD
+#: cost most.
+CURVE = [
+    (10, 10, 80),
+    (100, 40, 2_000),
+    (500, 100, 15_000),
+    (1_999, 2_000, 200_000),
+    (5_000, 1_000, 300_000),
+    (20_000, 2_000, 1_200_000),
+    (50_000, 1_000, 2_000_000),
+]
+CURVE_GOAL = 0.1
+
+
+def _opinion_seconds(triples, runs: int) -> float:
+    """Median time of the matrix plus the Pol.is pipeline (what red-dwarf's
+    ``run_pipeline`` does), from the same triples."""
+    analyse(triples)  # warm-up
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        opinion.opinion_groups(build_vote_matrix(triples))
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def _curve_row(n, m, v, *, blas_threads):
+    """One size: ours now, ours with the previous SVD rule (a full dense SVD
+    below 4,000,000 cells), red-dwarf; ``blas_threads`` None = the default."""
+    from threadpoolctl import threadpool_limits
+
+    triples, _ = synthetic_votes(n, m, v, seed=n)
+    runs = 3 if n <= 500 else 1  # medians of 3 where a run is short
+    with threadpool_limits(limits=blas_threads):
+        ours = _opinion_seconds(triples, runs)
+        saved = opinion.DENSE_SVD_CELLS
+        opinion.DENSE_SVD_CELLS = PREVIOUS_DENSE_SVD_CELLS
+        try:
+            previous = _opinion_seconds(triples, runs)
+        finally:
+            opinion.DENSE_SVD_CELLS = saved
+        run_pipeline, _ = _reddwarf()
+        theirs = None
+        if run_pipeline is not None:
+            records = [
+                {"participant_id": p, "statement_id": c, "vote": x, "modified": i}
+                for i, (p, c, x) in enumerate(triples)
+            ]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                theirs, _ = _timed(
+                    lambda: run_pipeline(votes=records, random_state=42),
+                    runs,
+                )
+    return ours, previous, theirs
+
+
+PREVIOUS_DENSE_SVD_CELLS = 4_000_000
+
+
+def curve() -> str:
+    """The time curve over sizes, with one BLAS thread and with the default."""
+    lines = [
+        "### Over sizes, one BLAS thread and the default (issue 21)",
+        "",
+        f"Goal: at most {CURVE_GOAL}x red-dwarf's time at every size. Synthetic "
+        "conversations as above (three planted groups, log-normal activity); "
+        'time of the matrix plus the Pol.is pipeline. "previous" is the same '
+        "code with the previous SVD rule: a full dense SVD below 4,000,000 cells "
+        "(now only the two components, by ARPACK, above 20,000 cells). One BLAS "
+        "thread: `threadpoolctl.threadpool_limits(1)` around both pipelines.",
+        "",
+        "| participants x claims (votes) | BLAS threads | ours | previous "
+        "| red-dwarf | ours / red-dwarf | previous / red-dwarf | goal |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for n, m, v in CURVE:
+        for threads in (1, None):
+            ours, previous, theirs = _curve_row(n, m, v, blas_threads=threads)
+            ratio = ours / theirs if theirs else None
+            lines.append(
+                f"| {n:,} x {m:,} ({v:,}) | {threads or 'default'} | "
+                f"{ours:.3f} s | {previous:.3f} s | "
+                + (
+                    f"{theirs:.3f} s | {ratio:.3f}x | {previous / theirs:.3f}x | "
+                    + ("met" if ratio <= CURVE_GOAL else "not met")
+                    if theirs
+                    else "— | — | — | —"
+                )
+                + " |"
+            )
+    return "\n".join(lines)
+
+
 def _bridging_row(name, triples, moderated_out):
     from scipy.stats import spearmanr
 
@@ -237,6 +333,7 @@ def run() -> str:
         "| --- | --- | --- | --- | --- | --- |",
         *bridging_rows,
     ]
+    lines += ["", curve()]
     if notes:
         lines += ["", *notes]
     return "\n".join(lines)

@@ -137,6 +137,11 @@ class Claim(MP_Node):
     pinned = models.BooleanField(
         default=False, help_text="Shown first among its siblings."
     )
+    meta = models.BooleanField(
+        default=False,
+        help_text="About the debate itself, not a position on it (Pol.is's "
+        "meta comments): kept out of the opinion groups, shown apart.",
+    )
     hidden_reason = models.CharField(
         max_length=300,
         blank=True,

@@ -251,6 +251,12 @@ CELERY_BEAT_SCHEDULE = {
 # Opinion analysis: after votes, at most one run per debate per this many seconds.
 ANALYSIS_MIN_INTERVAL = env.int("ANALYSIS_MIN_INTERVAL", default=30)
 ANALYSIS_AFTER_VOTES = env.bool("ANALYSIS_AFTER_VOTES", default=True)
+# "direct": participants clustered directly (red-dwarf's way); "polis": 100
+# base clusters first, k smoothed across runs. Direct agrees better with
+# Pol.is's own groups on the five conversations measured (docs/analysis.md).
+ANALYSIS_MODE = env.str("ANALYSIS_MODE", default="direct")
+if ANALYSIS_MODE not in ("direct", "polis"):
+    raise ImproperlyConfigured("ANALYSIS_MODE must be direct or polis.")
 
 # Duplicate suggestions: "auto" uses sentence embeddings when the optional
 # extra is installed (pip install '.[embeddings]'), TF-IDF otherwise.

@@ -3,6 +3,7 @@
 makes it: deliberation/services/reports.py)."""
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -51,7 +52,10 @@ def report_context(debate) -> dict:
         "generated": timezone.now(),
     }
     if report.snapshot is not None:
-        context.update(analysis_context(debate, report.snapshot))
+        # The report is for the debate's moderators (the page checks, the PDF
+        # is made for them): its groups are as the owner sees them.
+        viewer = debate.owner or AnonymousUser()
+        context.update(analysis_context(debate, report.snapshot, viewer))
         context["snapshot"] = report.snapshot
     return context
 

@@ -19,10 +19,21 @@ checked against red-dwarf 0.4.0, a Python reproduction of it:
    A claim's projection is that of a virtual participant who only agreed
    with it; its length is the claim's *extremity*.
 4. Groups: k-means on the projections of the clustered participants for
-   k = 2 .. 5, keeping the k with the best silhouette (first on ties). Like
-   red-dwarf, and unlike Pol.is, participants are clustered directly (no 100
-   "base clusters" first, no smoothing of k over updates); the two agree below
-   100 participants. Initial centres are red-dwarf's "polis" strategy: the
+   k = 2 .. ``k_cap(n)``, keeping the k with the best silhouette (first on
+   ties). ``k_cap(n) = min(5, 2 + n // 12)`` is Pol.is's cap, here applied
+   to the n clustered participants (Pol.is applies it to its base clusters,
+   which are the participants themselves while there are fewer than 100 of
+   them); it keeps a class of six to two groups. Like red-dwarf, and unlike
+   Pol.is, participants are clustered directly: no 100 "base clusters"
+   first and no smoothing of k over updates. Even below 100 participants
+   the result need not be Pol.is's (red-dwarf applies no cap and Pol.is
+   smooths k across updates and seeds its k-means from the previous run),
+   so agreement with Pol.is is measured, not assumed (docs/benchmarks.md).
+   ``mode="polis"`` (:func:`polis_groups`) groups Pol.is's way instead: 100
+   base clusters, then k-means of their centres weighted by size, k smoothed
+   across runs; on the five conversations measured it agrees less with
+   Pol.is's own groups than the direct mode (docs/analysis.md).
+   Initial centres are red-dwarf's "polis" strategy: the
    first k distinct points in sorted (x, then y) order (Pol.is takes the
    first k distinct rows in participant order; red-dwarf's choice is kept so
    the two can be compared). It is deterministic, so the same votes always
@@ -55,8 +66,12 @@ MIN_VOTES = 7
 MIN_PARTICIPANTS = 15
 K_RANGE = (2, 5)
 PICK_MAX = 5
-#: Below this many cells the centred matrix is densified for an exact SVD.
-DENSE_SVD_CELLS = 4_000_000
+#: Up to this many cells the centred matrix is densified for a full SVD
+#: (under 5 ms); above it ARPACK computes only the two components wanted,
+#: to machine precision (the same components to 1e-14 and the same groups
+#: on the five Pol.is conversations; a 1,999 x 2,000 matrix went from 3.7 s
+#: to 17 ms).
+DENSE_SVD_CELLS = 20_000
 
 
 #: BLAS may use one thread only inside the pipeline: its matrices are small
@@ -139,9 +154,13 @@ class OpinionResult:
     extremity: np.ndarray  # per claim
     labels: np.ndarray  # per participant, -1 when not clustered
     k: int
+    mode: str  # "direct" (red-dwarf's) or "polis" (base clusters first)
+    smoothing: "KSmoothing | None"  # Pol.is mode: the k smoother to keep
+    large_groups: int  # groups 0 .. large_groups-1 have min_group_size members
     silhouettes: dict  # k -> silhouette score
     repness: dict  # group -> list[RepnessEntry]
     consensus: dict  # "agree"/"disagree" -> list[ConsensusEntry]
+    claim_votes: tuple  # (agrees, disagrees, votes) per claim, everyone's
     gac: np.ndarray  # group-informed consensus (agree), per claim
     gac_disagree: np.ndarray  # the same for disagreement
 
@@ -207,7 +226,10 @@ def principal_components(
     n_rows, n_cols = centred.shape
     out = np.zeros((n_components, n_cols))
     k = min(n_components, n_rows, n_cols)
-    if k == 0:
+    if k == 0 or not np.any(centred.data):
+        # Nobody differs from a column mean (all passed, or all agreed): no
+        # axis of division, so none is made up (a full SVD of a zero matrix
+        # returns arbitrary unit axes, and claims would get an extremity).
         return out
     vt = None
     if n_rows * n_cols > DENSE_SVD_CELLS and min(n_rows, n_cols) > k + 1:
@@ -262,8 +284,14 @@ def polis_init(points: np.ndarray, k: int) -> np.ndarray:
 
 
 def _nearest(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    diff = points[:, None, :] - centers[None, :, :]
-    return np.argmin(np.einsum("nkd,nkd->nk", diff, diff), axis=1)
+    """Index of the nearest centre per point (squared distances summed over
+    the dimensions in order, as before, but without a 3-D temporary)."""
+    dist = np.zeros((len(points), len(centers)))
+    for d in range(points.shape[1]):
+        diff = np.subtract.outer(points[:, d], centers[:, d])
+        diff *= diff
+        dist += diff
+    return np.argmin(dist, axis=1)
 
 
 def _means(points, labels, centers_old) -> np.ndarray:
@@ -290,7 +318,12 @@ def _means(points, labels, centers_old) -> np.ndarray:
 
 
 def kmeans(
-    points: np.ndarray, k: int, *, max_iter: int = 300, tol: float = 1e-4
+    points: np.ndarray,
+    k: int,
+    *,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+    distinct: np.ndarray | None = None,
 ) -> np.ndarray:
     """Lloyd's k-means from :func:`polis_init`; labels per point.
 
@@ -299,8 +332,10 @@ def kmeans(
     centres moved less than ``tol`` times the mean variance of the points,
     then label by the final centres. Written out in numpy because the data
     are 2-D and small, and scikit-learn's OpenMP threads only cost time
-    here."""
-    centers = polis_init(points, k).astype(float)
+    here. ``distinct``: ``np.unique(points, axis=0)`` when the caller has
+    it (the start is its first k rows; sorting once serves every k)."""
+    start = polis_init(points, k) if distinct is None else distinct[:k]
+    centers = start.astype(float)
     tol = float(np.mean(np.var(points, axis=0))) * tol
     labels_old = np.full(len(points), -1)
     converged = False
@@ -316,6 +351,12 @@ def kmeans(
             break
         labels_old = labels
     return labels if converged else _nearest(points, centers)
+
+
+#: Below this many points the distance sums run in the calling thread: the
+#: pass takes milliseconds, and starting and joining threads on a busy
+#: machine cost as much (vTaiwan's 1,218 clustered participants).
+THREADED_SILHOUETTE_POINTS = 4096
 
 
 def _cluster_distance_sums(
@@ -352,7 +393,7 @@ def _cluster_distance_sums(
         return sums
 
     workers = max(1, min(2, os.cpu_count() or 1, len(pairs)))
-    if workers == 1:
+    if workers == 1 or n < THREADED_SILHOUETTE_POINTS:
         return work(pairs)
     with ThreadPoolExecutor(workers) as pool:
         return sum(pool.map(work, [pairs[w::workers] for w in range(workers)]))
@@ -409,23 +450,144 @@ def silhouette_scores(points: np.ndarray, labelings: list[np.ndarray]) -> list[f
     return scores
 
 
+def k_cap(n: int) -> int:
+    """Pol.is's largest number of groups for ``n`` points (base clusters in
+    Pol.is, participants here): ``min(5, 2 + n // 12)``."""
+    return min(K_RANGE[1], 2 + n // 12)
+
+
 def choose_groups(points: np.ndarray, *, k_range=K_RANGE) -> tuple[np.ndarray, dict]:
     """k-means for each k in ``k_range`` (inclusive), keeping the best
     silhouette; the smaller k wins a tie. Returns the labels and the score of
-    every k tried. k is at most the number of distinct points and below the
-    number of points (a silhouette needs it); if no k >= 2 fits, everyone is
-    in one group."""
-    n_distinct = len(np.unique(points, axis=0)) if len(points) else 0
-    k_max = min(k_range[1], n_distinct, len(points) - 1)
+    every k tried. k is at most :func:`k_cap` of the number of points, the
+    number of distinct points, and below the number of points (a silhouette
+    needs it); if no k >= 2 fits, everyone is in one group."""
+    distinct = np.unique(points, axis=0) if len(points) else points
+    k_max = min(k_range[1], k_cap(len(points)), len(distinct), len(points) - 1)
     ks = list(range(k_range[0], k_max + 1))
     if not ks:
         return np.zeros(len(points), dtype=np.int64), {}
-    labelings = [kmeans(points, k) for k in ks]
+    labelings = [kmeans(points, k, distinct=distinct) for k in ks]
     # k-means can leave a cluster empty only in degenerate data; renumber.
     labelings = [np.unique(labels, return_inverse=True)[1] for labels in labelings]
     scores = silhouette_scores(points, labelings)
     best = int(np.argmax(scores))
     return labelings[best], dict(zip(ks, scores, strict=True))
+
+
+def small_groups_last(
+    labels: np.ndarray, n_groups: int, min_size: int
+) -> tuple[np.ndarray, int]:
+    """Renumber groups so that those of at least ``min_size`` members come
+    first, each part in its old order; returns the labels and how many
+    groups are that large. With no small group nothing changes."""
+    sizes = np.bincount(labels, minlength=n_groups)
+    large = sizes >= min_size
+    order = np.concatenate([np.flatnonzero(large), np.flatnonzero(~large)])
+    new_id = np.empty(n_groups, dtype=np.int64)
+    new_id[order] = np.arange(n_groups)
+    return (new_id[labels] if n_groups else labels), int(large.sum())
+
+
+# ------------------------------------------------ Pol.is-faithful grouping
+
+#: Pol.is's number of base clusters, and how many updates in a row a new
+#: best k must win before the groups switch to it.
+BASE_CLUSTERS = 100
+K_SMOOTHING_UPDATES = 4
+
+
+def _weighted_kmeans(points, weights, k, *, max_iter: int = 300) -> np.ndarray:
+    """Lloyd's k-means of weighted points from the first k distinct points
+    in sorted order; stops when the labels no longer change."""
+    centers = np.unique(points, axis=0)[:k].astype(float)
+    labels = _nearest(points, centers)
+    for _ in range(max_iter):
+        totals = np.bincount(labels, weights=weights, minlength=k)
+        filled = totals > 0
+        for d in range(points.shape[1]):
+            sums = np.bincount(labels, weights=weights * points[:, d], minlength=k)
+            centers[filled, d] = sums[filled] / totals[filled]
+        new = _nearest(points, centers)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return np.unique(labels, return_inverse=True)[1]
+
+
+def weighted_silhouette(points, weights, labels) -> float:
+    """The silhouette of the participants when each sits at its base
+    cluster's centre: ``points`` are the centres, ``weights`` their sizes.
+    Equal to scikit-learn's silhouette of the expanded points, on m points."""
+    dist = np.sqrt(((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2))
+    k = int(labels.max()) + 1
+    member = np.eye(k)[labels] * weights[:, None]  # (m, k) weighted membership
+    sums = dist @ member  # weighted distance from each centre to each group
+    sizes = member.sum(axis=0)
+    rows = np.arange(len(points))
+    own = sizes[labels]
+    intra = sums[rows, labels] / np.maximum(own - 1, 1)
+    means = sums / np.maximum(sizes, 1e-300)
+    means[rows, labels] = np.inf
+    nearest = means.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = (nearest - intra) / np.maximum(intra, nearest)
+    score = np.nan_to_num(score)
+    score[own <= 1] = 0.0
+    return float((score * weights).sum() / weights.sum())
+
+
+@dataclass(frozen=True)
+class KSmoothing:
+    """Pol.is's k smoother, kept between runs (on the Snapshot): the k in
+    use, and the candidate k with how many runs in a row it has won."""
+
+    k: int
+    candidate: int
+    wins: int
+
+    def update(self, best: int) -> "KSmoothing":
+        if best == self.k:
+            return KSmoothing(self.k, best, 0)
+        wins = self.wins + 1 if best == self.candidate else 1
+        if wins >= K_SMOOTHING_UPDATES:
+            return KSmoothing(best, best, 0)
+        return KSmoothing(self.k, best, wins)
+
+
+def polis_groups(
+    points: np.ndarray, *, smoothing: KSmoothing | None = None
+) -> tuple[np.ndarray, dict, KSmoothing | None]:
+    """Pol.is's grouping: up to :data:`BASE_CLUSTERS` base clusters by k-means
+    on the participants, then k-means of the base clusters' centres weighted
+    by their sizes for k = 2 .. ``k_cap(number of base clusters)``, the best
+    weighted silhouette winning (the smaller k on a tie); with ``smoothing``
+    from the previous run, k changes only once the same new k has won
+    :data:`K_SMOOTHING_UPDATES` runs in a row. Returns the participants'
+    labels, the score per k and the smoothing state to keep."""
+    n = len(points)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), {}, smoothing
+    distinct = np.unique(points, axis=0)
+    n_base = min(BASE_CLUSTERS, len(distinct))
+    base = kmeans(points, n_base, distinct=distinct)
+    base = np.unique(base, return_inverse=True)[1]
+    weights = np.bincount(base).astype(float)
+    centres = np.stack(
+        [np.bincount(base, weights=points[:, d]) / weights for d in range(2)], axis=1
+    )
+    m = len(centres)
+    k_max = min(k_cap(m), m - 1, K_RANGE[1])
+    ks = list(range(K_RANGE[0], k_max + 1))
+    if not ks:
+        return np.zeros(n, dtype=np.int64), {}, smoothing
+    labelings = {k: _weighted_kmeans(centres, weights, k) for k in ks}
+    scores = {k: weighted_silhouette(centres, weights, labelings[k]) for k in ks}
+    best = max(ks, key=lambda k: (scores[k], -k))
+    state = smoothing.update(best) if smoothing else KSmoothing(best, best, 0)
+    if state.k not in labelings:  # fewer base clusters now: k is out of range
+        state = KSmoothing(best, best, 0)
+    return labelings[state.k][base], scores, state
 
 
 # ------------------------------------------------------ repness and consensus
@@ -614,12 +776,19 @@ def opinion_groups(
     random_state: int = 42,
     pick_max: int = PICK_MAX,
     keep_in: Iterable = (),
+    min_group_size: int = 1,
+    mode: str = "direct",
+    smoothing: KSmoothing | None = None,
 ) -> OpinionResult:
     """Run the whole pipeline on ``matrix`` (see the module docstring).
     ``random_state`` seeds the start vector of the sparse SVD (large
     matrices); the k-means start is deterministic. ``keep_in``: participant
     ids to cluster whatever their vote count (see :func:`in_conversation`);
-    ids not in the matrix are ignored."""
+    ids not in the matrix are ignored. Groups of fewer than
+    ``min_group_size`` members are numbered after the others (the groups
+    themselves do not change; :attr:`OpinionResult.large_groups` counts the
+    others), so that a reader who may not see small groups sees groups
+    0 .. large_groups - 1."""
     n_participants, n_claims = matrix.shape
     keep = np.zeros(n_participants, dtype=bool)
     for pid in keep_in:
@@ -631,8 +800,18 @@ def opinion_groups(
     projections = project(matrix, centred, components)
     claim_projections = project_claims(centre, components)
     rows = np.flatnonzero(clustered)
-    group_labels, silhouettes = choose_groups(projections[rows])
+    if mode == "polis":
+        group_labels, silhouettes, smoothing = polis_groups(
+            projections[rows], smoothing=smoothing
+        )
+    elif mode == "direct":
+        group_labels, silhouettes = choose_groups(projections[rows])
+    else:
+        raise ValueError(f"mode must be 'direct' or 'polis', not {mode!r}")
     n_groups = int(group_labels.max()) + 1 if len(rows) else 0
+    group_labels, large_groups = small_groups_last(
+        group_labels, n_groups, min_group_size
+    )
     labels = np.full(n_participants, -1, dtype=np.int64)
     labels[rows] = group_labels
     na, nd, ns = vote_counts(matrix, rows, group_labels, n_groups)
@@ -651,6 +830,9 @@ def opinion_groups(
         extremity=np.linalg.norm(claim_projections, axis=1),
         labels=labels,
         k=n_groups,
+        large_groups=large_groups,
+        mode=mode,
+        smoothing=smoothing,
         silhouettes=silhouettes,
         repness=select_repness(
             stats, matrix.claim_ids, matrix.moderated, pick_max=pick_max
@@ -663,6 +845,7 @@ def opinion_groups(
             matrix.moderated,
             pick_max=pick_max,
         ),
+        claim_votes=(all_a[0], all_d[0], all_s[0]),
         gac=stats.pa.prod(axis=0) if n_groups else np.zeros(n_claims),
         gac_disagree=stats.pd.prod(axis=0) if n_groups else np.zeros(n_claims),
     )

@@ -41,10 +41,15 @@ class AnalysisResult:
     n_votes: int
     clustered: list
     groups: dict[int, list]
+    min_group_size: int
+    large_groups: int  # groups 0 .. large_groups-1 have min_group_size members
+    mode: str  # "direct" or "polis"
+    k_smoothing: dict | None  # Pol.is mode: the k smoother for the next run
     silhouettes: dict[int, float]
     projections: dict  # participant id -> (x, y)
     claim_projections: dict  # claim id -> (x, y)
     extremity: dict  # claim id -> float
+    claim_votes: dict  # claim id -> (agrees, disagrees, votes), everyone's
     repness: dict[int, list[opinion.RepnessEntry]]
     consensus: dict[str, list[opinion.ConsensusEntry]]
     gac: dict  # claim id -> group-informed consensus (agree)
@@ -72,6 +77,10 @@ class AnalysisResult:
             "moderated_out": list(self.moderated_out),
             "clustered": list(self.clustered),
             "k": self.k,
+            "min_group_size": self.min_group_size,
+            "mode": self.mode,
+            "k_smoothing": self.k_smoothing,
+            "large_groups": self.large_groups,
             "silhouettes": [
                 {"k": k, "score": float(s)} for k, s in self.silhouettes.items()
             ],
@@ -94,6 +103,9 @@ class AnalysisResult:
                     "x": float(self.claim_projections[cid][0]),
                     "y": float(self.claim_projections[cid][1]),
                     "extremity": float(self.extremity[cid]),
+                    "agree": self.claim_votes[cid][0],
+                    "disagree": self.claim_votes[cid][1],
+                    "votes": self.claim_votes[cid][2],
                     "gac": float(self.gac[cid]),
                     "gac_disagree": float(self.gac_disagree[cid]),
                     **(
@@ -138,6 +150,9 @@ def analyse(
     moderated_out: Iterable[Hashable] = (),
     keep_in: Iterable[Hashable] = (),
     random_state: int = 42,
+    min_group_size: int = 1,
+    mode: str = "direct",
+    smoothing: dict | None = None,
 ) -> AnalysisResult:
     """Opinion groups, representative claims, consensus, group-informed
     consensus and bridging for ``(participant_id, claim_id, vote)`` triples
@@ -148,14 +163,26 @@ def analyse(
     once clustered: pass the previous snapshot's ``clustered``).
     ``random_state`` seeds the
     sparse SVD's start vector and the bridging factors' start; the same input
-    gives the same result."""
+    gives the same result. Groups under ``min_group_size`` members are
+    numbered last (see ``opinion.opinion_groups``). ``mode``: ``"direct"``
+    (participants clustered directly, as red-dwarf does: the default, it
+    agrees better with Pol.is's own groups on the five conversations of
+    docs/benchmarks.md) or ``"polis"`` (base clusters first, k smoothed
+    across runs: pass the previous result's ``k_smoothing``)."""
     started = time.perf_counter()
     if isinstance(votes, VoteMatrix):
         matrix = votes
     else:
         matrix = build_vote_matrix(votes, moderated_out=moderated_out)
     built = time.perf_counter()
-    groups = opinion.opinion_groups(matrix, random_state=random_state, keep_in=keep_in)
+    groups = opinion.opinion_groups(
+        matrix,
+        random_state=random_state,
+        keep_in=keep_in,
+        min_group_size=min_group_size,
+        mode=mode,
+        smoothing=opinion.KSmoothing(**smoothing) if smoothing else None,
+    )
     grouped = time.perf_counter()
     fit = bridging.fit_als(
         bridging.Ratings.from_matrix(matrix), random_state=random_state
@@ -174,6 +201,10 @@ def analyse(
             g: [pids[i] for i in np.flatnonzero(groups.labels == g)]
             for g in range(groups.k)
         },
+        min_group_size=min_group_size,
+        large_groups=groups.large_groups,
+        mode=mode,
+        k_smoothing=asdict(groups.smoothing) if groups.smoothing else None,
         silhouettes=dict(groups.silhouettes),
         projections={
             pid: (float(x), float(y))
@@ -186,6 +217,10 @@ def analyse(
         extremity=dict(zip(cids, groups.extremity.tolist(), strict=True)),
         repness=groups.repness,
         consensus=groups.consensus,
+        claim_votes={
+            cid: (int(a), int(d), int(n))
+            for cid, a, d, n in zip(cids, *groups.claim_votes, strict=True)
+        },
         gac=dict(zip(cids, groups.gac.tolist(), strict=True)),
         gac_disagree=dict(zip(cids, groups.gac_disagree.tolist(), strict=True)),
         bridging={

@@ -32,6 +32,14 @@ COMMENT_COLUMNS = (
     "comment-body",
 )
 VOTE_COLUMNS = ("timestamp", "datetime", "comment-id", "voter-id", "vote")
+#: Columns an export may lack: ``datetime`` only restates ``timestamp`` (2024
+#: exports leave it out of comments.csv), and older exports have no
+#: ``is-meta``/``is-seed``. Never read, so never required.
+OPTIONAL_COLUMNS = ("datetime", "is-meta", "is-seed")
+#: Written by :func:`write_polis_export`: the generation with every column.
+COMMENT_COLUMNS_WRITTEN = (*COMMENT_COLUMNS, "is-seed", "is-meta")
+#: ``is-meta``/``is-seed`` values read as true (blank is false).
+TRUE_VALUES = ("true", "t", "1", "yes")
 PARTICIPANT_COLUMNS = (
     "participant",
     "group-id",
@@ -64,6 +72,10 @@ class PolisComment:
     agrees: int = 0
     disagrees: int = 0
     timestamp: int | None = None  # milliseconds since the epoch
+    #: About the conversation itself, not a position (Pol.is keeps such
+    #: comments out of the clustering and shows them apart).
+    is_meta: bool = False
+    is_seed: bool = False  # written by the moderator to start the conversation
 
     @property
     def moderated_out(self) -> bool:
@@ -93,6 +105,10 @@ class PolisExport:
     def moderated_out(self) -> list[int]:
         return [c.id for c in self.comments if c.moderated_out]
 
+    @property
+    def meta(self) -> list[int]:
+        return [c.id for c in self.comments if c.is_meta]
+
     def vote_triples(self) -> list[tuple[int, int, int]]:
         return [(v.participant, v.comment, v.vote) for v in self.votes]
 
@@ -110,7 +126,7 @@ def _rows(path: Path, required: Iterable[str]) -> Iterator[tuple[int, dict]]:
             raise PolisFormatError("the file is empty", path=path, line=1) from None
         except csv.Error as error:
             raise PolisFormatError(str(error), path=path, line=1) from None
-        missing = [c for c in required if c not in header]
+        missing = [c for c in required if c not in header and c not in OPTIONAL_COLUMNS]
         if missing:
             raise PolisFormatError(
                 f"missing column(s) {', '.join(missing)}", path=path, line=1
@@ -156,6 +172,18 @@ def _choice(value: int, allowed, column: str, path: Path, line: int) -> int:
     return value
 
 
+def _flag(row: dict, column: str, path: Path, line: int) -> bool:
+    """A true/false column that older exports lack (absent or blank: false)."""
+    text = (row.get(column) or "").strip().lower()
+    if text in ("", "false", "f", "0", "no"):
+        return False
+    if text in TRUE_VALUES:
+        return True
+    raise PolisFormatError(
+        f"{column} {row[column]!r} is neither true nor false", path=path, line=line
+    )
+
+
 def read_comments(path: Path) -> list[PolisComment]:
     comments, seen = [], set()
     for line, row in _rows(path, COMMENT_COLUMNS):
@@ -173,6 +201,8 @@ def read_comments(path: Path) -> list[PolisComment]:
                 agrees=_int(row, "agrees", path, line, blank=True) or 0,
                 disagrees=_int(row, "disagrees", path, line, blank=True) or 0,
                 timestamp=_int(row, "timestamp", path, line, blank=True),
+                is_meta=_flag(row, "is-meta", path, line),
+                is_seed=_flag(row, "is-seed", path, line),
             )
         )
     return comments
@@ -307,7 +337,7 @@ def write_polis_export(folder: Path | str, export: PolisExport) -> list[Path]:
     paths = [folder / COMMENTS, folder / VOTES, folder / PARTICIPANTS_VOTES]
     with paths[0].open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(COMMENT_COLUMNS)
+        writer.writerow(COMMENT_COLUMNS_WRITTEN)
         for c in export.comments:
             writer.writerow(
                 [
@@ -319,6 +349,8 @@ def write_polis_export(folder: Path | str, export: PolisExport) -> list[Path]:
                     disagrees.get(c.id, 0),
                     c.moderated,
                     c.body,
+                    str(c.is_seed).lower(),
+                    str(c.is_meta).lower(),
                 ]
             )
     with paths[1].open("w", newline="", encoding="utf-8") as handle:

@@ -29,6 +29,7 @@ from deliberation.models import (
     Vote,
 )
 from deliberation.rules import MODERATING_ROLES, may_moderate, remember_membership
+from deliberation.selectors.analysis import may_see_group
 from deliberation.selectors.debates import claims_shown_to
 from deliberation.selectors.people import naming
 
@@ -334,15 +335,16 @@ def perspective_for(*, debate: Debate, user, key: str) -> Perspective:
             key, f"Participant: {name}", members.filter(pk=member.pk).values("user_id")
         )
     if kind == "group":
-        members = _group_members(debate, value)
+        members = _group_members(debate, value, user)
         return Perspective(key, f"Opinion group {int(value) + 1}", members)
     raise ValidationError(
         {"perspective": "Use everyone, side:<name>, participant:<id> or group:<n>."}
     )
 
 
-def _group_members(debate: Debate, value: str) -> list[int]:
-    """User ids of opinion group ``value`` in the latest finished analysis."""
+def _group_members(debate: Debate, value: str, user) -> list[int]:
+    """User ids of opinion group ``value`` in the latest finished analysis;
+    a group too small for ``user`` to see does not exist for them."""
     result = (
         Snapshot.objects.filter(debate=debate, status=Snapshot.Status.DONE)
         .values_list("result", flat=True)
@@ -354,6 +356,8 @@ def _group_members(debate: Debate, value: str) -> list[int]:
         )
     for group in result.get("groups", []):
         if value.isdigit() and group["id"] == int(value):
+            if not may_see_group(user, debate, group["members"]):
+                break
             return list(group["members"])
     raise ValidationError({"perspective": "No such opinion group here."})
 

@@ -15,7 +15,7 @@ from deliberation import outbox
 from deliberation.analysis.pipeline import analyse
 from deliberation.models import Debate, OutboxMessage, Snapshot, Vote
 from deliberation.selectors.debates import claims_shown_to
-from deliberation.services.polis import participant_ids
+from deliberation.services.polis import claim_ids, participant_ids
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,9 @@ def _group_stats(triples, groups: dict[int, list]) -> list[dict]:
 def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapshot:
     """Analyse the debate's stance votes now and store the result. Votes on
     visible and hidden theses and claims count; hidden claims, and claims
-    under one, are moderated out. Participants are user ids in the stored
+    under one, are moderated out. Meta claims (about the debate itself) are
+    left out of the groups the same way, and listed apart as ``meta``.
+    Participants are user ids in the stored
     result; ``participant_labels`` maps them to the ids to show (original
     Pol.is ids for imported debates)."""
     if snapshot is None:
@@ -66,17 +68,16 @@ def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapsho
     _set(snapshot, status=Snapshot.Status.RUNNING, progress=10)
     started = time.perf_counter()
     try:
-        statuses = dict(
-            Claim.objects.filter(
-                debate=debate,
-                link_to=None,
-                status__in=[Claim.Status.VISIBLE, Claim.Status.HIDDEN],
-            ).values_list("pk", "status")
-        )
+        rows = Claim.objects.filter(
+            debate=debate,
+            link_to=None,
+            status__in=[Claim.Status.VISIBLE, Claim.Status.HIDDEN],
+        ).values_list("pk", "meta")
+        meta_of = dict(rows)
         triples = [
             (user_id, claim_id, VALUES[stance])
             for user_id, claim_id, stance in Vote.objects.filter(
-                claim_id__in=statuses
+                claim_id__in=meta_of
             ).values_list("user_id", "claim_id", "stance")
         ]
         # Hidden claims, and claims under a hidden claim, are moderated out:
@@ -86,21 +87,36 @@ def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapsho
                 "pk", flat=True
             )
         )
-        moderated_out = [pk for pk in statuses if pk not in public]
+        moderated_out = [pk for pk in meta_of if pk not in public]
+        meta = [pk for pk, is_meta in meta_of.items() if is_meta and pk in public]
         previous = (
             Snapshot.objects.filter(debate=debate, status=Snapshot.Status.DONE)
             .exclude(pk=snapshot.pk)
             .values_list("result", flat=True)
             .first()
-        )
-        keep_in = (previous or {}).get("clustered", [])
+        ) or {}
+        keep_in = previous.get("clustered", [])
+        mode = settings.ANALYSIS_MODE
+        # Pol.is mode smooths k across runs: the state lives on the snapshot.
+        same_mode = previous.get("mode") == mode
+        smoothing = previous.get("k_smoothing") if same_mode else None
         _set(snapshot, progress=30)
         if len({t[0] for t in triples}) < 2 or len({t[1] for t in triples}) < 2:
             raise ValueError("Too few votes yet: two people on two claims at least.")
-        result = analyse(triples, moderated_out=moderated_out, keep_in=keep_in)
+        result = analyse(
+            triples,
+            moderated_out=moderated_out + meta,
+            keep_in=keep_in,
+            min_group_size=settings.MIN_GROUP_SIZE,
+            mode=mode,
+            smoothing=smoothing,
+        )
         _set(snapshot, progress=90)
         data = result.as_dict()
         data["group_stats"] = _group_stats(triples, result.groups)
+        voted_on = set(result.claims)
+        data["meta"] = [pk for pk in meta if pk in voted_on]
+        data["moderated_out"] = [c for c in data["moderated_out"] if c not in meta]
     except Exception as error:  # a failed run is recorded, never raised
         logger.exception("analysis of debate %s failed", debate.pk)
         _set(
@@ -122,8 +138,10 @@ def analysis_run(*, debate: Debate, snapshot: Snapshot | None = None) -> Snapsho
             seconds=time.perf_counter() - started,
             result=data,
         )
-        Debate.objects.filter(pk=debate.pk).update(analysis_groups=data["k"])
-    debate.analysis_groups = data["k"]
+        # The groups everyone may see (small ones are numbered last): what
+        # the "Tallies of" menu offers, with no query.
+        Debate.objects.filter(pk=debate.pk).update(analysis_groups=data["large_groups"])
+    debate.analysis_groups = data["large_groups"]
     return snapshot
 
 
@@ -139,13 +157,34 @@ def participant_labels(debate: Debate) -> dict:
 
 
 def snapshot_summary(snapshot: Snapshot) -> dict:
-    """The result with participants as shown ids (original Pol.is ids for
-    imported debates): what ``analyze_debate --json`` prints."""
+    """The result with participants and claims as shown ids (original Pol.is
+    ids, or the claim's key from an imported file): what
+    ``analyze_debate --json`` prints."""
     data = dict(snapshot.result)
     labels = participant_labels(snapshot.debate)
+    claim_labels = claim_ids(snapshot.debate)
 
     def label(pid):
         return labels.get(pid, pid)
+
+    def claim(cid):
+        return claim_labels.get(cid, cid)
+
+    def claims_in(rows):
+        return [{**row, "claim": claim(row["claim"])} for row in rows]
+
+    data["moderated_out"] = [claim(c) for c in data.get("moderated_out", [])]
+    data["meta"] = [claim(c) for c in data.get("meta", [])]
+    data["common_ground"] = [claim(c) for c in data.get("common_ground", [])]
+    data["claim_stats"] = claims_in(data.get("claim_stats", []))
+    data["group_stats"] = claims_in(data.get("group_stats", []))
+    data["repness"] = [
+        {**r, "claims": claims_in(r["claims"])} for r in data.get("repness", [])
+    ]
+    data["consensus"] = {
+        direction: claims_in(rows)
+        for direction, rows in data.get("consensus", {}).items()
+    }
 
     data["clustered"] = [label(p) for p in data.get("clustered", [])]
     data["groups"] = [

@@ -1,6 +1,7 @@
 """Pol.is conversations in and out (docs FORMATS.md, "Pol.is CSV").
 
-Import: comments become theses, voters (and comment authors) become
+Import: comments become theses (meta comments marked ``meta``), voters
+(and comment authors) become
 participants that keep their original id as their pseudonym, votes are
 bulk-inserted. All or nothing. Export writes the same files back.
 """
@@ -85,6 +86,8 @@ def polis_import(*, owner, folder: Path | str) -> Debate:
     }
     hidden = [claims[cid] for cid in export.moderated_out]
     Claim.objects.filter(pk__in=hidden).update(status=Claim.Status.HIDDEN)
+    # Meta comments (about the conversation) stay out of the opinion groups.
+    Claim.objects.filter(pk__in=[claims[cid] for cid in export.meta]).update(meta=True)
 
     # Participants: every voter and comment author, in id order.
     ids = sorted(
@@ -142,6 +145,16 @@ def participant_ids(debate: Debate) -> dict[int, int | str]:
     return labels
 
 
+def claim_ids(debate: Debate) -> dict[int, int | str]:
+    """Claim pk -> the id shown for it in analyses: its key from the
+    imported file (the Pol.is comment id, an integer, for Pol.is imports),
+    else its pk."""
+    return {
+        pk: (int(key) if key.isdigit() else key) if key else pk
+        for pk, key in Claim.objects.filter(debate=debate).values_list("pk", "key")
+    }
+
+
 def polis_export_of(debate: Debate) -> PolisExport:
     """The debate's theses and stance votes as a Pol.is export (claims keep
     their Pol.is id when they were imported, else their own id)."""
@@ -159,6 +172,7 @@ def polis_export_of(debate: Debate) -> PolisExport:
             body=_comment_body(c),
             moderated=REJECTED if c.status == Claim.Status.HIDDEN else ACCEPTED,
             timestamp=int(c.created.timestamp() * 1000),
+            is_meta=c.meta,
         )
         for c in theses
     ]

@@ -4,6 +4,7 @@ claims are never shown."""
 
 import math
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect, render
@@ -13,6 +14,7 @@ from deliberation.analysis.sides import compare_with_sides
 from deliberation.models import Snapshot
 from deliberation.rules import may_moderate
 from deliberation.selectors import claims_shown_to
+from deliberation.selectors.analysis import analysis_shown_to, divided_claims
 from deliberation.selectors.classroom import member_sides
 from deliberation.selectors.debates import debate_for
 from deliberation.services.analysis import (
@@ -175,6 +177,18 @@ def _percent(part: int, whole: int) -> int | None:
     return round(100 * part / whole) if whole else None
 
 
+def _with_percents(row: dict) -> dict:
+    """A listed claim with its agree and disagree shares of all its votes."""
+    stats = row["stats"]
+    votes = stats.get("votes", 0)
+    return {
+        **row,
+        "votes": votes,
+        "agree_percent": _percent(stats.get("agree", 0), votes),
+        "disagree_percent": _percent(stats.get("disagree", 0), votes),
+    }
+
+
 def sides_context(debate, data: dict) -> dict:
     """Classroom debates: opinion groups against the sides members were given."""
     if debate.mode != debate.Mode.CLASSROOM:
@@ -204,8 +218,10 @@ def sides_context(debate, data: dict) -> dict:
     }
 
 
-def analysis_context(debate, snapshot: Snapshot) -> dict:
-    data = snapshot.result
+def analysis_context(debate, snapshot: Snapshot, viewer) -> dict:
+    """What the page (and the report) shows ``viewer`` of a finished run:
+    groups too small to show are left out (``analysis_shown_to``)."""
+    data = analysis_shown_to(viewer, debate, snapshot.result)
     texts = dict(
         claims_shown_to(AnonymousUser(), debate).values_list("pk", "text")
     )  # visible claims under visible claims only
@@ -264,12 +280,15 @@ def analysis_context(debate, snapshot: Snapshot) -> dict:
         ]
         for direction, entries in data.get("consensus", {}).items()
     }
-    divisive = sorted(
-        (s for s in stats.values() if s["claim"] in texts),
-        key=lambda s: -s["extremity"],
-    )
+    meta = data.get("meta", [])
+    divided = [
+        s
+        for s in divided_claims(list(stats.values()))
+        if s["claim"] in texts and s["claim"] not in meta
+    ]
     projections = data.get("participant_projections", [])
-    mapped = claims_on_map(data.get("claim_stats", []), texts, projections)
+    positions = {c: t for c, t in texts.items() if c not in meta}  # no axis
+    mapped = claims_on_map(data.get("claim_stats", []), positions, projections)
     points, stars = _points(projections, mapped)
     for claim in mapped:
         claim["nearest_group"] = _nearest_group(claim, projections)
@@ -283,7 +302,14 @@ def analysis_context(debate, snapshot: Snapshot) -> dict:
         "consensus_agree": consensus.get("agree", []),
         "consensus_disagree": consensus.get("disagree", []),
         "common_ground": listed(data.get("common_ground", [])),
-        "divisive": listed([s["claim"] for s in divisive]),
+        # Meta claims: about the debate itself, kept out of the groups.
+        "meta_claims": [_with_percents(row) for row in listed(meta, limit=None)],
+        "divisive": listed([s["claim"] for s in divided]),
+        # Plain statements instead of empty or one-sided tables.
+        "one_group": data.get("k", 0) <= 1,
+        "no_disagreement": not divided,
+        "hidden_groups": data["hidden_groups"],
+        "min_group_size": settings.MIN_GROUP_SIZE,
         "result": data,
         **sides_context(debate, data),
     }
@@ -306,7 +332,7 @@ def analysis(request, slug):
         "can_run": may_moderate(request.user, debate),
     }
     if done is not None:
-        context.update(analysis_context(debate, done))
+        context.update(analysis_context(debate, done, request.user))
     return render(request, "deliberation/analysis.html", context)
 
 

@@ -470,3 +470,148 @@ def test_opinion_groups_gac_is_over_clustered_members():
     )
     assert np.allclose(result.gac, stats.pa.prod(axis=0))
     assert np.allclose(result.gac_disagree, stats.pd.prod(axis=0))
+
+
+# ------------------------------------------- small conversations (issue 21)
+
+
+@pytest.mark.parametrize(
+    ("n", "cap"),
+    [(0, 2), (6, 2), (11, 2), (12, 3), (23, 3), (24, 4), (36, 5), (900, 5)],
+)
+def test_k_cap_is_polis_min_5_2_plus_n_over_12(n, cap):
+    assert opinion.k_cap(n) == cap
+
+
+def test_a_class_of_ten_gets_two_groups_at_most():
+    # given: ten points in five tight, far-apart pairs (k = 5 would fit best)
+    points = np.array(
+        [[x, y] for x, y in [(0, 0), (10, 0), (0, 10), (10, 10), (5, 20)]] * 2,
+        dtype=float,
+    )
+    points[5:] += 0.01
+
+    # when
+    labels, scores = opinion.choose_groups(points)
+
+    # then
+    assert list(scores) == [2]
+    assert labels.max() + 1 == 2
+
+
+def test_six_participants_are_never_split_into_four_groups():
+    # The issue's case: six people whose votes once gave groups of 1, 1, 2, 2.
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        votes = [
+            (u, c, int(rng.choice([-1, 0, 1]))) for u in range(6) for c in range(8)
+        ]
+        assert opinion_groups(build_vote_matrix(votes)).k <= 2
+
+
+def test_when_nobody_differs_there_is_no_axis_and_no_extremity():
+    # given: everyone passes on everything
+    votes = [(u, c, 0) for u in range(5) for c in range(4)]
+
+    # when
+    result = opinion_groups(build_vote_matrix(votes))
+
+    # then
+    assert result.components.tolist() == [[0.0] * 4, [0.0] * 4]
+    assert result.extremity.tolist() == [0.0] * 4
+    assert result.k == 1
+    assert [a.tolist() for a in result.claim_votes] == [[0] * 4, [0] * 4, [5] * 4]
+
+
+def test_small_groups_are_numbered_last_and_counted_apart():
+    labels = np.array([0, 1, 1, 1, 2, 2, 2])
+    relabelled, large = opinion.small_groups_last(labels, 3, 3)
+    assert relabelled.tolist() == [2, 0, 0, 0, 1, 1, 1]
+    assert large == 2
+    same, large = opinion.small_groups_last(labels, 3, 1)
+    assert same.tolist() == labels.tolist() and large == 3
+
+
+def test_opinion_groups_puts_a_two_person_camp_last():
+    # given: two agree with claims 0-3 (they come first in every order),
+    # five others disagree
+    votes = [
+        (u, c, (1 if u < 2 else -1) if c < 4 else (-1 if u < 2 else 1))
+        for u in range(7)
+        for c in range(8)
+    ]
+    matrix = build_vote_matrix(votes)
+
+    # when
+    plain = opinion_groups(matrix)
+    ordered = opinion_groups(matrix, min_group_size=3)
+
+    # then: the same two groups; the camp of two is group 1 when it is small
+    assert sorted(map(sorted, plain.groups.values())) == [[0, 1], [2, 3, 4, 5, 6]]
+    assert ordered.groups == {0: [2, 3, 4, 5, 6], 1: [0, 1]}
+    assert (plain.large_groups, ordered.large_groups) == (2, 1)
+    assert ordered.repness[1][0].claim == plain.repness[plain.labels[0]][0].claim
+
+
+# ----------------------------------------------- Pol.is-faithful mode
+
+
+def test_k_smoother_switches_after_four_wins_in_a_row():
+    state = opinion.KSmoothing(k=2, candidate=2, wins=0)
+    seen = []
+    for best in [3, 3, 2, 3, 3, 3, 3, 4]:
+        state = state.update(best)
+        seen.append((state.k, state.candidate, state.wins))
+    assert seen == [
+        (2, 3, 1),
+        (2, 3, 2),
+        (2, 2, 0),  # the k in use won: the count starts again
+        (2, 3, 1),
+        (2, 3, 2),
+        (2, 3, 3),
+        (3, 3, 0),  # fourth win in a row: switch
+        (3, 4, 1),
+    ]
+
+
+def test_weighted_silhouette_is_the_silhouette_of_the_expanded_points():
+    centres = np.array([[0.0, 0.0], [1.0, 0.5], [6.0, 6.0], [7.0, 5.0], [3.0, 3.0]])
+    weights = np.array([3.0, 1.0, 4.0, 2.0, 1.0])
+    labels = np.array([0, 0, 1, 1, 0])
+    expanded = np.repeat(centres, weights.astype(int), axis=0)
+    expanded_labels = np.repeat(labels, weights.astype(int))
+
+    ours = opinion.weighted_silhouette(centres, weights, labels)
+
+    assert ours == pytest.approx(silhouette_score(expanded, expanded_labels), abs=1e-12)
+
+
+def test_polis_groups_cluster_base_clusters_and_keep_the_smoothed_k():
+    # given: four blobs of 600 points: 100 base clusters, up to 5 groups
+    points = blobs(600, seed=4)
+
+    # when
+    labels, scores, state = opinion.polis_groups(points)
+    held, _, held_state = opinion.polis_groups(
+        points, smoothing=opinion.KSmoothing(k=2, candidate=2, wins=0)
+    )
+
+    # then
+    best = max(scores, key=scores.get)
+    assert list(scores) == [2, 3, 4, 5]
+    assert labels.max() + 1 == best == state.k
+    assert held.max() + 1 == 2 and held_state == opinion.KSmoothing(2, best, 1)
+
+
+def test_threaded_distance_sums_equal_the_single_threaded_ones(monkeypatch):
+    points = blobs(700, seed=5)
+    labelings = [opinion.kmeans(points, k) for k in (2, 3)]
+    single = opinion.silhouette_scores(points, labelings)
+
+    monkeypatch.setattr(opinion, "THREADED_SILHOUETTE_POINTS", 0)
+    threaded = opinion.silhouette_scores(points, labelings)
+
+    assert threaded == pytest.approx(single, abs=1e-12)
+    assert single == pytest.approx(
+        [silhouette_score(points, labels) for labels in labelings], abs=1e-6
+    )

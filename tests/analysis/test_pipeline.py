@@ -151,3 +151,31 @@ def test_the_analysis_modules_import_no_django():
         check=True,
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_as_dict_has_each_claims_vote_counts_and_the_large_groups():
+    votes = [("a", "x", 1), ("b", "x", -1), ("c", "x", 0), ("a", "y", 1)]
+    data = analyse(votes, min_group_size=3).as_dict()
+    counts = {
+        s["claim"]: (s["agree"], s["disagree"], s["votes"]) for s in data["claim_stats"]
+    }
+    assert counts == {"x": (1, 1, 3), "y": (1, 0, 1)}
+    assert data["min_group_size"] == 3
+    assert data["large_groups"] == sum(len(g["members"]) >= 3 for g in data["groups"])
+
+
+def test_polis_mode_gives_the_camps_and_a_k_smoother_to_keep():
+    votes = planted()
+
+    first = analyse(votes, mode="polis")
+    again = analyse(votes, mode="polis", smoothing=first.as_dict()["k_smoothing"])
+
+    assert sorted(map(sorted, first.groups.values())) == sorted(
+        map(sorted, analyse(votes).groups.values())
+    )
+    assert first.as_dict()["mode"] == "polis"
+    assert first.k_smoothing == {"k": 2, "candidate": 2, "wins": 0}
+    assert again.k_smoothing == first.k_smoothing
+    assert analyse(votes).k_smoothing is None
+    with pytest.raises(ValueError, match="mode must be"):
+        analyse(votes, mode="other")

@@ -102,9 +102,9 @@ BROKEN = [
     (
         "votes.csv",
         None,
-        "timestamp,comment-id,voter-id,vote\n",
+        "timestamp,datetime,comment-id,vote\n",
         "votes.csv:1",
-        "datetime",
+        "voter-id",  # (datetime may be missing: never read, see below)
     ),
     ("votes.csv", None, "", "votes.csv:1", "empty"),
     # the row after the two-line comment body starts on line 5
@@ -211,3 +211,66 @@ def test_real_exports_votes_csv_agrees_with_participants_votes_csv(name, tmp_pat
     assert export.group_ids == from_pv.group_ids
     assert len(export.group_ids) > 0
     assert len(export.comments) == len({c.id for c in export.comments})
+
+
+# ----------------------------------------- every export generation (issue 21)
+
+COMMENTS_2024 = """timestamp,comment-id,author-id,agrees,disagrees,moderated,\
+comment-body,is-seed,is-meta
+1000,0,7,1,1,1,First comment,true,false
+2000,1,8,0,1,0,Is this the right question?,false,true
+3000,2,,0,0,-1,Third,,
+"""
+
+
+def test_comments_without_datetime_and_with_is_meta_and_is_seed_are_read(tmp_path):
+    folder = write(tmp_path / "c", comments_csv=COMMENTS_2024, votes_csv=VOTES)
+
+    export = read_polis_export(folder)
+
+    assert export.comments == [
+        PolisComment(0, 7, "First comment", 1, 1, 1, 1000, is_seed=True),
+        PolisComment(1, 8, "Is this the right question?", 0, 0, 1, 2000, is_meta=True),
+        PolisComment(2, None, "Third", -1, 0, 0, 3000),
+    ]
+    assert export.meta == [1]
+    assert export.moderated_out == [2]
+    assert len(export.votes) == 3
+
+
+def test_votes_without_datetime_are_read(tmp_path):
+    votes = "timestamp,comment-id,voter-id,vote\n1500,0,7,-1\n1200,0,8,1\n"
+    folder = write(tmp_path / "c", comments_csv=COMMENTS, votes_csv=votes)
+
+    assert read_polis_export(folder).votes == [
+        PolisVote(7, 0, -1, 1500),
+        PolisVote(8, 0, 1, 1200),
+    ]
+
+
+def test_an_unreadable_is_meta_names_file_and_line(tmp_path):
+    broken = COMMENTS_2024.replace("false,true", "false,maybe")
+    folder = write(tmp_path / "c", comments_csv=broken, votes_csv=VOTES)
+
+    with pytest.raises(PolisFormatError) as caught:
+        read_polis_export(folder)
+
+    assert caught.value.location == "comments.csv:3"
+    assert "is-meta 'maybe' is neither true nor false" in str(caught.value)
+
+
+def test_written_comments_carry_is_seed_and_is_meta(tmp_path):
+    export = PolisExport(
+        comments=[PolisComment(0, 7, "About this debate", 1, is_meta=True)],
+        votes=[PolisVote(7, 0, 1, 1000)],
+    )
+
+    write_polis_export(tmp_path / "out", export)
+
+    rows = (tmp_path / "out" / "comments.csv").read_text().splitlines()
+    assert rows == [
+        "timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,"
+        "comment-body,is-seed,is-meta",
+        ",,0,7,1,0,1,About this debate,false,true",
+    ]
+    assert read_polis_export(tmp_path / "out").meta == [0]

@@ -14,6 +14,7 @@ JSON_KEYS = (
     "claims",
     "votes",
     "moderated_out",
+    "meta",
     "clustered",
     "k",
     "groups",
