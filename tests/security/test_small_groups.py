@@ -133,7 +133,7 @@ def test_a_team_of_two_sees_no_counts_anywhere(
     assert vote.status_code == 200
     assert (vote.json()["agree"], vote.json()["my_stance"]) == (None, "disagree")
     assert vote.json()["withheld"] == WITHHELD
-    rows = export.content.decode().splitlines()
+    rows = b"".join(export.streaming_content).decode().splitlines()
     assert rows[0].split(",")[5:] == [
         "agree",
         "disagree",
