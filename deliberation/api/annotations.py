@@ -172,10 +172,12 @@ class W3CAnnotationSerializer(_JsonLdSerializer):
     )
     created = serializers.DateTimeField(read_only=True)
     modified = serializers.DateTimeField(read_only=True)
+    # Not read-only: a read-only field is required in the response schema,
+    # and the creator is left out where no name may be shown.
     creator = W3CCreatorSerializer(
-        read_only=True,
+        required=False,
         help_text="Left out in anonymous debates (except for moderators and "
-        "the creator).",
+        "the creator) and for citations made by an import; ignored on input.",
     )
     body = W3CBodySerializer(many=True, required=False)
     bodyValue = serializers.CharField(  # noqa: N815 (a W3C term)

@@ -28,7 +28,7 @@ def test_the_worker_makes_the_pdf_and_the_page_follows_it(celery_worker):
     job = ReportJob.objects.defer("pdf").get(debate=klass.debate)
 
     def done():
-        job.refresh_from_db(fields=["status", "progress"])
+        job.refresh_from_db(fields=["status", "progress", "attempts"])
         return job.status == "done"
 
     assert wait_for(done, timeout=90, interval=0.5)
