@@ -117,10 +117,14 @@ def _render_map(
         user=request.user,
     )
     can_moderate = may_moderate(request.user, debate)
-    form = form or ClaimAddForm()
+    allowed = allowed_stances(request.user, focus)
+    # "+ Add a pro" at the head of a column opens the form with its stance.
+    asked = request.GET.get("stance")
+    form = form or ClaimAddForm(initial={"stance": asked} if asked in allowed else {})
     # Only what the phase and the side allow; all of them when none is left
     # and the form comes back only to keep what was typed.
-    form.offer(allowed_stances(request.user, focus) or phases.STANCES)
+    form.offer(allowed or phases.STANCES)
+    may_add = not refusal(request.user, "deliberation.add_claim_under", focus)
     for claim in [focus, *children]:
         claim.tally = tallies[claim.link_to_id or claim.pk]
         # A hidden child shows only the moderator's public reason to readers
@@ -146,6 +150,7 @@ def _render_map(
         "can_vote": request.user.has_perm("deliberation.vote_claim", focus),
         "impact_choices": Impact.SCALE,
         "form": form,
+        "addable": allowed if may_add else (),
         "near_duplicates": near_duplicates,
     }
     context.update(annotation_views.claim_discussion_context(request, debate, focus))

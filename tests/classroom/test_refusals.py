@@ -615,3 +615,31 @@ def test_evidence_with_a_claim_the_side_rule_refuses_keeps_the_new_claim(client,
     assert _alert(content) == "In the opening, argue for your side: add a pro."
     assert _textarea(content, "new_claim_text") == TEXT
     assert (Annotation.objects.count(), Claim.objects.count()) == (0, 2)
+
+
+def test_each_column_offers_plus_only_for_what_the_phase_and_side_allow(client, scene):
+    """Kialo's "+" at the head of a column: "+ Add a pro" opens the form with
+    its stance chosen; in the opening a pupil on the "for" side gets only the
+    pro column's, the teacher both, an anonymous reader none."""
+    debate, thesis = scene["debate"], scene["thesis"]
+    url = f"/d/{debate.slug}/claims/{thesis.pk}/"
+    plus = {
+        stance: f'href="?stance={stance}#add-heading">+ Add a {stance}</a>'
+        for stance in ("pro", "con")
+    }
+
+    def offered(page):
+        return [s for s in ("pro", "con") if plus[s] in page.content.decode()]
+
+    assert offered(client.get(url)) == []
+    client.force_login(scene["ada"])
+    assert offered(client.get(url)) == ["pro"]
+    client.force_login(scene["teacher"])
+    assert offered(client.get(url)) == ["pro", "con"]
+
+    page = client.get(url + "?stance=con").content.decode()
+    radios = re.findall(r'<input type="radio" name="stance" [^>]*>', page)
+    assert [("checked" in r, 'value="con"' in r) for r in radios] == [
+        (False, False),
+        (True, True),
+    ]
