@@ -46,6 +46,7 @@ from deliberation.selectors import (
     debate_list_for,
     naming,
     similar_claims,
+    with_claim_counts,
 )
 from deliberation.selectors.debates import (
     CITE,
@@ -169,6 +170,9 @@ class DebateListView(ListView):
 
     def get_queryset(self):
         return debate_list_for(user=self.request.user).select_related("owner")
+
+    def paginate_queryset(self, queryset):
+        return with_claim_counts(super().paginate_queryset(queryset))
 
     @extend_schema(
         summary="Create a debate",

@@ -19,6 +19,7 @@ from deliberation.selectors.debates import (
     membership_of,
     public_claims,
     shown_to,
+    with_claim_counts,
 )
 from deliberation.selectors.moderation import (
     QueueItem,
@@ -76,6 +77,7 @@ __all__ = [
     "claim_for_voting",
     "claims_are_public",
     "claims_shown_to",
+    "with_claim_counts",
     "comments_shown_to",
     "debate_for_viewer",
     "debate_list_for",

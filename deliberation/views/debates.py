@@ -24,6 +24,7 @@ from deliberation.selectors import (
     perspectives_of,
     public_claims,
     tallies_for,
+    with_claim_counts,
     withhold_small_teams,
 )
 from deliberation.selectors.debates import (
@@ -39,7 +40,7 @@ from deliberation.views.idempotency import idempotent_form
 
 
 def home(request):
-    debates = debate_list_for(user=request.user)
+    debates = with_claim_counts(debate_list_for(user=request.user))
     return render(request, "deliberation/home.html", {"debates": debates})
 
 

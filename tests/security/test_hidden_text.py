@@ -10,6 +10,8 @@ annotations too) and a moderator, and each marker must appear exactly for the
 roles allowed to read it: in no answer for the others, and in at least one
 answer for those allowed (so the walk would see a leak)."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -437,3 +439,20 @@ def test_counts_leave_out_what_the_reader_may_not_open(
     outline_e = page[page.index(f"/claims/{e.pk}/") :]
     assert outline_e[: outline_e.index("</li>")].count(e_more) == 1
     assert cited in sources
+
+
+@pytest.mark.parametrize("role", ["anonymous", "participant", "moderator"])
+def test_debate_cards_count_only_the_claims_anyone_may_read(scene, role):
+    """The debate lists (home page, API) count the claims anyone in the debate
+    may read: not Y (visible, under hidden X), not the link to hidden K. Three
+    claims are visible by status; one is readable."""
+    debate = scene["debate"]
+    client = client_for(scene["users"][role])
+    assert Claim.objects.filter(debate=debate, status="visible").count() == 3
+
+    home = client.get("/").content.decode()
+    listed = client.get("/api/v1/debates/").json()["results"]
+
+    card = home[home.index(f"/d/{debate.slug}/") :]
+    assert re.search(r"</span> 1 claim(</p>| ·)", card[: card.index("</li>")])
+    assert [d["claim_count"] for d in listed if d["slug"] == debate.slug] == [1]
