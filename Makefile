@@ -9,9 +9,13 @@ PORT ?= 8000
 .PHONY: run test lint format install migrate demo bench loadtest lock clean
 
 $(STAMP): pyproject.toml requirements.lock
+	@echo "==> [1/3] Creating the virtual environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "==> [2/3] Upgrading pip"
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@echo "==> [3/3] Installing the pinned dependencies (requirements.lock; a few minutes the first time)"
+	$(PY) -m pip install --progress-bar on -c requirements.lock -e '.[dev]' | grep --line-buffered -E '^(Collecting|Successfully installed)' || true
+	@test -x $(VENV)/bin/django-admin || { echo "Installing failed: run '$(PY) -m pip install -c requirements.lock -e .[dev]' to see why"; exit 1; }
 	touch $(STAMP)
 
 install: $(STAMP)
