@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.utils import timezone
 
 from claims.models import Claim
@@ -255,3 +256,17 @@ def test_invitation_link_lets_a_guest_join_with_a_pseudonym(client, blank_class)
 
     assert response.status_code == 302
     assert Membership.objects.get(guest=True).pseudonym == "Workshop Wren"
+
+
+def test_a_whole_class_behind_one_address_ticks_at_once(blank_class):
+    """When a countdown ends, every open page of the class asks for the due
+    phase: 300 pages behind one school address are all answered (the limit
+    is per debate and address, 600 a minute), not 429 after the 30th. (Each
+    pupil's own account has its own write limit; readers of a public debate
+    tick too, which is what this sends.)"""
+    debate, _ = blank_class
+    Debate.objects.filter(pk=debate.pk).update(visibility=Debate.Visibility.PUBLIC)
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    url = f"/d/{debate.slug}/phase/tick/"
+    codes = {client.post(url).status_code for _ in range(300)}
+    assert codes == {204}
