@@ -52,6 +52,7 @@ from deliberation.selectors import (
 )
 from deliberation.selectors.annotations import annotation_for, comment_for
 from deliberation.selectors.debates import claim_for, debate_for
+from deliberation.selectors.moderation import hidden_notice
 from deliberation.selectors.people import Naming
 
 PAGE_SIZE = 50
@@ -249,6 +250,11 @@ class CommentSerializer(serializers.ModelSerializer):
         help_text="Public reason of a moderator who hid it (body and author are "
         "then null except for moderators).",
     )
+    hidden_notice = serializers.SerializerMethodField(
+        help_text="What readers are told where it was, as the pages say it: "
+        "the moderator's reason, or that flags hid it and a moderator has yet "
+        "to look; null when it is not hidden."
+    )
 
     class Meta:
         model = Comment
@@ -265,6 +271,7 @@ class CommentSerializer(serializers.ModelSerializer):
             "deleted",
             "hidden",
             "hidden_reason",
+            "hidden_notice",
             "created",
             "updated",
         ]
@@ -284,6 +291,9 @@ class CommentSerializer(serializers.ModelSerializer):
         if self._masked(comment):
             return None
         return person_name(self.context, comment.author)
+
+    def get_hidden_notice(self, comment) -> str | None:
+        return hidden_notice(comment.hidden_reason) if comment.is_hidden else None
 
 
 class CommentRevisionSerializer(serializers.ModelSerializer):

@@ -30,7 +30,7 @@ from deliberation.models import (
     Vote,
 )
 from deliberation.selectors import claims_are_public, public_name
-from deliberation.selectors.moderation import AUTO_HIDE_REASON
+from deliberation.selectors.moderation import AUTO_HIDE_REASON, hidden_notice
 from deliberation.services.common import (
     check_moderator,
     check_perm,
@@ -217,13 +217,21 @@ def _publish_hidden(item: Item) -> None:
             publish_on_commit(
                 debate_id=item.debate_id,
                 event="claim.hidden",
-                payload={"claim_id": item.pk, "reason": item.hidden_reason},
+                payload={
+                    "claim_id": item.pk,
+                    "reason": item.hidden_reason,
+                    "notice": hidden_notice(item.hidden_reason),
+                },
             )
     else:
         publish_on_commit(
             debate_id=item.debate_id,
             event=f"{_kind(item)}.hidden",
-            payload={f"{_kind(item)}_id": item.pk, "reason": item.hidden_reason},
+            payload={
+                f"{_kind(item)}_id": item.pk,
+                "reason": item.hidden_reason,
+                "notice": hidden_notice(item.hidden_reason),
+            },
         )
 
 

@@ -420,6 +420,31 @@ def test_auto_hidden_item_says_so(client, ws):
     assert "Hidden by a moderator" not in html
 
 
+def test_auto_hidden_comment_says_so_in_the_api_and_live(ws, monkeypatch):
+    """The API and the live event tell readers what the pages tell them
+    (``hidden_notice``), beside the stored reason."""
+    sent = []
+    monkeypatch.setattr(
+        "deliberation.services.moderation.publish_on_commit",
+        lambda **event: sent.append(event),
+    )
+    comment = services.comment_add(
+        user=ws["ada"].user, claim=ws["thesis"], body="Look at the figures."
+    )
+    for flagger in ws["flaggers"]:
+        services.flag_create(user=flagger, item=comment, reason="spam")
+
+    listed = client_for(ws["flaggers"][0]).get(
+        f"/api/v1/claims/{ws['thesis'].pk}/comments/"
+    )
+
+    (row,) = [c for c in listed.json()["results"] if c["id"] == comment.pk]
+    notice = "Hidden after 3 flags, waiting for a moderator."
+    assert (row["hidden"], row["body"], row["hidden_notice"]) == (True, None, notice)
+    hidden = [e for e in sent if e["event"] == "comment.hidden"]
+    assert [e["payload"]["notice"] for e in hidden] == [notice]
+
+
 def test_three_flags_one_notification_to_the_author_and_each_moderator(ws):
     for flagger in ws["flaggers"]:
         services.flag_create(user=flagger, item=ws["claim"], reason="unclear")
