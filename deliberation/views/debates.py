@@ -125,7 +125,9 @@ def _render_map(
     # Only what the phase and the side allow; all of them when none is left
     # and the form comes back only to keep what was typed.
     form.offer(allowed or phases.STANCES)
-    may_add = not refusal(request.user, "deliberation.add_claim_under", focus)
+    # Why the person may not add here ("" when they may): the form and the
+    # "+" at the head of each column both follow it.
+    add_refused = refusal(request.user, "deliberation.add_claim_under", focus)
     for claim in [focus, *children]:
         claim.tally = tallies[claim.link_to_id or claim.pk]
         # A hidden child shows only the moderator's public reason to readers
@@ -151,7 +153,8 @@ def _render_map(
         "can_vote": request.user.has_perm("deliberation.vote_claim", focus),
         "impact_choices": Impact.SCALE,
         "form": form,
-        "addable": allowed if may_add else (),
+        "add_refused": add_refused,
+        "addable": () if add_refused else allowed,
         "near_duplicates": near_duplicates,
     }
     context.update(annotation_views.claim_discussion_context(request, debate, focus))

@@ -361,6 +361,18 @@ def _back_to_member(request, slug, pk):
     return redirect("members", slug=slug)
 
 
+def _member_act_refused(request, slug, exc: ValidationError):
+    """An act on a member the service refused: the reason, on the page and
+    as a message, and the way back to the members."""
+    messages.error(request, _errors(exc))
+    return render(
+        request,
+        "400.html",
+        {"message": _errors(exc), "back": reverse("members", args=[slug])},
+        status=400,
+    )
+
+
 @require_POST
 @login_required
 def member_role(request, slug, pk):
@@ -378,13 +390,7 @@ def member_role(request, slug, pk):
             user=request.user, membership=membership, **form.cleaned_data
         )
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
-        return render(
-            request,
-            "400.html",
-            {"message": _errors(exc), "back": reverse("members", args=[slug])},
-            status=400,
-        )
+        return _member_act_refused(request, slug, exc)
     messages.success(request, "The role is changed; the audit log has it.")
     return _back_to_member(request, slug, pk)
 
@@ -426,13 +432,7 @@ def member_moderate(request, slug, pk):
                 reason=data.get("reason") or "",
             )
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
-        return render(
-            request,
-            "400.html",
-            {"message": _errors(exc), "back": reverse("members", args=[slug])},
-            status=400,
-        )
+        return _member_act_refused(request, slug, exc)
     messages.success(request, "Done; the audit log has a record of it.")
     return _back_to_member(request, slug, pk)
 
